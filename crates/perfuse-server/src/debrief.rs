@@ -1,0 +1,249 @@
+//! What a session leaves behind: one recorded row per simulated second (the CSV of
+//! `perfuse run`, via [`perfuse_scenario::observations`]), a compact trend of the main
+//! channels, and the scenario's objectives scored once per simulated second.
+
+use perfuse_scenario::observations::{self, Column};
+use perfuse_scenario::{Objective, Scenario};
+use perfuse_sim::Observations;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::session::LogEntry;
+
+/// Channels kept for trend charts, by data-dictionary name.
+pub const TREND_COLUMNS: &[&str] = &[
+    "map_mmhg",
+    "cvp_mmhg",
+    "pump_flow_l_min",
+    "arterial_line_pressure_mmhg",
+    "reservoir_volume_ml",
+    "svo2_pct",
+    "hct_pct",
+    "do2i_ml_min_m2",
+    "temp_core_c",
+    "temp_arterial_c",
+    "temp_water_c",
+    "pao2_mmhg",
+    "paco2_mmhg",
+    "lactate_mmol_l",
+    "act_s",
+    "hr_bpm",
+];
+const TREND_N: usize = TREND_COLUMNS.len();
+
+/// One row per simulated second, bounded by the session's length.
+pub struct Recording {
+    csv_rows: Vec<String>,
+    times_s: Vec<f32>,
+    trend: Vec<[f32; TREND_N]>,
+    max_rows: u64,
+    columns: [&'static Column; TREND_N],
+}
+
+impl Recording {
+    /// An empty recording of at most `max_rows` rows.
+    pub fn new(max_rows: u64) -> Recording {
+        let columns = std::array::from_fn(|i| {
+            observations::column(TREND_COLUMNS[i]).unwrap_or(&observations::COLUMNS[0])
+        });
+        Recording { csv_rows: Vec::new(), times_s: Vec::new(), trend: Vec::new(), max_rows, columns }
+    }
+
+    /// Records one row (ignored past the bound).
+    pub fn record(&mut self, obs: &Observations) {
+        if self.csv_rows.len() as u64 >= self.max_rows {
+            return;
+        }
+        let mut row = String::with_capacity(320);
+        observations::write_csv_row(obs, &mut row);
+        self.csv_rows.push(row);
+        self.times_s.push(obs.time_s as f32);
+        self.trend.push(std::array::from_fn(|i| self.columns[i].number(obs).map_or(f32::NAN, |v| v as f32)));
+    }
+
+    /// The CSV file: header and every row.
+    pub fn csv(&self) -> String {
+        let mut out = observations::csv_header();
+        out.push('\n');
+        for row in &self.csv_rows {
+            out.push_str(row);
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The trend, decimated to at most `max_points` points.
+    pub fn trend(&self, max_points: usize) -> Trend {
+        let stride = self.times_s.len().div_ceil(max_points.max(1)).max(1);
+        let picked: Vec<usize> = (0..self.times_s.len()).step_by(stride).collect();
+        let value = |v: f32| v.is_finite().then_some((v * 100.0).round() / 100.0);
+        Trend {
+            time_s: picked.iter().map(|&i| self.times_s[i]).collect(),
+            series: TREND_COLUMNS
+                .iter()
+                .enumerate()
+                .map(|(c, name)| Series {
+                    name,
+                    unit: self.columns[c].unit,
+                    values: picked.iter().map(|&i| value(self.trend[i][c])).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Trend channels on a common time axis.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Trend {
+    /// Simulated time of each point, s.
+    pub time_s: Vec<f32>,
+    /// One series per channel of [`TREND_COLUMNS`].
+    pub series: Vec<Series>,
+}
+
+/// One trend channel.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Series {
+    /// Data-dictionary name.
+    pub name: &'static str,
+    /// Unit.
+    pub unit: &'static str,
+    /// Values (`null` when not applicable).
+    pub values: Vec<Option<f32>>,
+}
+
+/// An objective being scored.
+#[derive(Clone, Debug)]
+pub struct Score {
+    /// The objective.
+    pub objective: Objective,
+    /// Seconds during which it applied.
+    pub applicable_s: u64,
+    /// Seconds out of range while it applied.
+    pub out_of_range_s: u64,
+}
+
+impl Score {
+    /// Nothing counted yet.
+    pub fn new(objective: &Objective) -> Score {
+        Score { objective: objective.clone(), applicable_s: 0, out_of_range_s: 0 }
+    }
+
+    /// Counts one second during which the objective applies.
+    pub fn count(&mut self, obs: &Observations) {
+        let Some(value) = self.objective.column.number(obs) else { return };
+        self.applicable_s += 1;
+        let low = self.objective.min.is_some_and(|min| value < min);
+        let high = self.objective.max.is_some_and(|max| value > max);
+        if low || high {
+            self.out_of_range_s += 1;
+        }
+    }
+}
+
+/// An objective as shown to people.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ObjectiveInfo {
+    /// Observation watched.
+    pub observe: &'static str,
+    /// Its unit.
+    pub unit: &'static str,
+    /// Lowest acceptable value.
+    pub min: Option<f64>,
+    /// Highest acceptable value.
+    pub max: Option<f64>,
+    /// Phase it applies to (`all`, `bypass`, …).
+    pub during: &'static str,
+}
+
+impl From<&Objective> for ObjectiveInfo {
+    fn from(objective: &Objective) -> Self {
+        ObjectiveInfo {
+            observe: objective.column.name,
+            unit: objective.column.unit,
+            min: objective.min,
+            max: objective.max,
+            during: objective.during.name(),
+        }
+    }
+}
+
+/// The objectives of a scenario.
+pub fn objectives(scenario: &Scenario) -> Vec<ObjectiveInfo> {
+    scenario.objectives.iter().map(ObjectiveInfo::from).collect()
+}
+
+/// How an objective went.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ObjectiveResult {
+    /// The objective.
+    #[serde(flatten)]
+    pub objective: ObjectiveInfo,
+    /// Never out of range while it applied.
+    pub met: bool,
+    /// Simulated seconds during which it applied.
+    pub applicable_s: u64,
+    /// Simulated seconds out of range while it applied.
+    pub out_of_range_s: u64,
+}
+
+/// Everything the debrief page shows.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Debrief {
+    /// Session code.
+    pub code: String,
+    /// Scenario title.
+    pub scenario_name: String,
+    /// Whether the session has ended (a debrief of a running session is provisional).
+    pub ended: bool,
+    /// Simulated time reached, s.
+    pub sim_time_s: f64,
+    /// Cumulative bypass time, s.
+    pub bypass_time_s: f64,
+    /// Cumulative cross-clamp time, s.
+    pub cross_clamp_time_s: f64,
+    /// Alarm onsets.
+    pub alarms_raised: u32,
+    /// Objectives, scored.
+    pub objectives: Vec<ObjectiveResult>,
+    /// Trend of the whole run (at most 1,500 points).
+    pub trend: Trend,
+    /// The event log.
+    pub log: Vec<LogEntry>,
+}
+
+impl Debrief {
+    /// Assembles the debrief of a session.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        code: &str,
+        scenario: &Scenario,
+        sim_time_s: f64,
+        ended: bool,
+        last: &Observations,
+        scores: &[Score],
+        recording: &Recording,
+        log: &[LogEntry],
+    ) -> Debrief {
+        Debrief {
+            code: code.to_owned(),
+            scenario_name: scenario.name.clone(),
+            ended,
+            sim_time_s,
+            bypass_time_s: last.bypass_time_s,
+            cross_clamp_time_s: last.cross_clamp_time_s,
+            alarms_raised: last.alarms_raised_total,
+            objectives: scores
+                .iter()
+                .map(|score| ObjectiveResult {
+                    objective: ObjectiveInfo::from(&score.objective),
+                    met: score.out_of_range_s == 0,
+                    applicable_s: score.applicable_s,
+                    out_of_range_s: score.out_of_range_s,
+                })
+                .collect(),
+            trend: recording.trend(1500),
+            log: log.to_vec(),
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! The live sessions, by join code, with the server's bounds: at most `max_sessions`, and idle
+//! sessions (no client connected, no request) removed after `idle_timeout`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use axum::http::StatusCode;
+use perfuse_scenario::Scenario;
+
+use crate::error::ApiError;
+use crate::session::{Session, SessionOptions, drive};
+use crate::Limits;
+
+/// Join-code alphabet: no 0/O, 1/I/L.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+/// Join-code length.
+pub const CODE_LEN: usize = 6;
+
+/// All sessions of one server.
+pub struct Registry {
+    sessions: RwLock<HashMap<String, Arc<Session>>>,
+    limits: Limits,
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], ApiError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "session", format!("no randomness for a token: {e}"))
+    })?;
+    Ok(bytes)
+}
+
+fn token() -> Result<String, ApiError> {
+    Ok(random_bytes::<16>()?.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new(limits: Limits) -> Registry {
+        Registry { sessions: RwLock::new(HashMap::new()), limits }
+    }
+
+    /// The server's bounds.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Creates a session and starts stepping it.
+    pub fn create(
+        &self,
+        scenario: Scenario,
+        scenario_id: Option<String>,
+        scripted_events: bool,
+        speed: u32,
+        paused: bool,
+    ) -> Result<Arc<Session>, ApiError> {
+        let mut sessions = self.sessions.write().unwrap_or_else(|p| p.into_inner());
+        if sessions.len() >= self.limits.max_sessions {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "session",
+                format!("the server already runs {} sessions (its limit); end one first", sessions.len()),
+            ));
+        }
+        let code = loop {
+            let bytes = random_bytes::<CODE_LEN>()?;
+            let code: String =
+                bytes.iter().map(|b| CODE_ALPHABET[*b as usize % CODE_ALPHABET.len()] as char).collect();
+            if !sessions.contains_key(&code) {
+                break code;
+            }
+        };
+        let options = SessionOptions { scripted_events, speed, paused, max_session_s: self.limits.max_session_s };
+        let session = Session::new(code.clone(), token()?, token()?, scenario, scenario_id, &options)
+            .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.field, e.to_string()))?;
+        let session = Arc::new(session);
+        session.touch();
+        sessions.insert(code, Arc::clone(&session));
+        tokio::spawn(drive(Arc::downgrade(&session)));
+        Ok(session)
+    }
+
+    /// The session with this code (case-insensitive).
+    pub fn get(&self, code: &str) -> Result<Arc<Session>, ApiError> {
+        let code = code.trim().to_ascii_uppercase();
+        let sessions = self.sessions.read().unwrap_or_else(|p| p.into_inner());
+        sessions.get(&code).cloned().ok_or_else(|| ApiError::no_session(&code))
+    }
+
+    /// Number of sessions.
+    pub fn len(&self) -> usize {
+        self.sessions.read().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Whether there are no sessions.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Removes sessions nobody has used for the idle timeout.
+    pub fn reap_idle(&self) {
+        let timeout = self.limits.idle_timeout;
+        let mut sessions = self.sessions.write().unwrap_or_else(|p| p.into_inner());
+        sessions.retain(|_, session| session.clients() > 0 || session.idle_for() < timeout);
+    }
+}

@@ -1,0 +1,808 @@
+//! One live session: a [`Simulation`] stepped in real time, its scenario schedule, event log,
+//! lab samples, per-second recording and objective scores, and the frames pushed to clients.
+//!
+//! All mutable state sits behind one mutex, taken briefly by the session's driver task
+//! ([`drive`], 20 Hz) and by requests; frames are serialised once per tick and shared by every
+//! client through a broadcast channel.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::extract::ws::Utf8Bytes;
+use perfuse_scenario::observations::{self, COLUMNS};
+use perfuse_scenario::{ObjectivePhase, Scenario};
+use perfuse_sim::{Action, Observations, Phase, Priority, Simulation};
+use serde::Serialize;
+use tokio::sync::broadcast;
+use utoipa::ToSchema;
+
+use crate::debrief::{Recording, Score};
+use crate::wire::describe;
+
+/// Pushes per second of wall time.
+pub const PUSH_HZ: u64 = 20;
+/// Waveform samples per second of wall time (whatever the speed).
+const WAVE_SAMPLES_PER_S: f64 = 100.0;
+/// Speeds a session may run at (× real time).
+pub const SPEEDS: &[u32] = &[1, 2, 5, 20];
+/// Simulated delay from sending an arterial blood gas to its result, s.
+pub const ABG_DELAY_S: f64 = 90.0;
+/// Simulated delay from drawing an ACT to its result, s.
+pub const ACT_DELAY_S: f64 = 150.0;
+/// Most lab samples waiting for a result at once.
+const MAX_PENDING_LABS: usize = 16;
+/// Most event-log entries kept.
+const MAX_LOG_ENTRIES: usize = 10_000;
+/// Longest annotation, characters.
+pub const MAX_NOTE_CHARS: usize = 500;
+/// Largest wall-clock gap stepped in one tick (a stalled task does not jump the patient ahead).
+const MAX_TICK_GAP_S: f64 = 0.5;
+
+/// Who holds a token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// The perfusionist at the console.
+    Student,
+    /// The instructor: everything a student can do, plus faults, notes, settings and ending.
+    Instructor,
+}
+
+/// Who or what wrote a log entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogSource {
+    /// A scripted scenario event.
+    Scenario,
+    /// The student.
+    Student,
+    /// The instructor.
+    Instructor,
+    /// An alarm onset or its end.
+    Alarm,
+    /// A lab sample or its result.
+    Lab,
+    /// The session itself (start, pause, speed, end).
+    System,
+    /// An instructor's annotation.
+    Note,
+}
+
+impl From<Role> for LogSource {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Student => LogSource::Student,
+            Role::Instructor => LogSource::Instructor,
+        }
+    }
+}
+
+/// One line of the event log.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct LogEntry {
+    /// Simulated time, s.
+    pub time_s: f64,
+    /// Who or what.
+    pub source: LogSource,
+    /// What happened.
+    pub text: String,
+    /// A lab result, when this entry reports one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lab: Option<LabResult>,
+}
+
+/// Which analyser a sample goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LabKind {
+    /// Arterial blood gas with electrolytes, lactate and hematocrit.
+    Abg,
+    /// Activated clotting time.
+    Act,
+}
+
+impl LabKind {
+    /// Parses `abg` or `act`.
+    pub fn from_name(name: &str) -> Option<LabKind> {
+        match name {
+            "abg" => Some(LabKind::Abg),
+            "act" => Some(LabKind::Act),
+            _ => None,
+        }
+    }
+
+    fn delay_s(self) -> f64 {
+        match self {
+            LabKind::Abg => ABG_DELAY_S,
+            LabKind::Act => ACT_DELAY_S,
+        }
+    }
+
+    /// The data-dictionary columns the result reports.
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            LabKind::Abg => &[
+                "ph",
+                "pao2_mmhg",
+                "paco2_mmhg",
+                "hco3_mmol_l",
+                "sbe_mmol_l",
+                "sao2_pct",
+                "svo2_pct",
+                "hct_pct",
+                "hb_g_dl",
+                "k_mmol_l",
+                "lactate_mmol_l",
+                "temp_core_c",
+            ],
+            LabKind::Act => &["act_s", "heparin_u_ml"],
+        }
+    }
+}
+
+/// A lab result: values as they were when the sample was drawn.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct LabResult {
+    /// Which analyser.
+    pub kind: LabKind,
+    /// Simulated time the sample was drawn, s.
+    pub drawn_at_s: f64,
+    /// Values, by data-dictionary name.
+    pub values: Vec<LabValue>,
+}
+
+/// One value of a lab result.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct LabValue {
+    /// Data-dictionary name, e.g. `paco2_mmhg`.
+    pub name: &'static str,
+    /// The value (`null` when not applicable).
+    pub value: Option<f64>,
+    /// Unit.
+    pub unit: &'static str,
+}
+
+struct PendingLab {
+    ready_at_s: f64,
+    result: LabResult,
+}
+
+/// What one push carries, serialised once for students and once for instructors.
+pub struct Frame {
+    /// JSON for student clients.
+    pub student: Utf8Bytes,
+    /// JSON for instructor clients (adds the active faults).
+    pub instructor: Utf8Bytes,
+}
+
+/// A live session.
+pub struct Session {
+    /// Join code, 6 characters.
+    pub code: String,
+    /// Bearer token of students.
+    pub student_token: String,
+    /// Bearer token of the instructor (given only to the creator).
+    pub instructor_token: String,
+    /// The scenario it runs.
+    pub scenario: Scenario,
+    /// Shipped scenario id, or `None` for an upload.
+    pub scenario_id: Option<String>,
+    state: Mutex<State>,
+    frames: broadcast::Sender<Arc<Frame>>,
+    last_activity_ms: AtomicU64,
+    clients: AtomicUsize,
+    started: Instant,
+}
+
+/// Options chosen when a session is created.
+#[derive(Clone, Debug)]
+pub struct SessionOptions {
+    /// Fire the scenario's timed events.
+    pub scripted_events: bool,
+    /// Initial speed.
+    pub speed: u32,
+    /// Start paused.
+    pub paused: bool,
+    /// Longest simulated time.
+    pub max_session_s: u64,
+}
+
+struct State {
+    simulation: Simulation,
+    events: Vec<perfuse_scenario::Event>,
+    next_event: usize,
+    scripted_events: bool,
+    paused: bool,
+    speed: u32,
+    ended: bool,
+    end_ms: u64,
+    /// Simulated seconds owed to the simulation (fraction of a step carried between ticks).
+    owed_s: f64,
+    next_second_ms: u64,
+    steps_per_wave_sample: u32,
+    steps_since_wave_sample: u32,
+    wave_pressure_mmhg: Vec<f32>,
+    wave_flow_l_min: Vec<f32>,
+    log: Vec<LogEntry>,
+    log_pushed: usize,
+    recording: Recording,
+    scores: Vec<Score>,
+    last_cross_clamp_s: f64,
+    labs: Vec<PendingLab>,
+    alarms_shown: Vec<(Priority, &'static str)>,
+    last_observations: Observations,
+}
+
+/// Error of a session operation that depends on its state (mapped to 409 by the API).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    /// The session has ended.
+    #[error("the session has ended")]
+    Ended,
+    /// Too many lab samples waiting.
+    #[error("{MAX_PENDING_LABS} samples are already waiting for results")]
+    TooManySamples,
+}
+
+fn unix_ms() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+fn steps_per_wave_sample(speed: u32) -> u32 {
+    ((f64::from(speed) / WAVE_SAMPLES_PER_S / Simulation::DT_S).round() as u32).max(1)
+}
+
+impl Session {
+    /// Builds a session; the caller spawns [`drive`].
+    pub fn new(
+        code: String,
+        student_token: String,
+        instructor_token: String,
+        scenario: Scenario,
+        scenario_id: Option<String>,
+        options: &SessionOptions,
+    ) -> Result<Session, perfuse_sim::ConfigError> {
+        let simulation = Simulation::new(&scenario.patient, &scenario.circuit, scenario.seed)?;
+        let last_observations = simulation.observe();
+        let end_ms = scenario.duration_ms.min(options.max_session_s * 1000);
+        let speed = if SPEEDS.contains(&options.speed) { options.speed } else { 1 };
+        let mut state = State {
+            simulation,
+            events: scenario.events.clone(),
+            next_event: 0,
+            scripted_events: options.scripted_events,
+            paused: options.paused,
+            speed,
+            ended: false,
+            end_ms,
+            owed_s: 0.0,
+            next_second_ms: 0,
+            steps_per_wave_sample: steps_per_wave_sample(speed),
+            steps_since_wave_sample: 0,
+            wave_pressure_mmhg: Vec::with_capacity(64),
+            wave_flow_l_min: Vec::with_capacity(64),
+            log: Vec::new(),
+            log_pushed: 0,
+            recording: Recording::new(end_ms / 1000 + 1),
+            scores: scenario.objectives.iter().map(Score::new).collect(),
+            last_cross_clamp_s: 0.0,
+            labs: Vec::new(),
+            alarms_shown: Vec::new(),
+            last_observations,
+        };
+        let events = if options.scripted_events { "scripted events on" } else { "scripted events off" };
+        state.push_log(LogSource::System, format!("Session started: {} ({events})", scenario.name), None);
+        let (frames, _) = broadcast::channel(32);
+        let session = Session {
+            code,
+            student_token,
+            instructor_token,
+            scenario,
+            scenario_id,
+            state: Mutex::new(state),
+            frames,
+            last_activity_ms: AtomicU64::new(0),
+            clients: AtomicUsize::new(0),
+            started: Instant::now(),
+        };
+        Ok(session)
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Marks the session as used now (for idle reaping).
+    pub fn touch(&self) {
+        self.last_activity_ms.store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// Time since the last request or client message.
+    pub fn idle_for(&self) -> Duration {
+        let last = Duration::from_millis(self.last_activity_ms.load(Ordering::Relaxed));
+        self.started.elapsed().saturating_sub(last)
+    }
+
+    /// Connected WebSocket clients.
+    pub fn clients(&self) -> usize {
+        self.clients.load(Ordering::Relaxed)
+    }
+
+    /// Counts a client in; returns a guard that counts it out.
+    pub fn client_joined(self: &Arc<Self>) -> ClientGuard {
+        self.clients.fetch_add(1, Ordering::Relaxed);
+        self.touch();
+        ClientGuard { session: Arc::clone(self) }
+    }
+
+    /// Frames from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Frame>> {
+        self.frames.subscribe()
+    }
+
+    /// The role a token grants, if any.
+    pub fn role_of(&self, token: &str) -> Option<Role> {
+        if constant_time_eq(token, &self.instructor_token) {
+            Some(Role::Instructor)
+        } else if constant_time_eq(token, &self.student_token) {
+            Some(Role::Student)
+        } else {
+            None
+        }
+    }
+
+    /// Applies a user action now and logs it.
+    pub fn apply(&self, action: &Action, role: Role) -> Result<f64, SessionError> {
+        let mut state = self.state();
+        if state.ended {
+            return Err(SessionError::Ended);
+        }
+        state.simulation.apply(action);
+        let time_s = state.simulation.time_s();
+        state.push_log(role.into(), describe(action), None);
+        Ok(time_s)
+    }
+
+    /// Draws a lab sample now; its result is logged after the analyser's delay.
+    pub fn sample(&self, kind: LabKind, role: Role) -> Result<f64, SessionError> {
+        let mut state = self.state();
+        if state.ended {
+            return Err(SessionError::Ended);
+        }
+        if state.labs.len() >= MAX_PENDING_LABS {
+            return Err(SessionError::TooManySamples);
+        }
+        let observations = state.simulation.observe();
+        let drawn_at_s = state.simulation.time_s();
+        let values = kind
+            .columns()
+            .iter()
+            .filter_map(|name| observations::column(name))
+            .map(|column| LabValue { name: column.name, value: column.number(&observations), unit: column.unit })
+            .collect();
+        let result = LabResult { kind, drawn_at_s, values };
+        state.labs.push(PendingLab { ready_at_s: drawn_at_s + kind.delay_s(), result });
+        let text = match kind {
+            LabKind::Abg => format!("Blood gas sent (result in {ABG_DELAY_S:.0} s)"),
+            LabKind::Act => format!("ACT drawn (result in {ACT_DELAY_S:.0} s)"),
+        };
+        state.push_log(role.into(), text, None);
+        Ok(drawn_at_s)
+    }
+
+    /// Pauses, resumes, changes speed or turns scripted events on or off.
+    pub fn control(&self, paused: Option<bool>, speed: Option<u32>, scripted_events: Option<bool>, role: Role) {
+        let mut state = self.state();
+        let source = LogSource::from(role);
+        if let Some(paused) = paused.filter(|&p| p != state.paused) {
+            state.paused = paused;
+            state.push_log(source, if paused { "Paused" } else { "Resumed" }.to_owned(), None);
+        }
+        if let Some(speed) = speed.filter(|&s| s != state.speed) {
+            state.speed = speed;
+            state.steps_per_wave_sample = steps_per_wave_sample(speed);
+            state.push_log(source, format!("Speed ×{speed}"), None);
+        }
+        if let Some(scripted) = scripted_events.filter(|&s| s != state.scripted_events) {
+            state.scripted_events = scripted;
+            let text = if scripted { "Scripted events on" } else { "Scripted events off (skipped, not postponed)" };
+            state.push_log(source, text.to_owned(), None);
+        }
+    }
+
+    /// Adds an instructor's note to the log.
+    pub fn annotate(&self, text: &str) {
+        self.state().push_log(LogSource::Note, text.to_owned(), None);
+    }
+
+    /// Ends the session (idempotent).
+    pub fn end(&self, reason: &str) {
+        self.state().end(reason);
+    }
+
+    /// Whether the session has ended.
+    pub fn ended(&self) -> bool {
+        self.state().ended
+    }
+
+    /// A summary of the session now.
+    pub fn status(&self) -> Status {
+        let state = self.state();
+        Status {
+            code: self.code.clone(),
+            scenario_name: self.scenario.name.clone(),
+            scenario_id: self.scenario_id.clone(),
+            sim_time_s: state.simulation.time_s(),
+            duration_s: state.end_ms as f64 / 1000.0,
+            phase: state.last_observations.phase.name(),
+            paused: state.paused,
+            speed: state.speed,
+            scripted_events: state.scripted_events,
+            ended: state.ended,
+            clients: self.clients(),
+        }
+    }
+
+    /// The first message of a WebSocket connection: static facts, the whole log, the trend so
+    /// far and the names clients need to build their controls.
+    pub fn hello(&self, role: Role) -> String {
+        let state = self.state();
+        let hello = Hello {
+            kind: "hello",
+            role,
+            status: Status {
+                code: self.code.clone(),
+                scenario_name: self.scenario.name.clone(),
+                scenario_id: self.scenario_id.clone(),
+                sim_time_s: state.simulation.time_s(),
+                duration_s: state.end_ms as f64 / 1000.0,
+                phase: state.last_observations.phase.name(),
+                paused: state.paused,
+                speed: state.speed,
+                scripted_events: state.scripted_events,
+                ended: state.ended,
+                clients: self.clients(),
+            },
+            description: &self.scenario.description,
+            log: &state.log,
+            trend: state.recording.trend(600),
+            objectives: crate::debrief::objectives(&self.scenario),
+            catalog: crate::api::catalog(),
+        };
+        serde_json::to_string(&hello).unwrap_or_default()
+    }
+
+    /// The debrief: scores, trend, log and summary.
+    pub fn debrief(&self) -> crate::debrief::Debrief {
+        let state = self.state();
+        crate::debrief::Debrief::new(
+            &self.code,
+            &self.scenario,
+            state.simulation.time_s(),
+            state.ended,
+            &state.last_observations,
+            &state.scores,
+            &state.recording,
+            &state.log,
+        )
+    }
+
+    /// The recording as CSV: `perfuse run`'s header and one row per simulated second.
+    pub fn csv(&self) -> String {
+        self.state().recording.csv()
+    }
+
+    /// Steps the simulation for `wall_s` of wall time and serialises a frame when anyone
+    /// listens. Returns whether the session has ended.
+    fn tick(&self, wall_s: f64) -> bool {
+        let mut state = self.state();
+        state.advance(wall_s.min(MAX_TICK_GAP_S));
+        state.update_alarms();
+        let listening = self.frames.receiver_count() > 0;
+        let frame = listening.then(|| state.frame(unix_ms()));
+        state.wave_pressure_mmhg.clear();
+        state.wave_flow_l_min.clear();
+        state.log_pushed = state.log.len();
+        let ended = state.ended;
+        drop(state);
+        if let Some(frame) = frame {
+            let _ = self.frames.send(Arc::new(frame));
+        }
+        ended
+    }
+}
+
+/// Counts a WebSocket client out when dropped.
+pub struct ClientGuard {
+    session: Arc<Session>,
+}
+
+impl Drop for ClientGuard {
+    fn drop(&mut self) {
+        self.session.clients.fetch_sub(1, Ordering::Relaxed);
+        self.session.touch();
+    }
+}
+
+/// Compares two tokens without stopping at the first difference.
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Steps `session` in real time at [`PUSH_HZ`] until it ends or is removed.
+pub async fn drive(session: Weak<Session>) {
+    let mut interval = tokio::time::interval(Duration::from_millis(1000 / PUSH_HZ));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last = Instant::now();
+    loop {
+        interval.tick().await;
+        let Some(session) = session.upgrade() else { break };
+        let now = Instant::now();
+        let wall_s = now.duration_since(last).as_secs_f64();
+        last = now;
+        if session.tick(wall_s) {
+            break;
+        }
+    }
+}
+
+/// A session's state in a few fields.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Status {
+    /// Join code.
+    pub code: String,
+    /// Scenario title.
+    pub scenario_name: String,
+    /// Shipped scenario id (`null` for an upload).
+    pub scenario_id: Option<String>,
+    /// Simulated time, s.
+    pub sim_time_s: f64,
+    /// Simulated time at which the session ends by itself, s.
+    pub duration_s: f64,
+    /// `pre-bypass`, `bypass` or `post-bypass`.
+    pub phase: &'static str,
+    /// Paused.
+    pub paused: bool,
+    /// × real time.
+    pub speed: u32,
+    /// Scripted scenario events fire.
+    pub scripted_events: bool,
+    /// Ended (debrief available).
+    pub ended: bool,
+    /// Connected WebSocket clients.
+    pub clients: usize,
+}
+
+#[derive(Serialize)]
+struct Hello<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    role: Role,
+    status: Status,
+    description: &'a str,
+    log: &'a [LogEntry],
+    trend: crate::debrief::Trend,
+    objectives: Vec<crate::debrief::ObjectiveInfo>,
+    catalog: crate::api::Catalog,
+}
+
+/// The numeric observations as a JSON object keyed by data-dictionary name.
+struct ObservationsOut<'a>(&'a Observations);
+
+impl Serialize for ObservationsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for column in COLUMNS.iter().filter(|c| c.is_numeric()) {
+            let value = column.number(self.0).map(|v| (v * 1000.0).round() / 1000.0);
+            map.serialize_entry(column.name, &value)?;
+        }
+        map.end()
+    }
+}
+
+#[derive(Serialize)]
+struct AlarmOut {
+    priority: &'static str,
+    code: &'static str,
+}
+
+#[derive(Serialize)]
+struct WaveOut<'a> {
+    /// Simulated time between samples, s.
+    dt_s: f64,
+    arterial_pressure_mmhg: &'a [f32],
+    pump_flow_l_min: &'a [f32],
+}
+
+#[derive(Serialize)]
+struct FrameOut<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    server_time_ms: f64,
+    sim_time_s: f64,
+    phase: &'static str,
+    paused: bool,
+    speed: u32,
+    ended: bool,
+    scripted_events: bool,
+    obs: ObservationsOut<'a>,
+    alarms: Vec<AlarmOut>,
+    wave: WaveOut<'a>,
+    log: &'a [LogEntry],
+}
+
+impl State {
+    fn time_ms(&self) -> u64 {
+        (self.simulation.time_s() * 1000.0).round() as u64
+    }
+
+    fn push_log(&mut self, source: LogSource, text: String, lab: Option<LabResult>) {
+        if self.log.len() < MAX_LOG_ENTRIES {
+            let time_s = self.simulation.time_s();
+            self.log.push(LogEntry { time_s, source, text, lab });
+        }
+    }
+
+    fn end(&mut self, reason: &str) {
+        if !self.ended {
+            self.ended = true;
+            self.push_log(LogSource::System, format!("Session ended: {reason}"), None);
+        }
+    }
+
+    fn advance(&mut self, wall_s: f64) {
+        if self.paused || self.ended {
+            return;
+        }
+        self.owed_s += wall_s * f64::from(self.speed);
+        let steps = (self.owed_s / Simulation::DT_S).floor();
+        self.owed_s -= steps * Simulation::DT_S;
+        for _ in 0..steps as u64 {
+            let now_ms = self.time_ms();
+            self.fire_due_events(now_ms);
+            if now_ms >= self.next_second_ms {
+                self.every_second(now_ms);
+                self.next_second_ms += 1000;
+            }
+            if now_ms >= self.end_ms {
+                self.end("end of the scenario");
+                return;
+            }
+            self.simulation.step();
+            self.steps_since_wave_sample += 1;
+            if self.steps_since_wave_sample >= self.steps_per_wave_sample {
+                self.steps_since_wave_sample = 0;
+                let observations = self.simulation.observe();
+                self.wave_pressure_mmhg.push(((observations.arterial_pressure_mmhg * 10.0).round() / 10.0) as f32);
+                self.wave_flow_l_min.push(((observations.pump_flow_l_min * 100.0).round() / 100.0) as f32);
+            }
+        }
+        self.last_observations = self.simulation.observe();
+    }
+
+    /// Scripted events due at `now_ms` (skipped, not postponed, while scripted events are off).
+    fn fire_due_events(&mut self, now_ms: u64) {
+        while let Some(event) = self.next_event_due(now_ms) {
+            self.next_event += 1;
+            if self.scripted_events {
+                self.simulation.apply(&event.action);
+                self.push_log(LogSource::Scenario, describe(&event.action), None);
+            }
+        }
+    }
+
+    fn next_event_due(&self, now_ms: u64) -> Option<perfuse_scenario::Event> {
+        self.events.get(self.next_event).copied().filter(|event| event.at_ms <= now_ms)
+    }
+
+    /// Once per simulated second: score objectives, record a row, deliver lab results.
+    fn every_second(&mut self, now_ms: u64) {
+        let mut observations = self.simulation.observe();
+        observations.time_s = now_ms as f64 / 1000.0;
+        let clamp_on = observations.cross_clamp_time_s > self.last_cross_clamp_s;
+        self.last_cross_clamp_s = observations.cross_clamp_time_s;
+        for score in &mut self.scores {
+            let applies = match score.objective.during {
+                ObjectivePhase::Whole => true,
+                ObjectivePhase::PreBypass => observations.phase == Phase::PreBypass,
+                ObjectivePhase::Bypass => observations.phase == Phase::Bypass,
+                ObjectivePhase::PostBypass => observations.phase == Phase::PostBypass,
+                ObjectivePhase::CrossClamp => clamp_on,
+            };
+            if applies {
+                score.count(&observations);
+            }
+        }
+        self.recording.record(&observations);
+        let now_s = observations.time_s;
+        let mut ready = Vec::new();
+        self.labs.retain(|lab| {
+            let due = lab.ready_at_s <= now_s;
+            if due {
+                ready.push(lab.result.clone());
+            }
+            !due
+        });
+        for result in ready {
+            let text = lab_text(&result);
+            self.push_log(LogSource::Lab, text, Some(result));
+        }
+    }
+
+    fn update_alarms(&mut self) {
+        let now: Vec<(Priority, &'static str)> =
+            self.last_observations.alarms.iter().map(|alarm| (alarm.priority, alarm.code)).collect();
+        let onsets: Vec<_> = now.iter().filter(|a| !self.alarms_shown.contains(a)).copied().collect();
+        let ends: Vec<_> = self.alarms_shown.iter().filter(|a| !now.contains(a)).copied().collect();
+        for (priority, code) in onsets {
+            self.push_log(LogSource::Alarm, format!("ALARM {}: {code}", priority.name()), None);
+        }
+        for (priority, code) in ends {
+            self.push_log(LogSource::Alarm, format!("Alarm cleared ({}): {code}", priority.name()), None);
+        }
+        self.alarms_shown = now;
+    }
+
+    fn frame(&self, server_time_ms: f64) -> Frame {
+        let observations = &self.last_observations;
+        let out = FrameOut {
+            kind: "frame",
+            server_time_ms,
+            sim_time_s: self.simulation.time_s(),
+            phase: observations.phase.name(),
+            paused: self.paused,
+            speed: self.speed,
+            ended: self.ended,
+            scripted_events: self.scripted_events,
+            obs: ObservationsOut(observations),
+            alarms: observations
+                .alarms
+                .iter()
+                .map(|alarm| AlarmOut { priority: alarm.priority.name(), code: alarm.code })
+                .collect(),
+            wave: WaveOut {
+                dt_s: f64::from(self.steps_per_wave_sample) * Simulation::DT_S,
+                arterial_pressure_mmhg: &self.wave_pressure_mmhg,
+                pump_flow_l_min: &self.wave_flow_l_min,
+            },
+            log: &self.log[self.log_pushed..],
+        };
+        let student = serde_json::to_string(&out).unwrap_or_default();
+        let faults: Vec<&str> = observations.active_faults.iter().map(|fault| fault.name()).collect();
+        let mut instructor = student.clone();
+        instructor.pop();
+        instructor.push_str(",\"active_faults\":");
+        instructor.push_str(&serde_json::to_string(&faults).unwrap_or_default());
+        instructor.push('}');
+        Frame { student: student.into(), instructor: instructor.into() }
+    }
+}
+
+fn lab_text(result: &LabResult) -> String {
+    let value = |name: &str| result.values.iter().find(|v| v.name == name).and_then(|v| v.value);
+    let fmt = |v: Option<f64>, decimals: usize| v.map_or("—".to_owned(), |v| format!("{v:.decimals$}"));
+    match result.kind {
+        LabKind::Abg => format!(
+            "ABG result (drawn {}): pH {} PaO2 {} PaCO2 {} SBE {} Hct {} K {} Lac {}",
+            clock(result.drawn_at_s),
+            fmt(value("ph"), 2),
+            fmt(value("pao2_mmhg"), 0),
+            fmt(value("paco2_mmhg"), 0),
+            fmt(value("sbe_mmol_l"), 1),
+            fmt(value("hct_pct"), 0),
+            fmt(value("k_mmol_l"), 1),
+            fmt(value("lactate_mmol_l"), 1),
+        ),
+        LabKind::Act => {
+            format!("ACT result (drawn {}): {} s", clock(result.drawn_at_s), fmt(value("act_s"), 0))
+        }
+    }
+}
+
+/// `h:mm:ss` of a simulated time.
+pub fn clock(time_s: f64) -> String {
+    let total = time_s.max(0.0) as u64;
+    format!("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60)
+}
