@@ -1,0 +1,47 @@
+// Line charts of trend series on a shared time axis (console trend strip and debrief).
+
+/**
+ * Draws `series` ([{values, color, min, max, label}]) against `times` (s) on `canvas`,
+ * with vertical markers ([{time_s, color}]) and a time axis from t0 to t1.
+ */
+export function drawChart(canvas, times, series, { t0, t1, markers = [], title = '', axis = true } = {}) {
+  const ratio = devicePixelRatio || 1;
+  canvas.width = Math.max(100, Math.floor(canvas.clientWidth * ratio));
+  canvas.height = Math.max(40, Math.floor(canvas.clientHeight * ratio));
+  const ctx = canvas.getContext('2d'); const w = canvas.width, h = canvas.height;
+  const top = 14 * ratio, bottom = axis ? 14 * ratio : 4 * ratio, left = 4 * ratio;
+  ctx.clearRect(0, 0, w, h);
+  const start = t0 ?? (times.length ? times[0] : 0);
+  const end = Math.max(start + 1, t1 ?? (times.length ? times[times.length - 1] : 1));
+  const x = (t) => left + ((t - start) / (end - start)) * (w - left - 4 * ratio);
+  ctx.font = `${10 * ratio}px sans-serif`;
+  if (axis) {
+    ctx.fillStyle = '#56657a'; ctx.strokeStyle = '#1c2633';
+    const span = end - start; const step = [60, 300, 600, 900, 1800, 3600].find((s) => span / s <= 8) || 7200;
+    for (let t = Math.ceil(start / step) * step; t <= end; t += step) {
+      ctx.beginPath(); ctx.moveTo(x(t), top); ctx.lineTo(x(t), h - bottom); ctx.stroke();
+      const label = `${Math.floor(t / 3600)}:${String(Math.floor(t / 60) % 60).padStart(2, '0')}`;
+      ctx.fillText(label, x(t) + 2 * ratio, h - 3 * ratio);
+    }
+  }
+  for (const m of markers) {
+    if (m.time_s < start || m.time_s > end) continue;
+    ctx.strokeStyle = m.color || '#445'; ctx.lineWidth = 1; ctx.setLineDash([2 * ratio, 3 * ratio]);
+    ctx.beginPath(); ctx.moveTo(x(m.time_s), top); ctx.lineTo(x(m.time_s), h - bottom); ctx.stroke(); ctx.setLineDash([]);
+  }
+  let legendX = left + 2 * ratio;
+  if (title) { ctx.fillStyle = '#8a97a8'; ctx.font = `bold ${10 * ratio}px sans-serif`; ctx.fillText(title, legendX, 11 * ratio); legendX += ctx.measureText(title).width + 10 * ratio; }
+  for (const s of series) {
+    const y = (v) => top + (1 - (v - s.min) / (s.max - s.min)) * (h - top - bottom);
+    ctx.strokeStyle = s.color; ctx.lineWidth = 1.6 * ratio; ctx.beginPath(); let drawing = false;
+    for (let i = 0; i < times.length; i++) {
+      const v = s.values[i];
+      if (v === null || v === undefined || times[i] < start) { drawing = false; continue; }
+      const yy = y(Math.min(s.max, Math.max(s.min, v)));
+      if (drawing) ctx.lineTo(x(times[i]), yy); else { ctx.moveTo(x(times[i]), yy); drawing = true; }
+    }
+    ctx.stroke();
+    ctx.fillStyle = s.color; ctx.font = `${10 * ratio}px sans-serif`;
+    const text = `${s.label} (${s.min}–${s.max})`; ctx.fillText(text, legendX, 11 * ratio); legendX += ctx.measureText(text).width + 10 * ratio;
+  }
+}

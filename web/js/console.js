@@ -1,0 +1,282 @@
+// The pump console and patient monitor of one session: waveforms, numerics, trend strip,
+// alarm bar, the perfusionist's controls, lab results and the event log, fed by the session's
+// WebSocket. Used by the student console and (with an instructor panel) the instructor station.
+
+import { el, clock, request } from './api.js';
+import { Waveform } from './waveform.js';
+import { AlarmBar } from './alarms.js';
+import { drawChart } from './chart.js';
+
+const TREND_WINDOW_S = 15 * 60;
+const fmt = (v, d) => (v === null || v === undefined || Number.isNaN(v) ? '--' : Number(v).toFixed(d));
+
+/** Numeric tiles: [id, label, unit, colour, column, decimals, sub-line]. */
+const TILES = [
+  ['cvp', 'CVP', 'mmHg', 'var(--cvp)', 'cvp_mmhg', 0, (o) => `HR ${fmt(o.hr_bpm, 0)}/min`],
+  ['linep', 'LINE P', 'mmHg', 'var(--art)', 'arterial_line_pressure_mmhg', 0, (o) => `post-oxygenator`],
+  ['reservoir', 'RESERVOIR', 'mL', 'var(--blood)', 'reservoir_volume_ml', 0, (o) => `urine ${fmt(o.urine_ml, 0)} mL`],
+  ['do2i', 'DO2i', 'mL/min/m²', 'var(--flow)', 'do2i_ml_min_m2', 0, (o) => `VO2i ${fmt(o.vo2i_ml_min_m2, 0)}`],
+  ['sweep', 'SWEEP', 'L/min', 'var(--gas)', 'sweep_l_min', 1, (o) => `FiO2 ${fmt(o.fio2_pct, 0)} %`],
+  ['fio2', 'FiO2', '%', 'var(--gas)', 'fio2_pct', 0, (o) => `VCO2i ${fmt(o.vco2i_ml_min_m2, 0)}`],
+  ['svo2', 'SvO2', '%', 'var(--sat)', 'svo2_pct', 0, (o) => `SaO2 ${fmt(o.sao2_pct, 0)} %`],
+  ['hct', 'Hct', '%', 'var(--blood)', 'hct_pct', 0, (o) => `Hb ${fmt(o.hb_g_dl, 1)} g/dL`],
+  ['tart', 'T ART', '°C', 'var(--temp)', 'temp_arterial_c', 1, (o) => `ven ${fmt(o.temp_venous_c, 1)} °C`],
+  ['tcore', 'T CORE', '°C', 'var(--temp)', 'temp_core_c', 1, (o) => `naso­pharyngeal`],
+  ['twater', 'T WATER', '°C', 'var(--temp)', 'temp_water_c', 1, (o) => `heater-cooler`],
+  ['act', 'ACT', 's', '#c7d0db', null, 0, null],
+];
+
+export class Console {
+  /** Builds the console into `root` and connects. `extraColumn` (instructor panel) is appended. */
+  constructor(root, { code, token, role, extraColumn = null, onHello = null, onFrame = null }) {
+    Object.assign(this, { code, token, role, onHello, onFrame });
+    this.trend = { time_s: [], map: [], flow: [], svo2: [], temp: [] };
+    this.lastTrendSecond = -1; this.obs = {}; this.labs = {}; this.pending = [];
+    this.build(root, extraColumn);
+    this.connect();
+    const animate = () => { this.art.draw(); this.flowWave.draw(); requestAnimationFrame(animate); };
+    requestAnimationFrame(animate);
+    setInterval(() => this.drawTrend(), 1000);
+  }
+
+  build(root, extraColumn) {
+    const t = (id) => el('span', { id, class: 'num' }, '--');
+    this.header = {
+      scen: el('span', { class: 'scen', id: 'scenario-name' }, '…'),
+      phase: el('span', { class: 'pill', id: 'phase' }, 'connecting'),
+      clock: t('sim-clock'), cpb: t('cpb-time'), xc: t('xc-time'),
+    };
+    this.speedButtons = [1, 2, 5, 20].map((s) => el('button', { id: `speed-${s}`, onclick: () => this.control({ speed: s }) }, `×${s}`));
+    this.pauseButton = el('button', { id: 'btn-pause', onclick: () => this.control({ paused: !this.paused }) }, '❚❚ Pause');
+    const topbar = el('div', { class: 'topbar' },
+      el('span', { class: 'brand' }, 'PERFUSE'), this.header.scen,
+      el('span', { class: 'pill', title: 'join code' }, 'code ', el('b', { id: 'session-code' }, this.code)),
+      this.header.phase,
+      el('span', { class: 'clock' }, el('small', {}, 'T'), this.header.clock),
+      el('span', { class: 'clock' }, el('small', {}, 'CPB'), this.header.cpb),
+      el('span', { class: 'clock' }, el('small', {}, 'XC'), this.header.xc),
+      el('span', { class: 'spacer' }),
+      el('span', { class: 'speed' }, this.pauseButton, ...this.speedButtons),
+      el('a', { href: `debrief.html?code=${this.code}`, id: 'debrief-link', target: '_blank' }, 'Debrief'),
+      el('span', { class: 'pill', id: 'role' }, this.role));
+    const alarmRoot = el('div', { class: 'alarmbar' });
+    this.alarms = new AlarmBar(alarmRoot);
+
+    // Monitor column
+    const artCanvas = el('canvas', { id: 'wave-art' }); const flowCanvas = el('canvas', { id: 'wave-flow' });
+    this.mapValue = el('div', { class: 'value', id: 'map-value', style: 'color: var(--art)' }, '--');
+    this.sdValue = el('div', { class: 'sub', id: 'sd-value' }, '--/--');
+    this.flowValue = el('div', { class: 'value', id: 'flow-value', style: 'color: var(--flow)' }, '--');
+    this.rpmValue = el('div', { class: 'sub', id: 'rpm-value' }, '-- rpm');
+    this.ciValue = el('div', { class: 'sub', id: 'ci-value' }, '');
+    const artPanel = el('div', { class: 'panel wave' }, artCanvas,
+      el('div', { class: 'bignum' }, el('div', { class: 'name', style: 'color: var(--art)' }, 'MAP ', el('span', { class: 'unit' }, 'mmHg')), this.mapValue, this.sdValue));
+    const flowPanel = el('div', { class: 'panel wave' }, flowCanvas,
+      el('div', { class: 'bignum' }, el('div', { class: 'name', style: 'color: var(--flow)' }, 'PUMP FLOW ', el('span', { class: 'unit' }, 'L/min')), this.flowValue, this.rpmValue, this.ciValue));
+    this.tiles = {};
+    const tiles = el('div', { class: 'tiles' }, TILES.map(([id, label, unit, color, column]) => {
+      const value = el('div', { class: 'value', id: `tile-${id}`, style: `color: ${color}` }, '--');
+      const sub = el('div', { class: 'sub' }, column ? '' : 'no sample yet');
+      const tile = el('div', { class: 'tile' }, el('div', { class: 'name', style: `color: ${color}` }, label, el('span', { class: 'unit' }, unit)), value, sub);
+      if (id === 'reservoir') { this.level = el('div'); tile.append(el('div', { class: 'level' }, this.level)); }
+      this.tiles[id] = { value, sub };
+      return tile;
+    }));
+    this.trendCanvas = el('canvas', { id: 'trend' });
+    const trendPanel = el('div', { class: 'panel trend' }, el('h3', {}, 'Trends — last 15 min'), this.trendCanvas);
+    const monitor = el('div', { class: 'col' }, artPanel, flowPanel, el('div', { class: 'panel' }, tiles), trendPanel);
+
+    // Controls column
+    const controls = el('div', { class: 'col' }, el('div', { class: 'panel controls', id: 'controls' }, this.buildControls()));
+    // Labs + log column
+    this.labsBody = el('div', { id: 'labs' }, el('div', { class: 'pending' }, 'No samples yet'));
+    this.logList = el('div', { class: 'log', id: 'event-log' });
+    const side = el('div', { class: 'col' },
+      el('div', { class: 'panel labs' }, el('h3', {}, 'Lab — blood gas / ACT'),
+        el('div', { class: 'btnrow' },
+          el('button', { id: 'btn-abg', onclick: () => this.send({ type: 'sample', kind: 'abg' }) }, 'Send ABG'),
+          el('button', { id: 'btn-act', onclick: () => this.send({ type: 'sample', kind: 'act' }) }, 'Draw ACT')),
+        this.labsBody),
+      el('div', { class: 'panel', style: 'flex: 1; display: flex; flex-direction: column; min-height: 0' }, el('h3', {}, 'Event log'), this.logList));
+    const grid = el('div', { class: `console${extraColumn ? ' instructor' : ''}` }, monitor, controls, side, extraColumn);
+    root.append(topbar, alarmRoot, grid);
+    this.art = new Waveform(artCanvas, { color: '#ff4d4d', min: 0, max: 160, grid: [50, 100, 150], label: 'ART' });
+    this.flowWave = new Waveform(flowCanvas, { color: '#3ddc84', min: 0, max: 7, grid: [2, 4, 6], label: 'PUMP FLOW' });
+  }
+
+  /** One control row: label, number input with unit, button that sends an action built from the value. */
+  row(label, id, value, unit, step, button, build, cls = '') {
+    const input = el('input', { type: 'number', id, value, step });
+    const go = () => this.action(build(Number(input.value)));
+    input.addEventListener('keydown', (e) => { if (e.key === 'Enter') go(); });
+    return el('div', { class: 'ctl' }, el('label', { for: id }, label),
+      el('span', { class: 'inp' }, input, el('span', {}, unit)), el('button', { id: `${id}-go`, class: cls, onclick: go }, button));
+  }
+
+  select(id, options) { return el('select', { id }, options.map((o) => el('option', { value: o }, o))); }
+
+  buildControls() {
+    const section = (title, ...rows) => el('div', { class: 'section' }, el('div', { class: 'section-title' }, title), ...rows);
+    this.cpKind = this.select('cp-kind', ['del-nido', 'blood-4-1', 'crystalloid']);
+    this.fluidKind = this.select('fluid-kind', ['crystalloid', 'albumin']);
+    this.drugSelect = this.select('drug', ['phenylephrine', 'norepinephrine', 'nitroglycerin', 'calcium-chloride']);
+    this.status = el('div', { class: 'status', id: 'control-status' });
+    return [
+      section('Arterial pump',
+        el('div', { class: 'btnrow' },
+          el('button', { id: 'btn-start-bypass', class: 'primary', onclick: () => this.action({ action: 'start-bypass', flow_l_min: Number(document.getElementById('flow').value) }) }, '▶ Go on bypass'),
+          el('button', { id: 'btn-end-bypass', onclick: () => this.action({ action: 'end-bypass' }) }, '■ Come off')),
+        this.row('Flow', 'flow', '4.8', 'L/min', '0.1', 'Set', (v) => ({ action: 'set-flow', flow_l_min: v })),
+        el('div', { class: 'btnrow' },
+          el('button', { id: 'btn-flow-down', onclick: () => this.nudge(-0.2) }, '− 0.2'),
+          el('button', { id: 'btn-flow-up', onclick: () => this.nudge(0.2) }, '+ 0.2'),
+          el('button', { id: 'btn-clamp-line', onclick: () => this.action({ action: 'clamp-arterial-line' }) }, 'Clamp art line'),
+          el('button', { id: 'btn-unclamp-line', onclick: () => this.action({ action: 'unclamp-arterial-line' }) }, 'Unclamp'))),
+      section('Gas blender',
+        this.row('Sweep', 'sweep', '3.0', 'L/min', '0.1', 'Set', (v) => ({ action: 'set-sweep', l_min: v })),
+        this.row('FiO2', 'fio2', '60', '%', '5', 'Set', (v) => ({ action: 'set-fio2', pct: v }))),
+      section('Heater-cooler',
+        this.row('Water', 'water', '37', '°C', '0.5', 'Set', (v) => ({ action: 'set-water-temp', temp_c: v }))),
+      section('Clamp & cardioplegia',
+        el('div', { class: 'btnrow' },
+          el('button', { id: 'btn-xc-on', onclick: () => this.action({ action: 'cross-clamp-on' }) }, 'Cross-clamp ON'),
+          el('button', { id: 'btn-xc-off', onclick: () => this.action({ action: 'cross-clamp-off' }) }, 'Cross-clamp OFF')),
+        el('div', { class: 'ctl' }, el('label', {}, 'Cardioplegia'), el('span', { class: 'inp' }, this.cpKind),
+          el('span')),
+        this.row('Dose', 'cp-ml', '1000', 'mL', '50', 'Deliver', (v) => ({ action: 'cardioplegia', ml: v, kind: this.cpKind.value }))),
+      section('Anticoagulation',
+        this.row('Heparin', 'heparin', '30000', 'U', '1000', 'Give', (v) => ({ action: 'heparin', units: v })),
+        this.row('Protamine', 'protamine', '300', 'mg', '10', 'Give', (v) => ({ action: 'protamine', mg: v }))),
+      section('Volume',
+        el('div', { class: 'ctl' }, el('label', {}, 'Fluid'), el('span', { class: 'inp' }, this.fluidKind), el('span')),
+        this.row('Add', 'fluid-ml', '250', 'mL', '50', 'Add', (v) => ({ action: 'give-fluid', ml: v, kind: this.fluidKind.value })),
+        this.row('Packed RBC', 'rbc', '300', 'mL', '50', 'Give', (v) => ({ action: 'give-rbc', ml: v })),
+        this.row('Ultrafilter', 'uf', '300', 'mL', '50', 'Remove', (v) => ({ action: 'ultrafiltrate', ml: v }))),
+      section('Drugs',
+        el('div', { class: 'ctl' }, el('label', {}, 'Drug'), el('span', { class: 'inp' }, this.drugSelect), el('span')),
+        this.row('Dose', 'drug-dose', '100', 'mcg/mg', '10', 'Give', (v) => ({ action: 'give-drug', drug: this.drugSelect.value, dose: v }))),
+      this.status,
+    ];
+  }
+
+  nudge(delta) {
+    const input = document.getElementById('flow');
+    const value = Math.max(0, Math.round((Number(input.value) + delta) * 10) / 10);
+    input.value = value.toFixed(1);
+    this.action({ action: 'set-flow', flow_l_min: value });
+  }
+
+  action(fields) { this.send({ type: 'action', ...fields }); }
+
+  send(message) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+    else this.setStatus('not connected');
+  }
+
+  async control(body) {
+    try { await request('POST', `/api/sessions/${this.code}/control`, { body, token: this.token }); }
+    catch (e) { this.setStatus(e.message); }
+  }
+
+  setStatus(text) { this.status.textContent = text; clearTimeout(this.statusTimer); this.statusTimer = setTimeout(() => { this.status.textContent = ''; }, 6000); }
+
+  connect() {
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    this.socket = new WebSocket(`${scheme}://${location.host}/api/sessions/${this.code}/ws?token=${encodeURIComponent(this.token)}`);
+    this.socket.onmessage = (event) => {
+      let message; try { message = JSON.parse(event.data); } catch { return; }
+      if (message.type === 'hello') this.hello(message);
+      else if (message.type === 'frame') this.frame(message);
+      else if (message.type === 'error') this.setStatus(`${message.error.field}: ${message.error.message}`);
+    };
+    this.socket.onclose = () => {
+      this.header.phase.textContent = 'disconnected';
+      if (!this.ended) setTimeout(() => this.connect(), 2000);
+    };
+  }
+
+  hello(message) {
+    const s = message.status;
+    this.header.scen.textContent = s.scenario_name; this.header.scen.title = message.description;
+    this.logList.replaceChildren(); this.addLog(message.log);
+    const tr = message.trend; const col = (name) => (tr.series.find((x) => x.name === name) || { values: [] }).values;
+    this.trend = { time_s: [...tr.time_s], map: [...col('map_mmhg')], flow: [...col('pump_flow_l_min')], svo2: [...col('svo2_pct')], temp: [...col('temp_core_c')] };
+    this.catalog = message.catalog;
+    if (this.onHello) this.onHello(message);
+  }
+
+  frame(f) {
+    const o = f.obs; this.obs = o; this.paused = f.paused;
+    this.header.phase.textContent = f.phase; this.header.phase.className = `pill ${f.phase}`;
+    this.header.clock.textContent = clock(f.sim_time_s);
+    this.header.cpb.textContent = clock(o.bypass_time_s); this.header.xc.textContent = clock(o.cross_clamp_time_s);
+    for (const b of this.speedButtons) b.classList.toggle('active', b.id === `speed-${f.speed}`);
+    this.pauseButton.textContent = f.paused ? '▶ Resume' : '❚❚ Pause'; this.pauseButton.classList.toggle('active', f.paused);
+    this.mapValue.textContent = fmt(o.map_mmhg, 0);
+    this.sdValue.textContent = `${fmt(o.sbp_mmhg, 0)}/${fmt(o.dbp_mmhg, 0)}`;
+    this.flowValue.textContent = fmt(o.pump_flow_l_min, 2);
+    this.rpmValue.textContent = `${fmt(o.pump_rpm, 0)} rpm`;
+    this.ciValue.textContent = `native CO ${fmt(o.cardiac_output_l_min, 1)}`;
+    for (const [id, , , , column, decimals, sub] of TILES) {
+      if (!column) continue;
+      this.tiles[id].value.textContent = fmt(o[column], decimals); this.tiles[id].sub.textContent = sub(o);
+    }
+    if (this.level) this.level.style.height = `${Math.min(100, Math.max(0, (o.reservoir_volume_ml || 0) / 40))}%`;
+    this.art.push(f.wave.arterial_pressure_mmhg); this.flowWave.push(f.wave.pump_flow_l_min);
+    this.alarms.show(f.alarms);
+    this.addLog(f.log);
+    const second = Math.floor(f.sim_time_s);
+    if (second !== this.lastTrendSecond) {
+      this.lastTrendSecond = second; const tr = this.trend;
+      tr.time_s.push(f.sim_time_s); tr.map.push(o.map_mmhg); tr.flow.push(o.pump_flow_l_min); tr.svo2.push(o.svo2_pct); tr.temp.push(o.temp_core_c);
+      while (tr.time_s.length > 4000) for (const k of Object.keys(tr)) tr[k].shift();
+    }
+    this.simTime = f.sim_time_s;
+    if (f.ended && !this.ended) this.showEnded();
+    if (this.onFrame) this.onFrame(f);
+  }
+
+  drawTrend() {
+    const tr = this.trend; const t1 = Math.max(this.simTime || 0, TREND_WINDOW_S);
+    drawChart(this.trendCanvas, tr.time_s, [
+      { values: tr.map, color: '#ff4d4d', min: 0, max: 120, label: 'MAP' },
+      { values: tr.flow, color: '#3ddc84', min: 0, max: 7, label: 'Flow' },
+      { values: tr.svo2, color: '#f5e050', min: 40, max: 100, label: 'SvO2' },
+      { values: tr.temp, color: '#ffae42', min: 20, max: 40, label: 'T core' },
+    ], { t0: t1 - TREND_WINDOW_S, t1 });
+  }
+
+  addLog(entries) {
+    for (const e of entries) {
+      this.logList.append(el('div', { class: e.source }, el('span', { class: 't' }, clock(e.time_s)), e.text));
+      if (e.lab) this.showLab(e.lab);
+      if (e.source === 'lab' && !e.lab) this.pending.push(e.text);
+    }
+    if (entries.length) this.logList.scrollTop = this.logList.scrollHeight;
+  }
+
+  showLab(lab) {
+    this.labs[lab.kind] = lab;
+    if (lab.kind === 'act') {
+      const act = lab.values.find((v) => v.name === 'act_s');
+      this.tiles.act.value.textContent = fmt(act && act.value, 0); this.tiles.act.sub.textContent = `drawn ${clock(lab.drawn_at_s)}`;
+    }
+    const rows = [];
+    for (const kind of ['abg', 'act']) {
+      const result = this.labs[kind]; if (!result) continue;
+      rows.push(el('tr', {}, el('td', { colspan: 3, style: 'color: var(--dim)' }, `${kind.toUpperCase()} drawn ${clock(result.drawn_at_s)}`)));
+      for (const v of result.values) {
+        const d = v.name === 'ph' ? 2 : (v.name.startsWith('k_') || v.name.startsWith('lactate') || v.name.startsWith('hb') || v.name.startsWith('sbe') || v.name.startsWith('hco3') || v.name.startsWith('temp') || v.name.startsWith('heparin')) ? 1 : 0;
+        rows.push(el('tr', {}, el('td', {}, v.name.split('_')[0].toUpperCase().replace('PH', 'pH')), el('td', { id: `lab-${v.name}` }, fmt(v.value, d)), el('td', {}, v.unit)));
+      }
+    }
+    this.labsBody.replaceChildren(el('table', {}, rows));
+  }
+
+  showEnded() {
+    this.ended = true;
+    document.body.append(el('div', { class: 'overlay', id: 'ended' }, el('div', { class: 'box' },
+      el('h2', {}, 'Session ended'), el('p', {}, 'The case is over. Review your run:'),
+      el('a', { href: `debrief.html?code=${this.code}`, id: 'open-debrief' }, el('button', { class: 'primary' }, 'Open debrief')))));
+  }
+}

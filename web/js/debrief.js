@@ -1,0 +1,56 @@
+// Debrief: trend charts of the whole run with the event log on the same timeline, each
+// objective scored, and the session's CSV (the columns of `perfuse run`).
+
+import { codeFromUrl, tokens, request, el, clock } from './api.js';
+import { drawChart } from './chart.js';
+
+const CHARTS = [
+  { title: 'Pressures mmHg', series: [['map_mmhg', 'MAP', '#ff4d4d', 0, 120], ['cvp_mmhg', 'CVP', '#4da3ff', 0, 120], ['arterial_line_pressure_mmhg', 'Line P', '#ff9a7a', 0, 400]] },
+  { title: 'Flow L/min · DO2i', series: [['pump_flow_l_min', 'Flow', '#3ddc84', 0, 7], ['do2i_ml_min_m2', 'DO2i', '#9be37a', 0, 600]] },
+  { title: 'Oxygen', series: [['svo2_pct', 'SvO2 %', '#f5e050', 40, 100], ['pao2_mmhg', 'PaO2', '#4dd6e8', 0, 500], ['paco2_mmhg', 'PaCO2', '#7aa2ff', 20, 60]] },
+  { title: 'Temperature °C', series: [['temp_core_c', 'Core', '#ffae42', 20, 40], ['temp_arterial_c', 'Arterial', '#ff7a42', 20, 40], ['temp_water_c', 'Water', '#888', 0, 42]] },
+  { title: 'Blood', series: [['hct_pct', 'Hct %', '#e05a8a', 15, 45], ['lactate_mmol_l', 'Lactate', '#ffd27a', 0, 10], ['reservoir_volume_ml', 'Reservoir mL', '#b06aa0', 0, 4000]] },
+  { title: 'ACT s', series: [['act_s', 'ACT', '#c7d0db', 0, 800]] },
+];
+const MARK = { scenario: '#55606e', student: '#2a8a55', instructor: '#8a5ab5', alarm: '#b82020', note: '#b07a20', lab: '#2a7f8a', system: '#333' };
+
+const code = codeFromUrl();
+const known = tokens(code);
+const token = known.instructor_token || known.student_token;
+
+async function load() {
+  const d = await request('GET', `/api/sessions/${code}/debrief`, { token });
+  document.getElementById('scenario-name').textContent = `${d.scenario_name} — ${code}${d.ended ? '' : ' (still running)'}`;
+  const met = d.objectives.filter((o) => o.met).length;
+  document.getElementById('summary').replaceChildren(
+    el('span', {}, 'Simulated ', el('b', {}, clock(d.sim_time_s))),
+    el('span', {}, 'Bypass ', el('b', {}, clock(d.bypass_time_s))),
+    el('span', {}, 'Cross-clamp ', el('b', {}, clock(d.cross_clamp_time_s))),
+    el('span', {}, 'Alarms raised ', el('b', {}, d.alarms_raised)),
+    el('span', { id: 'objectives-met' }, 'Objectives met ', el('b', {}, `${met} / ${d.objectives.length}`)));
+  const range = (o) => `${o.min ?? '−∞'} – ${o.max ?? '∞'} ${o.unit}`;
+  document.getElementById('objectives').replaceChildren(
+    el('tr', {}, el('th', {}, 'Objective'), el('th', {}, 'During'), el('th', {}, 'Result')),
+    ...(d.objectives.length ? d.objectives.map((o) => el('tr', { class: 'objective' },
+      el('td', {}, o.observe, el('br'), el('small', {}, range(o))), el('td', {}, o.during),
+      el('td', {}, o.met ? el('span', { class: 'met' }, '✓ met') : el('span', { class: 'notmet' }, '✗ not met'),
+        el('br'), el('small', {}, `${o.out_of_range_s} s out of range / ${o.applicable_s} s`)))) : [el('tr', {}, el('td', { colspan: 3 }, 'This scenario has no objectives.'))]));
+  const markers = d.log.filter((e) => e.source !== 'system' && e.source !== 'lab').map((e) => ({ time_s: e.time_s, color: MARK[e.source] }));
+  const charts = document.getElementById('charts'); charts.replaceChildren();
+  const t1 = Math.max(d.sim_time_s, 60);
+  for (const chart of CHARTS) {
+    const canvas = el('canvas'); charts.append(canvas);
+    const series = chart.series.map(([name, label, color, min, max]) => ({ label, color, min, max, values: (d.trend.series.find((s) => s.name === name) || { values: [] }).values }));
+    drawChart(canvas, d.trend.time_s, series, { t0: 0, t1, markers, title: chart.title });
+  }
+  document.getElementById('event-log').replaceChildren(...d.log.map((e) => el('div', { class: e.source }, el('span', { class: 't' }, clock(e.time_s)), e.text)));
+}
+
+document.getElementById('btn-csv').addEventListener('click', async () => {
+  const csv = await request('GET', `/api/sessions/${code}/csv`, { token });
+  const link = el('a', { href: URL.createObjectURL(new Blob([csv], { type: 'text/csv' })), download: `perfuse-${code}.csv` });
+  document.body.append(link); link.click(); link.remove();
+});
+
+if (!token) document.getElementById('debrief-error').textContent = 'No token for this session in this browser: join it first.';
+else load().catch((e) => { document.getElementById('debrief-error').textContent = e.message; });

@@ -1,0 +1,52 @@
+// Landing page: list shipped scenarios, create a session (shipped or uploaded), join by code.
+
+import { request, saveTokens, el, clock } from './api.js';
+
+const created = document.getElementById('created');
+
+async function create(body) {
+  body.scripted_events = document.getElementById('scripted-events').checked;
+  const session = await request('POST', '/api/sessions', { body });
+  saveTokens(session.code, { student_token: session.student_token, instructor_token: session.instructor_token });
+  created.replaceChildren(el('div', { class: 'created', id: 'created-session' },
+    el('div', {}, 'Session ', el('code', { id: 'new-code' }, session.code), ` — ${session.status.scenario_name}. Students join with this code.`),
+    el('div', {}, 'Instructor token (keep it; shown only once): ', el('code', { id: 'instructor-token' }, session.instructor_token)),
+    el('div', { class: 'btnrow', style: 'margin-top: 6px' },
+      el('a', { href: `console.html?code=${session.code}`, id: 'open-console' }, el('button', { class: 'primary' }, 'Open pump console')),
+      el('a', { href: `instructor.html?code=${session.code}#token=${session.instructor_token}`, id: 'open-instructor', target: '_blank' }, el('button', {}, 'Open instructor station')))));
+  created.scrollIntoView();
+}
+
+async function loadScenarios() {
+  const list = await request('GET', '/api/scenarios');
+  document.getElementById('scenarios').replaceChildren(...list.map((s) => el('div', { class: 'card' },
+    el('h4', {}, s.name), el('p', {}, s.description),
+    el('div', { class: 'btnrow' },
+      el('button', { class: 'primary', id: `start-${s.id}`, onclick: () => create({ scenario_id: s.id }).catch((e) => alert(e.message)) }, 'Start session'),
+      el('span', { style: 'color: var(--dim)' }, `${clock(s.duration_s)} · ${s.events} events · ${s.objectives.length} objectives`)))));
+}
+
+document.getElementById('join-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const code = document.getElementById('join-code').value.trim().toUpperCase();
+  try {
+    const joined = await request('POST', `/api/sessions/${code}/join`);
+    saveTokens(joined.code, { student_token: joined.student_token });
+    location.href = `console.html?code=${joined.code}`;
+  } catch (e) { document.getElementById('join-error').textContent = e.message; }
+});
+
+document.getElementById('upload-file').addEventListener('change', async (event) => {
+  const file = event.target.files[0]; if (!file) return;
+  document.getElementById('upload-text').value = await file.text();
+  document.getElementById('upload-text').dataset.fileName = file.name;
+});
+
+document.getElementById('btn-upload').addEventListener('click', async () => {
+  const text = document.getElementById('upload-text');
+  const errorBox = document.getElementById('upload-error'); errorBox.textContent = '';
+  try { await create({ scenario_toml: text.value, file_name: text.dataset.fileName || 'upload.toml' }); }
+  catch (e) { errorBox.textContent = e.line ? `line ${e.line}: ${e.message}` : e.message; }
+});
+
+loadScenarios().catch((e) => { document.getElementById('scenarios').textContent = e.message; });

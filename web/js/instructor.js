@@ -1,0 +1,72 @@
+// Instructor station: the student's console plus faults, patient changes (drugs, volume),
+// scripted events, annotations and ending the session. Needs the session's instructor token
+// (from the creator's browser, the #token= of the link the creator got, or typed in).
+
+import { Console } from './console.js';
+import { codeFromUrl, tokens, saveTokens, request, el } from './api.js';
+
+function panel(code, token) {
+  const status = el('div', { class: 'status', id: 'instructor-status' });
+  const say = (text) => { status.textContent = text; };
+  const post = (path, body) => request('POST', `/api/sessions/${code}/${path}`, { body, token }).catch((e) => { say(e.message); throw e; });
+  const faultList = el('div', { class: 'faults', id: 'faults' });
+  const note = el('input', { id: 'note-text', placeholder: 'Annotation…', style: 'width: 100%' });
+  const scripted = el('input', { type: 'checkbox', id: 'scripted-toggle', onchange: () => post('control', { scripted_events: scripted.checked }) });
+  let confirmEnd = false;
+  const endButton = el('button', { class: 'danger', id: 'btn-end-session', onclick: async () => {
+    if (!confirmEnd) { confirmEnd = true; endButton.textContent = 'Click again to end'; setTimeout(() => { confirmEnd = false; endButton.textContent = '■ End session'; }, 4000); return; }
+    await post('end'); say('Session ended');
+  } }, '■ End session');
+  const root = el('div', { class: 'col' }, el('div', { class: 'panel controls', style: 'border-color: #6a4a9a' },
+    el('h3', { style: 'color: #c792ea' }, 'Instructor'),
+    el('div', { class: 'section' }, el('div', { class: 'section-title' }, 'Faults'), faultList),
+    el('div', { class: 'section' }, el('div', { class: 'section-title' }, 'Patient'),
+      el('div', { style: 'color: var(--dim); font-size: 11px' }, 'No direct patient-parameter action in the model: change the patient with drugs and volume.'),
+      el('div', { class: 'btnrow' },
+        el('button', { id: 'btn-vasoplegia', onclick: () => post('actions', { action: 'give-drug', drug: 'nitroglycerin', dose: 400 }) }, 'Vasodilate (NTG 400 mcg)'),
+        el('button', { id: 'btn-pressor', onclick: () => post('actions', { action: 'give-drug', drug: 'phenylephrine', dose: 200 }) }, 'Phenylephrine 200 mcg'),
+        el('button', { id: 'btn-bleed', onclick: () => post('actions', { action: 'ultrafiltrate', ml: 500 }) }, 'Volume loss 500 mL'),
+        el('button', { id: 'btn-calcium', onclick: () => post('actions', { action: 'give-drug', drug: 'calcium-chloride', dose: 500 }) }, 'CaCl 500 mg'))),
+    el('div', { class: 'section' }, el('div', { class: 'section-title' }, 'Session'),
+      el('label', {}, scripted, ' scripted scenario events'),
+      el('div', { class: 'btnrow' }, note, el('button', { id: 'btn-annotate', onclick: async () => { if (note.value.trim()) { await post('annotations', { text: note.value }); note.value = ''; } } }, 'Annotate')),
+      el('div', { class: 'btnrow' }, endButton)),
+    status));
+  const show = (names, active) => faultList.replaceChildren(...names.map((name) => el('div', { class: `fault${active.includes(name) ? ' on' : ''}` },
+    el('span', {}, name),
+    el('span', {},
+      el('button', { id: `inject-${name}`, class: 'danger', onclick: () => post('actions', { action: 'fault', kind: name }) }, 'Inject'), ' ',
+      el('button', { id: `clear-${name}`, onclick: () => post('actions', { action: 'clear-fault', kind: name }) }, 'Clear')))));
+  return { root, show, scripted };
+}
+
+async function start(code, token) {
+  await request('GET', `/api/sessions/${code}`, { token });
+  saveTokens(code, { instructor_token: token });
+  const { root, show, scripted } = panel(code, token);
+  let faults = []; let activeKey = null;
+  new Console(document.getElementById('root'), {
+    code, token, role: 'instructor', extraColumn: root,
+    onHello: (hello) => { faults = hello.catalog.faults; scripted.checked = hello.status.scripted_events; show(faults, []); },
+    onFrame: (frame) => {
+      const key = (frame.active_faults || []).join(','); scripted.checked = frame.scripted_events;
+      if (key !== activeKey) { activeKey = key; show(faults, frame.active_faults || []); }
+    },
+  });
+}
+
+const code = codeFromUrl();
+const hashToken = new URLSearchParams(location.hash.slice(1)).get('token');
+const token = hashToken || tokens(code).instructor_token;
+const login = document.getElementById('login');
+const showLogin = (message = '') => {
+  login.hidden = false; document.getElementById('login-code').value = code; document.getElementById('login-error').textContent = message;
+};
+document.getElementById('login-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const c = document.getElementById('login-code').value.trim().toUpperCase();
+  const t = document.getElementById('login-token').value.trim();
+  start(c, t).then(() => { login.hidden = true; history.replaceState(null, '', `instructor.html?code=${c}`); }).catch((e) => showLogin(e.message));
+});
+if (code && token) start(code, token).then(() => history.replaceState(null, '', `instructor.html?code=${code}`)).catch((e) => showLogin(e.message));
+else showLogin();
