@@ -1,6 +1,9 @@
 //! A 4-hour adult case: heparin, bypass, cross-clamp with del Nido, cooling to 32 °C and
 //! rewarming, protamine and separation. Reports the time per simulated case.
 
+// `criterion_group!` expands to an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use perfuse_sim::{Action, CardioplegiaKind, CircuitConfig, PatientConfig, Simulation};
 
