@@ -22,8 +22,10 @@ const RQ: f64 = 0.8;
 /// Critical DO2i on CPB, mL/min/m² (Ranucci M et al., Ann Thorac Surg 2005;80:2213: 272).
 pub const CRITICAL_DO2I_ML_MIN_M2: f64 = 272.0;
 /// Lactate formed per mL of O2 shortfall, mmol: anaerobic glycolysis yields 2 lactate per
-/// glucose, whose aerobic oxidation needs 6 × 22.4 = 134 mL O2 (stoichiometry).
-const LACTATE_MMOL_PER_ML_O2: f64 = 2.0 / 134.4;
+/// glucose, whose aerobic oxidation needs 6 × 22.4 = 134 mL O2 (stoichiometry), doubled
+/// because hypoperfusion is regional (fit: DO2i ≈ 240 raises lactate ≈ 1.5 mmol/L in 30 min,
+/// in line with the hyperlactataemia below the critical DO2i of Ranucci 2005).
+const LACTATE_MMOL_PER_ML_O2: f64 = 2.0 * 2.0 / 134.4;
 /// Lactate metabolic clearance, L/min per 75 kg (Crit Care 2020;24:61: 1.56 ± 0.39).
 const LACTATE_CLEARANCE_L_MIN_PER_75_KG: f64 = 1.56;
 /// Lactate distribution volume, L/kg (Woll & Record 1979: 270–300 mL/kg).
