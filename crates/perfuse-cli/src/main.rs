@@ -1,0 +1,60 @@
+//! `perfuse`: one binary for the clinical calculator, the simulator and the console.
+//!
+//! The binary is glue: it parses flags with clap, calls the library crates and maps
+//! failures to the exit codes of `cli.md` (0 success, 2 bad input, 1 anything else).
+
+mod calc;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+/// perfuse — a heart-lung machine in software.
+#[derive(Parser)]
+#[command(name = "perfuse", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Clinical calculations (BSA, flows, hemodilution, gases, anticoagulation…), cited.
+    Calc(calc::CalcArgs),
+}
+
+/// Why a command failed, and so which exit code it gets.
+#[derive(Debug)]
+enum Failure {
+    /// Bad input: unknown flag, out-of-range value, invalid file. Exit 2.
+    Input(String),
+    /// Anything else (I/O, internal). Exit 1.
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Failure::Other(error)
+    }
+}
+
+fn main() -> ExitCode {
+    let command = calc::attach_calculations(Cli::command());
+    let matches = command.get_matches();
+    let result = Cli::from_arg_matches(&matches)
+        .map_err(|e| e.exit())
+        .and_then(|cli| match cli.command {
+            Command::Calc(args) => calc::run(&args, &matches),
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(error)) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}

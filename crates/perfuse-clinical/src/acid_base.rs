@@ -1,0 +1,69 @@
+//! Acid–base and temperature correction of blood gases (alpha-stat vs pH-stat arithmetic).
+
+/// pH corrected from 37 °C to the patient's temperature: pH37 + 0.0147·(37 − T).
+///
+/// Rosenthal TB. J Biol Chem 1948;173:25.
+pub fn ph_at_temp(ph: f64, temp_c: f64) -> f64 {
+    ph + 0.0147 * (37.0 - temp_c)
+}
+
+/// PCO2 corrected from 37 °C to the patient's temperature: PCO2·10^(0.019·(T − 37)).
+///
+/// Bradley AF, Stupfel M, Severinghaus JW. J Appl Physiol 1956;9:201.
+pub fn pco2_at_temp_mmhg(pco2_mmhg: f64, temp_c: f64) -> f64 {
+    pco2_mmhg * 10f64.powf(0.019 * (temp_c - 37.0))
+}
+
+/// CO2 solubility in plasma, mmol/L per mmHg at 37 °C (Henderson–Hasselbalch).
+pub const CO2_SOLUBILITY_MMOL_L_MMHG: f64 = 0.0307;
+
+/// pKa′ of the bicarbonate buffer in plasma at 37 °C (Henderson–Hasselbalch).
+pub const PKA_BICARBONATE: f64 = 6.1;
+
+/// Bicarbonate (mmol/L) by Henderson–Hasselbalch: 0.0307·PCO2·10^(pH − 6.1).
+pub fn hco3_mmol_l(ph: f64, pco2_mmhg: f64) -> f64 {
+    CO2_SOLUBILITY_MMOL_L_MMHG * pco2_mmhg * 10f64.powf(ph - PKA_BICARBONATE)
+}
+
+/// pH from bicarbonate and PCO2 (Henderson–Hasselbalch, the inverse of [`hco3_mmol_l`]).
+pub fn ph_from_hco3(hco3_mmol_l: f64, pco2_mmhg: f64) -> f64 {
+    PKA_BICARBONATE + (hco3_mmol_l / (CO2_SOLUBILITY_MMOL_L_MMHG * pco2_mmhg)).log10()
+}
+
+/// Standard base excess (mmol/L), Van Slyke equation as in CLSI C46-A2:
+/// 0.93·(HCO3 − 24.4 + 14.8·(pH − 7.4)).
+pub fn sbe_mmol_l(ph: f64, hco3_mmol_l: f64) -> f64 {
+    0.93 * (hco3_mmol_l - 24.4 + 14.8 * (ph - 7.4))
+}
+
+/// Anion gap (mmol/L) = Na + K − Cl − HCO3 (pass K = 0 for the common form without potassium).
+pub fn anion_gap_mmol_l(na_mmol_l: f64, cl_mmol_l: f64, hco3_mmol_l: f64, k_mmol_l: f64) -> f64 {
+    na_mmol_l + k_mmol_l - cl_mmol_l - hco3_mmol_l
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_blood_gas() {
+        // pH 7.40, PCO2 40 → HCO3 24.4 mmol/L and SBE 0 (West; CLSI C46).
+        let hco3 = hco3_mmol_l(7.40, 40.0);
+        assert!((hco3 - 24.46).abs() < 0.05, "{hco3}");
+        assert!(sbe_mmol_l(7.40, 24.4).abs() < 1e-12);
+        assert!((ph_from_hco3(hco3, 40.0) - 7.40).abs() < 1e-12);
+    }
+
+    #[test]
+    fn alpha_stat_correction_at_28_c() {
+        // At 28 °C an alpha-stat 7.40/40 sample reads ≈ 7.53 and ≈ 27 mmHg in the patient.
+        assert!((ph_at_temp(7.40, 28.0) - 7.5323).abs() < 1e-9);
+        assert!((pco2_at_temp_mmhg(40.0, 28.0) - 26.98).abs() < 0.05);
+    }
+
+    #[test]
+    fn anion_gap_textbook() {
+        // Na 140, Cl 104, HCO3 24 → 12 mmol/L.
+        assert_eq!(anion_gap_mmol_l(140.0, 104.0, 24.0, 0.0), 12.0);
+    }
+}
