@@ -4,6 +4,7 @@
 //! failures to the exit codes of `cli.md` (0 success, 2 bad input, 1 anything else).
 
 mod calc;
+mod record;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Clinical calculations (BSA, flows, hemodilution, gases, anticoagulation…), cited.
     Calc(calc::CalcArgs),
+    /// Perfusion records, recertification case log, continuing education (SQLite or PostgreSQL).
+    Record(record::RecordArgs),
 }
 
 /// Why a command failed, and so which exit code it gets.
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         .map_err(|e| e.exit())
         .and_then(|cli| match cli.command {
             Command::Calc(args) => calc::run(&args, &matches),
+            Command::Record(args) => record::run(args),
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -68,7 +68,10 @@ impl Actor {
 
     pub(crate) fn require_writer(&self) -> Result<()> {
         match self.role {
-            Role::ReadOnly => Err(Error::Forbidden(format!("{} has the read-only role", self.name))),
+            Role::ReadOnly => Err(Error::Forbidden(format!(
+                "{} has the read-only role",
+                self.name
+            ))),
             Role::Perfusionist | Role::Chief => Ok(()),
         }
     }

@@ -6,7 +6,11 @@
 use crate::store::{CaseLogEntry, CeEntry, RecordSummary};
 
 fn field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
 }
 
 fn number(value: Option<f64>) -> String {
@@ -17,7 +21,12 @@ fn write_rows(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Strin
     let mut out = header.join(",");
     out.push('\n');
     for row in rows {
-        out.push_str(&row.iter().map(|text| field(text)).collect::<Vec<_>>().join(","));
+        out.push_str(
+            &row.iter()
+                .map(|text| field(text))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         out.push('\n');
     }
     out
@@ -108,7 +117,13 @@ pub fn ce_csv(entries: &[CeEntry]) -> String {
     write_rows(
         &["date", "perfusionist", "title", "provider", "units"],
         entries.iter().map(|e| {
-            vec![e.date.to_string(), e.perfusionist.clone(), e.title.clone(), e.provider.clone(), e.units.to_string()]
+            vec![
+                e.date.to_string(),
+                e.perfusionist.clone(),
+                e.title.clone(),
+                e.provider.clone(),
+                e.units.to_string(),
+            ]
         }),
     )
 }

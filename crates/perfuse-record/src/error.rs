@@ -48,7 +48,10 @@ pub enum Error {
 impl Error {
     /// Builds an [`Error::Invalid`].
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Error {
-        Error::Invalid { field: field.into(), message: message.into() }
+        Error::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// The HTTP status a web layer should answer with.

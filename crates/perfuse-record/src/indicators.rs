@@ -56,7 +56,12 @@ pub struct Indicators {
 impl Indicators {
     /// True when any blood product was given.
     pub fn transfused(&self) -> bool {
-        self.prbc_units + self.ffp_units + self.platelet_units + self.cryo_units + self.whole_blood_units > 0.0
+        self.prbc_units
+            + self.ffp_units
+            + self.platelet_units
+            + self.cryo_units
+            + self.whole_blood_units
+            > 0.0
     }
 
     /// Computes the indicators of a (validated) record.
@@ -67,26 +72,44 @@ impl Indicators {
             .map(|entry| entry.time_s)
             .chain(record.labs.iter().map(|sample| sample.time_s))
             .fold(0.0, f64::max);
-        let bypass_runs = runs(record, |event| matches!(event, Event::BypassOn), |event| {
-            matches!(event, Event::BypassOff)
-        }, end_s);
-        let clamp_runs = runs(record, |event| matches!(event, Event::CrossClampOn), |event| {
-            matches!(event, Event::CrossClampOff)
-        }, end_s);
-        let total_min =
-            |runs: &[(f64, f64)]| (!runs.is_empty()).then(|| runs.iter().map(|(on, off)| off - on).sum::<f64>() / 60.0);
+        let bypass_runs = runs(
+            record,
+            |event| matches!(event, Event::BypassOn),
+            |event| matches!(event, Event::BypassOff),
+            end_s,
+        );
+        let clamp_runs = runs(
+            record,
+            |event| matches!(event, Event::CrossClampOn),
+            |event| matches!(event, Event::CrossClampOff),
+            end_s,
+        );
+        let total_min = |runs: &[(f64, f64)]| {
+            (!runs.is_empty()).then(|| runs.iter().map(|(on, off)| off - on).sum::<f64>() / 60.0)
+        };
 
         let mut indicators = Indicators {
             bypass_time_min: total_min(&bypass_runs),
             cross_clamp_time_min: total_min(&clamp_runs),
             ..Indicators::default()
         };
-        let on_bypass = |time_s: f64| bypass_runs.iter().any(|&(on, off)| (on..=off).contains(&time_s));
+        let on_bypass = |time_s: f64| {
+            bypass_runs
+                .iter()
+                .any(|&(on, off)| (on..=off).contains(&time_s))
+        };
         indicators.nadir_hct_pct = min_of(
-            record.labs.iter().filter(|sample| on_bypass(sample.time_s)).filter_map(|sample| sample.hct_pct),
+            record
+                .labs
+                .iter()
+                .filter(|sample| on_bypass(sample.time_s))
+                .filter_map(|sample| sample.hct_pct),
         );
-        indicators.max_lactate_mmol_l =
-            record.labs.iter().filter_map(|sample| sample.lactate_mmol_l).reduce(f64::max);
+        indicators.max_lactate_mmol_l = record
+            .labs
+            .iter()
+            .filter_map(|sample| sample.lactate_mmol_l)
+            .reduce(f64::max);
 
         let patient = &record.case.patient;
         let bsa = bsa_m2(BsaMethod::DuBois, patient.height_cm, patient.weight_kg);
@@ -99,14 +122,24 @@ impl Indicators {
                 .filter(|sample| (on..=off).contains(&sample.time_s))
                 .filter_map(|sample| {
                     let flow = flow_at(record, sample.time_s)?;
-                    let value = do2i_ml_min_m2(sample.hb_g_dl?, sample.sao2_pct?, sample.pao2_mmhg?, flow, bsa);
+                    let value = do2i_ml_min_m2(
+                        sample.hb_g_dl?,
+                        sample.sao2_pct?,
+                        sample.pao2_mmhg?,
+                        flow,
+                        bsa,
+                    );
                     Some((sample.time_s, value))
                 })
                 .collect();
             for (i, &(time_s, value)) in do2i_points.iter().enumerate() {
                 nadir_do2i = Some(nadir_do2i.map_or(value, |nadir| nadir.min(value)));
                 let until_s = do2i_points.get(i + 1).map_or(off, |next| next.0);
-                let span_s = if value < CRITICAL_DO2I_ML_MIN_M2 { until_s - time_s } else { 0.0 };
+                let span_s = if value < CRITICAL_DO2I_ML_MIN_M2 {
+                    until_s - time_s
+                } else {
+                    0.0
+                };
                 below_s = Some(below_s.unwrap_or(0.0) + span_s);
             }
         }
@@ -125,7 +158,9 @@ impl Indicators {
                     };
                     *total += units;
                 }
-                Event::Cardioplegia { volume_ml, .. } => indicators.cardioplegia_volume_ml += volume_ml,
+                Event::Cardioplegia { volume_ml, .. } => {
+                    indicators.cardioplegia_volume_ml += volume_ml
+                }
                 Event::Urine { volume_ml } => indicators.urine_volume_ml += volume_ml,
                 _ => {}
             }
@@ -139,7 +174,12 @@ fn min_of(values: impl Iterator<Item = f64>) -> Option<f64> {
 }
 
 /// `(start_s, end_s)` intervals between matching start and stop events; an open one ends at `end_s`.
-fn runs(record: &Record, starts: impl Fn(&Event) -> bool, stops: impl Fn(&Event) -> bool, end_s: f64) -> Vec<(f64, f64)> {
+fn runs(
+    record: &Record,
+    starts: impl Fn(&Event) -> bool,
+    stops: impl Fn(&Event) -> bool,
+    end_s: f64,
+) -> Vec<(f64, f64)> {
     let mut runs = Vec::new();
     let mut open: Option<f64> = None;
     for entry in &record.timeline {

@@ -17,7 +17,9 @@ impl Record {
     /// Parses and validates a TOML record document. Dates may be TOML dates or strings.
     pub fn from_toml_str(text: &str) -> Result<Record> {
         let mut value: toml::Value = toml::from_str(text).map_err(|error| {
-            let line = error.span().map(|span| 1 + text[..span.start].matches('\n').count());
+            let line = error
+                .span()
+                .map(|span| 1 + text[..span.start].matches('\n').count());
             let field = line.map_or_else(|| "record".to_owned(), |line| format!("line {line}"));
             Error::invalid(field, error.message().to_owned())
         })?;
@@ -30,7 +32,11 @@ impl Record {
 
     /// Parses a file's contents by its extension (`.toml`, otherwise JSON).
     pub fn from_file_text(file_name: &str, text: &str) -> Result<Record> {
-        if file_name.ends_with(".toml") { Record::from_toml_str(text) } else { Record::from_json_str(text) }
+        if file_name.ends_with(".toml") {
+            Record::from_toml_str(text)
+        } else {
+            Record::from_json_str(text)
+        }
     }
 
     /// The record as pretty JSON (the export format; [`Record::from_json_str`] reads it back exactly).
@@ -43,7 +49,9 @@ impl Record {
 /// missing field's own name appended to its parent's path.
 fn path_error(path: &serde_path_to_error::Path, message: String) -> Error {
     let parent = path.to_string();
-    let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
     let field = match (parent.as_str(), missing) {
         (".", Some(name)) => name.to_owned(),
         (".", None) => "record".to_owned(),
@@ -57,7 +65,9 @@ fn dates_to_strings(value: &mut toml::Value) {
     match value {
         toml::Value::Datetime(datetime) => *value = toml::Value::String(datetime.to_string()),
         toml::Value::Array(items) => items.iter_mut().for_each(dates_to_strings),
-        toml::Value::Table(table) => table.iter_mut().for_each(|(_, value)| dates_to_strings(value)),
+        toml::Value::Table(table) => table
+            .iter_mut()
+            .for_each(|(_, value)| dates_to_strings(value)),
         _ => {}
     }
 }

@@ -187,8 +187,12 @@ pub enum TeamRole {
 
 impl TeamRole {
     /// Every role, in display order.
-    pub const ALL: [TeamRole; 4] =
-        [TeamRole::Primary, TeamRole::Assisting, TeamRole::Supervising, TeamRole::Student];
+    pub const ALL: [TeamRole; 4] = [
+        TeamRole::Primary,
+        TeamRole::Assisting,
+        TeamRole::Supervising,
+        TeamRole::Student,
+    ];
 
     /// The snake_case name used in files, the database and the CLI.
     pub fn name(self) -> &'static str {
@@ -417,6 +421,9 @@ pub struct LabSample {
 impl Record {
     /// Names of everyone on the team with the given role.
     pub fn team_with_role(&self, role: TeamRole) -> impl Iterator<Item = &str> {
-        self.team.iter().filter(move |member| member.role == role).map(|member| member.name.as_str())
+        self.team
+            .iter()
+            .filter(move |member| member.role == role)
+            .map(|member| member.name.as_str())
     }
 }

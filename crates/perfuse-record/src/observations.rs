@@ -13,8 +13,8 @@
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Case, Category, Circuit, Event, LabSample, Patient, PlanSettings, Record, RecordKind, TeamMember, TeamRole,
-    TimelineEntry, Urgency,
+    Case, Category, Circuit, Event, LabSample, Patient, PlanSettings, Record, RecordKind,
+    TeamMember, TeamRole, TimelineEntry, Urgency,
 };
 use crate::time::Date;
 use crate::validate::validate;
@@ -62,9 +62,16 @@ impl ObservationRow {
     /// order; unknown columns are ignored; `time_s` and `phase` are required.
     pub fn parse_csv(text: &str) -> Result<Vec<ObservationRow>> {
         let mut lines = text.lines().filter(|line| !line.trim().is_empty());
-        let header: Vec<&str> = lines.next().unwrap_or_default().split(',').map(str::trim).collect();
+        let header: Vec<&str> = lines
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .collect();
         let column = |name: &str| header.iter().position(|&column| column == name);
-        let required = |name: &str| column(name).ok_or_else(|| Error::invalid(name, "missing column in the CSV header"));
+        let required = |name: &str| {
+            column(name).ok_or_else(|| Error::invalid(name, "missing column in the CSV header"))
+        };
         let (time_column, phase_column) = (required("time_s")?, required("phase")?);
         let numeric = [
             "hct_pct",
@@ -84,19 +91,30 @@ impl ObservationRow {
             .map(|(i, line)| {
                 let fields: Vec<&str> = line.split(',').map(str::trim).collect();
                 let value = |index: Option<usize>, name: &str| -> Result<Option<f64>> {
-                    match index.and_then(|index| fields.get(index)).filter(|text| !text.is_empty()) {
+                    match index
+                        .and_then(|index| fields.get(index))
+                        .filter(|text| !text.is_empty())
+                    {
                         None => Ok(None),
                         Some(text) => text.parse::<f64>().map(Some).map_err(|_| {
-                            Error::invalid(format!("row {}: {name}", i + 2), format!("{text:?} is not a number"))
+                            Error::invalid(
+                                format!("row {}: {name}", i + 2),
+                                format!("{text:?} is not a number"),
+                            )
                         }),
                     }
                 };
-                let time_s = value(Some(time_column), "time_s")?
-                    .ok_or_else(|| Error::invalid(format!("row {}: time_s", i + 2), "must not be empty"))?;
+                let time_s = value(Some(time_column), "time_s")?.ok_or_else(|| {
+                    Error::invalid(format!("row {}: time_s", i + 2), "must not be empty")
+                })?;
                 let [hct, hb, sao2, pao2, flow, lactate, act, k, bypass, clamp] = numeric;
                 Ok(ObservationRow {
                     time_s,
-                    phase: fields.get(phase_column).copied().unwrap_or_default().to_owned(),
+                    phase: fields
+                        .get(phase_column)
+                        .copied()
+                        .unwrap_or_default()
+                        .to_owned(),
                     hct_pct: value(hct, "hct_pct")?,
                     hb_g_dl: value(hb, "hb_g_dl")?,
                     sao2_pct: value(sao2, "sao2_pct")?,
@@ -127,23 +145,46 @@ impl Record {
         let mut previous_flow: Option<f64> = None;
         for row in rows {
             if previous_phase != Some(row.phase.as_str()) && !row.phase.is_empty() {
-                timeline.push(TimelineEntry { time_s: row.time_s, event: Event::Note { text: format!("phase: {}", row.phase) } });
+                timeline.push(TimelineEntry {
+                    time_s: row.time_s,
+                    event: Event::Note {
+                        text: format!("phase: {}", row.phase),
+                    },
+                });
             }
             previous_phase = Some(row.phase.as_str());
-            if let Some(flow_l_min) = row.pump_flow_l_min.filter(|&flow| Some(flow) != previous_flow) {
-                timeline.push(TimelineEntry { time_s: row.time_s, event: Event::PumpFlow { flow_l_min } });
+            if let Some(flow_l_min) = row
+                .pump_flow_l_min
+                .filter(|&flow| Some(flow) != previous_flow)
+            {
+                timeline.push(TimelineEntry {
+                    time_s: row.time_s,
+                    event: Event::PumpFlow { flow_l_min },
+                });
                 previous_flow = Some(flow_l_min);
             }
         }
         let bypass = counter_runs(rows, |row| row.bypass_time_s);
         let clamp = counter_runs(rows, |row| row.cross_clamp_time_s);
         for (on_s, off_s) in bypass {
-            timeline.push(TimelineEntry { time_s: on_s, event: Event::BypassOn });
-            timeline.push(TimelineEntry { time_s: off_s, event: Event::BypassOff });
+            timeline.push(TimelineEntry {
+                time_s: on_s,
+                event: Event::BypassOn,
+            });
+            timeline.push(TimelineEntry {
+                time_s: off_s,
+                event: Event::BypassOff,
+            });
         }
         for (on_s, off_s) in clamp {
-            timeline.push(TimelineEntry { time_s: on_s, event: Event::CrossClampOn });
-            timeline.push(TimelineEntry { time_s: off_s, event: Event::CrossClampOff });
+            timeline.push(TimelineEntry {
+                time_s: on_s,
+                event: Event::CrossClampOn,
+            });
+            timeline.push(TimelineEntry {
+                time_s: off_s,
+                event: Event::CrossClampOff,
+            });
         }
         // Stable sort: at equal times, notes and flows first, then runs in on/off order.
         timeline.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
@@ -162,9 +203,15 @@ impl Record {
                 ..LabSample::default()
             })
             .collect();
-        let mut team = vec![TeamMember { name: session.trainee, role: TeamRole::Student }];
+        let mut team = vec![TeamMember {
+            name: session.trainee,
+            role: TeamRole::Student,
+        }];
         if let Some(supervisor) = session.supervisor {
-            team.push(TeamMember { name: supervisor, role: TeamRole::Supervising });
+            team.push(TeamMember {
+                name: supervisor,
+                role: TeamRole::Supervising,
+            });
         }
         let record = Record {
             case: Case {
@@ -189,7 +236,10 @@ impl Record {
 
 /// Intervals during which a cumulative counter advanced: start = t − Δcounter when it starts
 /// advancing, end = t_prev + Δcounter when it advances less than the clock.
-fn counter_runs(rows: &[ObservationRow], counter: impl Fn(&ObservationRow) -> Option<f64>) -> Vec<(f64, f64)> {
+fn counter_runs(
+    rows: &[ObservationRow],
+    counter: impl Fn(&ObservationRow) -> Option<f64>,
+) -> Vec<(f64, f64)> {
     let mut runs = Vec::new();
     let mut open: Option<f64> = None;
     let first = &rows[0];

@@ -45,7 +45,10 @@ impl Plan {
                 record.circuit.prime_hct_pct,
                 settings.planned_fluids_ml,
             ),
-            heparin_dose_units: heparin_dose_units(patient.weight_kg, settings.heparin_units_per_kg),
+            heparin_dose_units: heparin_dose_units(
+                patient.weight_kg,
+                settings.heparin_units_per_kg,
+            ),
         }
     }
 }

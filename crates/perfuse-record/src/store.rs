@@ -64,7 +64,10 @@ impl Status {
             "draft" => Ok(Status::Draft),
             "final" => Ok(Status::Final),
             "amended" => Ok(Status::Amended),
-            other => Err(Error::invalid("status", format!("{other:?}: expected draft, final or amended"))),
+            other => Err(Error::invalid(
+                "status",
+                format!("{other:?}: expected draft, final or amended"),
+            )),
         }
     }
 }
@@ -147,7 +150,11 @@ impl ListFilter {
     /// A filter on one calendar year.
     pub fn year(year: i32) -> Result<ListFilter> {
         let (from, to) = year_bounds(year)?;
-        Ok(ListFilter { from: Some(from), to: Some(to), ..ListFilter::default() })
+        Ok(ListFilter {
+            from: Some(from),
+            to: Some(to),
+            ..ListFilter::default()
+        })
     }
 }
 
@@ -256,17 +263,22 @@ impl Store {
     /// (e.g. `perfuse.db`) for SQLite.
     pub async fn open(location: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
-        let (url, backend) = if location.starts_with("postgres://") || location.starts_with("postgresql://") {
-            (location.to_owned(), Backend::Postgres)
-        } else if location.starts_with("sqlite:") {
-            (location.to_owned(), Backend::Sqlite)
-        } else {
-            if location.trim().is_empty() || location.contains('?') {
-                return Err(Error::invalid("db", format!("{location:?}: expected a file path or a postgres:// URL")));
-            }
-            (format!("sqlite://{location}?mode=rwc"), Backend::Sqlite)
-        };
-        let options = AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 4 } else { 8 });
+        let (url, backend) =
+            if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+                (location.to_owned(), Backend::Postgres)
+            } else if location.starts_with("sqlite:") {
+                (location.to_owned(), Backend::Sqlite)
+            } else {
+                if location.trim().is_empty() || location.contains('?') {
+                    return Err(Error::invalid(
+                        "db",
+                        format!("{location:?}: expected a file path or a postgres:// URL"),
+                    ));
+                }
+                (format!("sqlite://{location}?mode=rwc"), Backend::Sqlite)
+            };
+        let options =
+            AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 4 } else { 8 });
         let options = match backend {
             Backend::Postgres => options,
             Backend::Sqlite => options.after_connect(|connection, _| {
@@ -311,29 +323,54 @@ impl Store {
 
     /// Creates a draft record authored by `actor`; returns its id.
     pub async fn create(&self, actor: &Actor, record: &Record) -> Result<i64> {
-        let ids = self.import(actor, std::slice::from_ref(record), false).await?;
+        let ids = self
+            .import(actor, std::slice::from_ref(record), false)
+            .await?;
         Ok(ids[0])
     }
 
     /// Imports many records in one transaction (all or none), optionally finalising each;
     /// returns their ids in order.
-    pub async fn import(&self, actor: &Actor, records: &[Record], finalise: bool) -> Result<Vec<i64>> {
+    pub async fn import(
+        &self,
+        actor: &Actor,
+        records: &[Record],
+        finalise: bool,
+    ) -> Result<Vec<i64>> {
         actor.require_writer()?;
         for (i, record) in records.iter().enumerate() {
-            let checked = if finalise { validate_complete(record) } else { validate(record) };
+            let checked = if finalise {
+                validate_complete(record)
+            } else {
+                validate(record)
+            };
             checked.map_err(|error| prefix_field(error, records.len() > 1, i))?;
         }
         let mut tx = self.begin().await?;
         let mut ids = Vec::with_capacity(records.len());
         for record in records {
             let now = now_rfc3339();
-            let status = if finalise { Status::Final } else { Status::Draft };
+            let status = if finalise {
+                Status::Final
+            } else {
+                Status::Draft
+            };
             let id = insert_record(&mut tx, actor, record, status, &now).await?;
             let after = state_json(Status::Draft, 1, record);
             append_audit(&mut tx, id, actor, "create", None, None, &after, &now).await?;
             if finalise {
                 let finalised = state_json(Status::Final, 1, record);
-                append_audit(&mut tx, id, actor, "finalise", None, Some(&after), &finalised, &now).await?;
+                append_audit(
+                    &mut tx,
+                    id,
+                    actor,
+                    "finalise",
+                    None,
+                    Some(&after),
+                    &finalised,
+                    &now,
+                )
+                .await?;
             }
             ids.push(id);
         }
@@ -360,13 +397,34 @@ impl Store {
         let current = current_state(&mut tx, id).await?;
         actor.require_owner_or_chief(&current.author, "edit this record")?;
         if current.status != Status::Draft {
-            return Err(Error::Conflict(format!("record {id} is finalised; amend it with a reason instead")));
+            return Err(Error::Conflict(format!(
+                "record {id} is finalised; amend it with a reason instead"
+            )));
         }
         let now = now_rfc3339();
-        write_body(&mut tx, id, current.version, Status::Draft, record, &now, None).await?;
+        write_body(
+            &mut tx,
+            id,
+            current.version,
+            Status::Draft,
+            record,
+            &now,
+            None,
+        )
+        .await?;
         let before = state_json(current.status, current.version, &current.record);
         let after = state_json(Status::Draft, current.version + 1, record);
-        append_audit(&mut tx, id, actor, "update", None, Some(&before), &after, &now).await?;
+        append_audit(
+            &mut tx,
+            id,
+            actor,
+            "update",
+            None,
+            Some(&before),
+            &after,
+            &now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -381,10 +439,29 @@ impl Store {
         }
         validate_complete(&current.record)?;
         let now = now_rfc3339();
-        write_body(&mut tx, id, current.version, Status::Final, &current.record, &now, Some(&actor.name)).await?;
+        write_body(
+            &mut tx,
+            id,
+            current.version,
+            Status::Final,
+            &current.record,
+            &now,
+            Some(&actor.name),
+        )
+        .await?;
         let before = state_json(Status::Draft, current.version, &current.record);
         let after = state_json(Status::Final, current.version + 1, &current.record);
-        append_audit(&mut tx, id, actor, "finalise", None, Some(&before), &after, &now).await?;
+        append_audit(
+            &mut tx,
+            id,
+            actor,
+            "finalise",
+            None,
+            Some(&before),
+            &after,
+            &now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -398,13 +475,34 @@ impl Store {
         let current = current_state(&mut tx, id).await?;
         actor.require_owner_or_chief(&current.author, "amend this record")?;
         if current.status == Status::Draft {
-            return Err(Error::Conflict(format!("record {id} is a draft; edit it, or finalise it first")));
+            return Err(Error::Conflict(format!(
+                "record {id} is a draft; edit it, or finalise it first"
+            )));
         }
         let now = now_rfc3339();
-        write_body(&mut tx, id, current.version, Status::Amended, record, &now, None).await?;
+        write_body(
+            &mut tx,
+            id,
+            current.version,
+            Status::Amended,
+            record,
+            &now,
+            None,
+        )
+        .await?;
         let before = state_json(current.status, current.version, &current.record);
         let after = state_json(Status::Amended, current.version + 1, record);
-        append_audit(&mut tx, id, actor, "amend", Some(reason), Some(&before), &after, &now).await?;
+        append_audit(
+            &mut tx,
+            id,
+            actor,
+            "amend",
+            Some(reason),
+            Some(&before),
+            &after,
+            &now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -423,7 +521,9 @@ impl Store {
         }
         rows.iter()
             .map(|row| {
-                let json = |text: String| serde_json::from_str(&text).map_err(|error| corrupt("audit_log", error));
+                let json = |text: String| {
+                    serde_json::from_str(&text).map_err(|error| corrupt("audit_log", error))
+                };
                 Ok(AuditEntry {
                     id: row.try_get("id")?,
                     record_id: row.try_get("record_id")?,
@@ -432,7 +532,10 @@ impl Store {
                     actor_role: row.try_get("actor_role")?,
                     action: row.try_get("action")?,
                     reason: row.try_get("reason")?,
-                    before: row.try_get::<Option<String>, _>("before_json")?.map(json).transpose()?,
+                    before: row
+                        .try_get::<Option<String>, _>("before_json")?
+                        .map(json)
+                        .transpose()?,
                     after: json(row.try_get("after_json")?)?,
                 })
             })
@@ -452,7 +555,11 @@ impl Store {
             sql.push_str(&clause.replace('?', &format!("${}", binds.len())));
         };
         if let Some(from) = filter.from {
-            condition(&mut sql, " AND case_date >= ?", Bind::Text(from.to_string()));
+            condition(
+                &mut sql,
+                " AND case_date >= ?",
+                Bind::Text(from.to_string()),
+            );
         }
         if let Some(to) = filter.to {
             condition(&mut sql, " AND case_date <= ?", Bind::Text(to.to_string()));
@@ -462,10 +569,18 @@ impl Store {
             condition(&mut sql, clause, Bind::Text(name.clone()));
         }
         if let Some(category) = filter.category {
-            condition(&mut sql, " AND category = ?", Bind::Text(enum_name(&category)));
+            condition(
+                &mut sql,
+                " AND category = ?",
+                Bind::Text(enum_name(&category)),
+            );
         }
         if let Some(status) = filter.status {
-            condition(&mut sql, " AND status = ?", Bind::Text(status.name().to_owned()));
+            condition(
+                &mut sql,
+                " AND status = ?",
+                Bind::Text(status.name().to_owned()),
+            );
         }
         if let Some(kind) = filter.kind {
             condition(&mut sql, " AND kind = ?", Bind::Text(enum_name(&kind)));
@@ -475,7 +590,9 @@ impl Store {
             check_range("limit", limit as f64, 1.0, 1.0e9, "rows")?;
             condition(&mut sql, " LIMIT ?", Bind::Int(limit));
         }
-        let rows = bind_all(sqlx::query(&sql), binds).fetch_all(&self.pool).await?;
+        let rows = bind_all(sqlx::query(&sql), binds)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(summary_from_row).collect()
     }
 
@@ -491,7 +608,12 @@ impl Store {
 
     /// The case log: one line per finalised record and team member, oldest first; optionally
     /// for one perfusionist and one year.
-    pub async fn case_log(&self, _actor: &Actor, perfusionist: Option<&str>, year: Option<i32>) -> Result<Vec<CaseLogEntry>> {
+    pub async fn case_log(
+        &self,
+        _actor: &Actor,
+        perfusionist: Option<&str>,
+        year: Option<i32>,
+    ) -> Result<Vec<CaseLogEntry>> {
         let mut sql = String::from(
             "SELECT r.id, r.case_date, t.perfusionist, t.role, r.category, r.kind, r.procedure_name, r.urgency, \
              r.bypass_time_min, r.cross_clamp_time_min \
@@ -508,7 +630,9 @@ impl Store {
             sql.push_str(&format!(" AND t.perfusionist = ${}", binds.len()));
         }
         sql.push_str(" ORDER BY r.case_date, r.id, t.perfusionist, t.role");
-        let rows = bind_all(sqlx::query(&sql), binds).fetch_all(&self.pool).await?;
+        let rows = bind_all(sqlx::query(&sql), binds)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(CaseLogEntry {
@@ -528,9 +652,18 @@ impl Store {
     }
 
     /// Case counts and CE units for one year, optionally for one perfusionist.
-    pub async fn case_log_summary(&self, _actor: &Actor, year: i32, perfusionist: Option<&str>) -> Result<CaseLogSummary> {
+    pub async fn case_log_summary(
+        &self,
+        _actor: &Actor,
+        year: i32,
+        perfusionist: Option<&str>,
+    ) -> Result<CaseLogSummary> {
         let (from, to) = year_bounds(year)?;
-        let person = if perfusionist.is_some() { " AND t.perfusionist = $3" } else { "" };
+        let person = if perfusionist.is_some() {
+            " AND t.perfusionist = $3"
+        } else {
+            ""
+        };
         let sql = format!(
             "SELECT t.perfusionist, r.category, t.role, r.kind, COUNT(*) AS cases \
              FROM record_team t JOIN records r ON r.id = t.record_id \
@@ -538,7 +671,9 @@ impl Store {
              GROUP BY t.perfusionist, r.category, t.role, r.kind \
              ORDER BY t.perfusionist, r.category, t.role, r.kind"
         );
-        let mut query = sqlx::query(&sql).bind(from.to_string()).bind(to.to_string());
+        let mut query = sqlx::query(&sql)
+            .bind(from.to_string())
+            .bind(to.to_string());
         if let Some(name) = perfusionist {
             query = query.bind(name.to_owned());
         }
@@ -556,12 +691,18 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let person = if perfusionist.is_some() { " AND perfusionist = $3" } else { "" };
+        let person = if perfusionist.is_some() {
+            " AND perfusionist = $3"
+        } else {
+            ""
+        };
         let sql = format!(
             "SELECT perfusionist, CAST(SUM(units) AS DOUBLE PRECISION) FROM ce_entries \
              WHERE entry_date >= $1 AND entry_date <= $2{person} GROUP BY perfusionist ORDER BY perfusionist"
         );
-        let mut query = sqlx::query(&sql).bind(from.to_string()).bind(to.to_string());
+        let mut query = sqlx::query(&sql)
+            .bind(from.to_string())
+            .bind(to.to_string());
         if let Some(name) = perfusionist {
             query = query.bind(name.to_owned());
         }
@@ -569,9 +710,18 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|row| Ok(CeTotal { perfusionist: row.try_get(0)?, units: row.try_get(1)? }))
+            .map(|row| {
+                Ok(CeTotal {
+                    perfusionist: row.try_get(0)?,
+                    units: row.try_get(1)?,
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
-        Ok(CaseLogSummary { year, counts, ce_units })
+        Ok(CaseLogSummary {
+            year,
+            counts,
+            ce_units,
+        })
     }
 
     /// Adds a continuing-education entry: perfusionists for themselves, chiefs for anyone.
@@ -607,8 +757,15 @@ impl Store {
     }
 
     /// Continuing-education entries, oldest first; optionally for one perfusionist and year.
-    pub async fn list_ce(&self, _actor: &Actor, perfusionist: Option<&str>, year: Option<i32>) -> Result<Vec<CeEntry>> {
-        let mut sql = String::from("SELECT perfusionist, title, provider, units, entry_date FROM ce_entries WHERE 1 = 1");
+    pub async fn list_ce(
+        &self,
+        _actor: &Actor,
+        perfusionist: Option<&str>,
+        year: Option<i32>,
+    ) -> Result<Vec<CeEntry>> {
+        let mut sql = String::from(
+            "SELECT perfusionist, title, provider, units, entry_date FROM ce_entries WHERE 1 = 1",
+        );
         let mut binds = Vec::new();
         if let Some(year) = year {
             let (from, to) = year_bounds(year)?;
@@ -620,7 +777,9 @@ impl Store {
             sql.push_str(&format!(" AND perfusionist = ${}", binds.len()));
         }
         sql.push_str(" ORDER BY entry_date, id");
-        let rows = bind_all(sqlx::query(&sql), binds).fetch_all(&self.pool).await?;
+        let rows = bind_all(sqlx::query(&sql), binds)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|row| {
                 let date: String = row.try_get(4)?;
@@ -629,7 +788,8 @@ impl Store {
                     title: row.try_get(1)?,
                     provider: row.try_get(2)?,
                     units: row.try_get(3)?,
-                    date: Date::parse(&date).map_err(|error| corrupt("ce_entries.entry_date", error))?,
+                    date: Date::parse(&date)
+                        .map_err(|error| corrupt("ce_entries.entry_date", error))?,
                 })
             })
             .collect()
@@ -652,12 +812,18 @@ impl Store {
                 .await?
                 .try_get::<i64, _>(0)?;
             if team_rows != stored.record.team.len() as i64 {
-                return Err(corrupt("record_team", format!("record {id}: {team_rows} team rows")));
+                return Err(corrupt(
+                    "record_team",
+                    format!("record {id}: {team_rows} team rows"),
+                ));
             }
             let trail = self.audit_trail(actor, id).await?;
             let last = trail.last().map(|entry| entry.after.clone());
             if last != Some(state_json(stored.status, stored.version, &stored.record)) {
-                return Err(corrupt("audit_log", format!("record {id}: last audit entry differs from the record")));
+                return Err(corrupt(
+                    "audit_log",
+                    format!("record {id}: last audit entry differs from the record"),
+                ));
             }
         }
         Ok(ids.len())
@@ -679,12 +845,15 @@ fn enum_name<T: Serialize>(value: &T) -> String {
 fn year_bounds(year: i32) -> Result<(Date, Date)> {
     let from = Date::new(year, 1, 1);
     let to = Date::new(year, 12, 31);
-    from.zip(to).ok_or_else(|| Error::invalid("year", format!("{year}: must be between 1900 and 2199")))
+    from.zip(to)
+        .ok_or_else(|| Error::invalid("year", format!("{year}: must be between 1900 and 2199")))
 }
 
 fn prefix_field(error: Error, many: bool, index: usize) -> Error {
     match error {
-        Error::Invalid { field, message } if many => Error::invalid(format!("records[{index}].{field}"), message),
+        Error::Invalid { field, message } if many => {
+            Error::invalid(format!("records[{index}].{field}"), message)
+        }
         other => other,
     }
 }
@@ -714,8 +883,14 @@ struct Columns {
 
 impl Columns {
     fn of(record: &Record) -> Columns {
-        let primary = record.team_with_role(TeamRole::Primary).next().or_else(|| record.team_with_role(TeamRole::Student).next());
-        Columns { primary_perfusionist: primary.map(str::to_owned), indicators: Indicators::of(record) }
+        let primary = record
+            .team_with_role(TeamRole::Primary)
+            .next()
+            .or_else(|| record.team_with_role(TeamRole::Student).next());
+        Columns {
+            primary_perfusionist: primary.map(str::to_owned),
+            indicators: Indicators::of(record),
+        }
     }
 }
 
@@ -765,7 +940,11 @@ async fn insert_record(
     Ok(id)
 }
 
-async fn insert_team(tx: &mut sqlx::Transaction<'static, sqlx::Any>, id: i64, record: &Record) -> Result<()> {
+async fn insert_team(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: i64,
+    record: &Record,
+) -> Result<()> {
     for member in &record.team {
         sqlx::query("INSERT INTO record_team (record_id, perfusionist, role) VALUES ($1, $2, $3)")
             .bind(id)
@@ -822,9 +1001,14 @@ async fn write_body(
     .execute(&mut **tx)
     .await?;
     if result.rows_affected() != 1 {
-        return Err(Error::Conflict(format!("record {id} was changed by someone else; reload and retry")));
+        return Err(Error::Conflict(format!(
+            "record {id} was changed by someone else; reload and retry"
+        )));
     }
-    sqlx::query("DELETE FROM record_team WHERE record_id = $1").bind(id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM record_team WHERE record_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     insert_team(tx, id, record).await
 }
 
@@ -864,7 +1048,10 @@ struct CurrentState {
     record: Record,
 }
 
-async fn current_state(tx: &mut sqlx::Transaction<'static, sqlx::Any>, id: i64) -> Result<CurrentState> {
+async fn current_state(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: i64,
+) -> Result<CurrentState> {
     let row = sqlx::query("SELECT author, status, version, body FROM records WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut **tx)
@@ -881,7 +1068,8 @@ async fn current_state(tx: &mut sqlx::Transaction<'static, sqlx::Any>, id: i64) 
 
 fn stored_from_row(row: &AnyRow) -> Result<StoredRecord> {
     let body: String = row.try_get("body")?;
-    let record: Record = serde_json::from_str(&body).map_err(|error| corrupt("records.body", error))?;
+    let record: Record =
+        serde_json::from_str(&body).map_err(|error| corrupt("records.body", error))?;
     Ok(StoredRecord {
         id: row.try_get("id")?,
         status: Status::from_name(&row.try_get::<String, _>("status")?)?,

@@ -34,13 +34,22 @@ impl Date {
         let shape_ok = bytes.len() == 10
             && bytes[4] == b'-'
             && bytes[7] == b'-'
-            && bytes.iter().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+            && bytes
+                .iter()
+                .enumerate()
+                .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
         if !shape_ok {
             return Err(format!("{text:?}: expected a date written YYYY-MM-DD"));
         }
-        let year: i32 = text[0..4].parse().map_err(|_| format!("{text:?}: bad year"))?;
-        let month: u8 = text[5..7].parse().map_err(|_| format!("{text:?}: bad month"))?;
-        let day: u8 = text[8..10].parse().map_err(|_| format!("{text:?}: bad day"))?;
+        let year: i32 = text[0..4]
+            .parse()
+            .map_err(|_| format!("{text:?}: bad year"))?;
+        let month: u8 = text[5..7]
+            .parse()
+            .map_err(|_| format!("{text:?}: bad month"))?;
+        let day: u8 = text[8..10]
+            .parse()
+            .map_err(|_| format!("{text:?}: bad day"))?;
         Date::new(year, month, day)
             .ok_or_else(|| format!("{text:?}: no such date (years 1900 to 2199)"))
     }
@@ -107,7 +116,9 @@ fn days_in_month(year: i32, month: u8) -> u8 {
 }
 
 fn unix_now_ms() -> i64 {
-    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
 }
 
@@ -116,7 +127,8 @@ fn civil_from_days(days: i64) -> (i32, u8, u8) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let mp = (5 * day_of_year + 2) / 153;
     let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u8;

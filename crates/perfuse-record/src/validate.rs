@@ -14,7 +14,10 @@ pub(crate) fn check_range(field: &str, value: f64, min: f64, max: f64, unit: &st
     if value.is_finite() && (min..=max).contains(&value) {
         Ok(())
     } else {
-        Err(Error::invalid(field, format!("{value}: must be between {min} and {max} {unit}")))
+        Err(Error::invalid(
+            field,
+            format!("{value}: must be between {min} and {max} {unit}"),
+        ))
     }
 }
 
@@ -24,7 +27,10 @@ pub(crate) fn check_text(field: &str, value: &str) -> Result<()> {
         return Err(Error::invalid(field, "must not be empty"));
     }
     if value.chars().count() > MAX_TEXT_CHARS {
-        return Err(Error::invalid(field, format!("longer than {MAX_TEXT_CHARS} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("longer than {MAX_TEXT_CHARS} characters"),
+        ));
     }
     Ok(())
 }
@@ -45,13 +51,34 @@ pub fn validate(record: &Record) -> Result<()> {
             ));
         }
     }
-    check_range("case.patient.age_years", patient.age_years, 0.0, 120.0, "years")?;
-    check_range("case.patient.height_cm", patient.height_cm, 20.0, 250.0, "cm")?;
-    check_range("case.patient.weight_kg", patient.weight_kg, 0.3, 650.0, "kg")?;
+    check_range(
+        "case.patient.age_years",
+        patient.age_years,
+        0.0,
+        120.0,
+        "years",
+    )?;
+    check_range(
+        "case.patient.height_cm",
+        patient.height_cm,
+        20.0,
+        250.0,
+        "cm",
+    )?;
+    check_range(
+        "case.patient.weight_kg",
+        patient.weight_kg,
+        0.3,
+        650.0,
+        "kg",
+    )?;
     check_range("case.patient.hct_pct", patient.hct_pct, 5.0, 70.0, "%")?;
 
     if record.team.is_empty() {
-        return Err(Error::invalid("team", "must name at least one perfusionist"));
+        return Err(Error::invalid(
+            "team",
+            "must name at least one perfusionist",
+        ));
     }
     for (i, member) in record.team.iter().enumerate() {
         check_text(&format!("team[{i}].name"), &member.name)?;
@@ -73,19 +100,61 @@ pub fn validate(record: &Record) -> Result<()> {
     check_text("circuit.oxygenator", &circuit.oxygenator)?;
     for (i, component) in circuit.prime.iter().enumerate() {
         check_text(&format!("circuit.prime[{i}].name"), &component.name)?;
-        check_range(&format!("circuit.prime[{i}].volume_ml"), component.volume_ml, 0.0, 5000.0, "mL")?;
+        check_range(
+            &format!("circuit.prime[{i}].volume_ml"),
+            component.volume_ml,
+            0.0,
+            5000.0,
+            "mL",
+        )?;
     }
-    check_range("circuit.prime_hct_pct", circuit.prime_hct_pct, 0.0, 70.0, "%")?;
+    check_range(
+        "circuit.prime_hct_pct",
+        circuit.prime_hct_pct,
+        0.0,
+        70.0,
+        "%",
+    )?;
     for (i, cannula) in circuit.cannulae.iter().enumerate() {
         check_text(&format!("circuit.cannulae[{i}].site"), &cannula.site)?;
-        check_range(&format!("circuit.cannulae[{i}].size_fr"), cannula.size_fr, 4.0, 51.0, "Fr")?;
+        check_range(
+            &format!("circuit.cannulae[{i}].size_fr"),
+            cannula.size_fr,
+            4.0,
+            51.0,
+            "Fr",
+        )?;
     }
 
     let plan = &record.plan;
-    check_range("plan.cardiac_index_l_min_m2", plan.cardiac_index_l_min_m2, 1.0, 4.0, "L/min/m2")?;
-    check_range("plan.ebv_ml_per_kg", plan.ebv_ml_per_kg, 50.0, 120.0, "mL/kg")?;
-    check_range("plan.heparin_units_per_kg", plan.heparin_units_per_kg, 0.0, 1000.0, "units/kg")?;
-    check_range("plan.planned_fluids_ml", plan.planned_fluids_ml, 0.0, 10_000.0, "mL")?;
+    check_range(
+        "plan.cardiac_index_l_min_m2",
+        plan.cardiac_index_l_min_m2,
+        1.0,
+        4.0,
+        "L/min/m2",
+    )?;
+    check_range(
+        "plan.ebv_ml_per_kg",
+        plan.ebv_ml_per_kg,
+        50.0,
+        120.0,
+        "mL/kg",
+    )?;
+    check_range(
+        "plan.heparin_units_per_kg",
+        plan.heparin_units_per_kg,
+        0.0,
+        1000.0,
+        "units/kg",
+    )?;
+    check_range(
+        "plan.planned_fluids_ml",
+        plan.planned_fluids_ml,
+        0.0,
+        10_000.0,
+        "mL",
+    )?;
 
     validate_timeline(record)?;
     let mut previous_s = 0.0;
@@ -93,7 +162,10 @@ pub fn validate(record: &Record) -> Result<()> {
         let field = format!("labs[{i}].time_s");
         check_range(&field, sample.time_s, 0.0, MAX_TIME_S, "s")?;
         if sample.time_s < previous_s {
-            return Err(Error::invalid(field, format!("{}: earlier than the sample before it", sample.time_s)));
+            return Err(Error::invalid(
+                field,
+                format!("{}: earlier than the sample before it", sample.time_s),
+            ));
         }
         previous_s = sample.time_s;
         validate_lab(i, sample)?;
@@ -111,23 +183,38 @@ fn validate_timeline(record: &Record) -> Result<()> {
         let at = |name: &str| format!("timeline[{i}].{name}");
         check_range(&at("time_s"), entry.time_s, 0.0, MAX_TIME_S, "s")?;
         if entry.time_s < previous_s {
-            return Err(Error::invalid(at("time_s"), format!("{}: earlier than the entry before it", entry.time_s)));
+            return Err(Error::invalid(
+                at("time_s"),
+                format!("{}: earlier than the entry before it", entry.time_s),
+            ));
         }
         previous_s = entry.time_s;
         let out_of_order = |what: &str| Err(Error::invalid(at("event.kind"), what.to_owned()));
         match &entry.event {
-            Event::BypassOn if on_bypass => return out_of_order("bypass_on while already on bypass"),
+            Event::BypassOn if on_bypass => {
+                return out_of_order("bypass_on while already on bypass");
+            }
             Event::BypassOn => on_bypass = true,
-            Event::BypassOff if !on_bypass => return out_of_order("bypass_off without a bypass_on before it"),
+            Event::BypassOff if !on_bypass => {
+                return out_of_order("bypass_off without a bypass_on before it");
+            }
             Event::BypassOff => on_bypass = false,
-            Event::CrossClampOn if clamped => return out_of_order("cross_clamp_on while already clamped"),
+            Event::CrossClampOn if clamped => {
+                return out_of_order("cross_clamp_on while already clamped");
+            }
             Event::CrossClampOn => clamped = true,
             Event::CrossClampOff if !clamped => {
                 return out_of_order("cross_clamp_off without a cross_clamp_on before it");
             }
             Event::CrossClampOff => clamped = false,
-            Event::PumpFlow { flow_l_min } => check_range(&at("event.flow_l_min"), *flow_l_min, 0.0, 10.0, "L/min")?,
-            Event::Cardioplegia { solution, volume_ml, route } => {
+            Event::PumpFlow { flow_l_min } => {
+                check_range(&at("event.flow_l_min"), *flow_l_min, 0.0, 10.0, "L/min")?
+            }
+            Event::Cardioplegia {
+                solution,
+                volume_ml,
+                route,
+            } => {
                 check_text(&at("event.solution"), solution)?;
                 check_range(&at("event.volume_ml"), *volume_ml, 0.0, 5000.0, "mL")?;
                 check_text(&at("event.route"), route)?;
@@ -141,11 +228,15 @@ fn validate_timeline(record: &Record) -> Result<()> {
                 check_text(&at("event.name"), name)?;
                 check_range(&at("event.volume_ml"), *volume_ml, 0.0, 10_000.0, "mL")?;
             }
-            Event::BloodProduct { units, volume_ml, .. } => {
+            Event::BloodProduct {
+                units, volume_ml, ..
+            } => {
                 check_range(&at("event.units"), *units, 0.0, 100.0, "units")?;
                 check_range(&at("event.volume_ml"), *volume_ml, 0.0, 20_000.0, "mL")?;
             }
-            Event::Urine { volume_ml } => check_range(&at("event.volume_ml"), *volume_ml, 0.0, 10_000.0, "mL")?,
+            Event::Urine { volume_ml } => {
+                check_range(&at("event.volume_ml"), *volume_ml, 0.0, 10_000.0, "mL")?
+            }
             Event::Note { text } => check_text(&at("event.text"), text)?,
         }
     }
@@ -181,7 +272,10 @@ pub fn validate_complete(record: &Record) -> Result<()> {
     use crate::model::TeamRole::{Primary, Student};
     let has = |role| record.team.iter().any(|member| member.role == role);
     if !has(Primary) && !has(Student) {
-        return Err(Error::invalid("team", "a finalised record needs a primary perfusionist (or a student)"));
+        return Err(Error::invalid(
+            "team",
+            "a finalised record needs a primary perfusionist (or a student)",
+        ));
     }
     let mut open_bypass = false;
     let mut open_clamp = false;
@@ -195,10 +289,16 @@ pub fn validate_complete(record: &Record) -> Result<()> {
         }
     }
     if open_bypass {
-        return Err(Error::invalid("timeline", "bypass_on has no matching bypass_off"));
+        return Err(Error::invalid(
+            "timeline",
+            "bypass_on has no matching bypass_off",
+        ));
     }
     if open_clamp {
-        return Err(Error::invalid("timeline", "cross_clamp_on has no matching cross_clamp_off"));
+        return Err(Error::invalid(
+            "timeline",
+            "cross_clamp_on has no matching cross_clamp_off",
+        ));
     }
     Ok(())
 }

@@ -2,12 +2,17 @@
 
 mod common;
 
-use perfuse_record::model::{Category, Circuit, Patient, PrimeComponent, PumpKind, RecordKind, TeamRole};
+use perfuse_record::model::{
+    Category, Circuit, Patient, PrimeComponent, PumpKind, RecordKind, TeamRole,
+};
 use perfuse_record::observations::{ObservationRow, TrainingSession};
 use perfuse_record::{Date, Indicators, Plan, Record};
 
 fn close(actual: f64, expected: f64, tolerance: f64) {
-    assert!((actual - expected).abs() <= tolerance, "{actual} != {expected} ± {tolerance}");
+    assert!(
+        (actual - expected).abs() <= tolerance,
+        "{actual} != {expected} ± {tolerance}"
+    );
 }
 
 #[test]
@@ -67,12 +72,22 @@ fn session() -> TrainingSession {
         category: Category::Adult,
         trainee: "Student One".to_owned(),
         supervisor: Some("Alex Morgan".to_owned()),
-        patient: Patient { identity: None, age_years: 60.0, sex: None, height_cm: 175.0, weight_kg: 80.0, hct_pct: 40.0 },
+        patient: Patient {
+            identity: None,
+            age_years: 60.0,
+            sex: None,
+            height_cm: 175.0,
+            weight_kg: 80.0,
+            hct_pct: 40.0,
+        },
         circuit: Circuit {
             pump: PumpKind::Centrifugal,
             pump_model: None,
             oxygenator: "simulated".to_owned(),
-            prime: vec![PrimeComponent { name: "crystalloid".to_owned(), volume_ml: 1400.0 }],
+            prime: vec![PrimeComponent {
+                name: "crystalloid".to_owned(),
+                volume_ml: 1400.0,
+            }],
             prime_hct_pct: 0.0,
             cannulae: vec![],
         },
@@ -99,7 +114,10 @@ time_s,phase,hct_pct,hb_g_dl,sao2_pct,pao2_mmhg,pump_flow_l_min,do2i_ml_min_m2,l
     assert_eq!(rows.len(), 9);
     let record = Record::from_observations(session(), &rows).unwrap();
     assert_eq!(record.case.kind, RecordKind::Training);
-    assert_eq!(record.team_with_role(TeamRole::Student).collect::<Vec<_>>(), ["Student One"]);
+    assert_eq!(
+        record.team_with_role(TeamRole::Student).collect::<Vec<_>>(),
+        ["Student One"]
+    );
     assert_eq!(record.labs.len(), 9);
     let indicators = Indicators::of(&record);
     // 25 → 75 s = 50 s; 40 → 60 s = 20 s.
@@ -117,7 +135,10 @@ time_s,phase,hct_pct,hb_g_dl,sao2_pct,pao2_mmhg,pump_flow_l_min,do2i_ml_min_m2,l
 #[test]
 fn observation_csv_errors_name_the_column_and_row() {
     let error = ObservationRow::parse_csv("phase,hct_pct\nx,30\n").unwrap_err();
-    assert_eq!(error.to_string(), "time_s: missing column in the CSV header");
+    assert_eq!(
+        error.to_string(),
+        "time_s: missing column in the CSV header"
+    );
     let error = ObservationRow::parse_csv("time_s,phase,hct_pct\n0,x,abc\n").unwrap_err();
     assert_eq!(error.to_string(), "row 2: hct_pct: \"abc\" is not a number");
 }

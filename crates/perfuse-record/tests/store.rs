@@ -29,12 +29,18 @@ async fn create_and_read_back_exactly(store: Store, _url: String) {
     assert_eq!(stored.version, 1);
     assert_eq!(stored.author, "Alex Morgan");
     assert_eq!(stored.indicators.bypass_time_min, Some(80.0));
-    let summary = &store.list(&auditor(), &ListFilter::default()).await.unwrap()[0];
+    let summary = &store
+        .list(&auditor(), &ListFilter::default())
+        .await
+        .unwrap()[0];
     assert_eq!(summary.primary_perfusionist.as_deref(), Some("Alex Morgan"));
     assert_eq!(summary.nadir_hct_pct, Some(21.0));
     assert_eq!(summary.prbc_units, 1.0);
     assert!(summary.transfused);
-    assert!(matches!(store.get(&author(), id + 100).await, Err(Error::NotFound { .. })));
+    assert!(matches!(
+        store.get(&author(), id + 100).await,
+        Err(Error::NotFound { .. })
+    ));
     assert_eq!(store.check_integrity(&auditor()).await.unwrap(), 1);
 }
 
@@ -44,16 +50,25 @@ async fn drafts_are_edited_finalised_records_are_amended(store: Store, _url: Str
     record.notes = Some("uneventful".to_owned());
     store.update_draft(&author(), id, &record).await.unwrap();
     store.finalise(&author(), id).await.unwrap();
-    let error = store.update_draft(&author(), id, &record).await.unwrap_err();
+    let error = store
+        .update_draft(&author(), id, &record)
+        .await
+        .unwrap_err();
     assert!(matches!(error, Error::Conflict(_)), "{error}");
     let error = store.finalise(&author(), id).await.unwrap_err();
     assert!(matches!(error, Error::Conflict(_)), "{error}");
 
     let mut amended = record.clone();
     amended.case.procedure = "CABG x4".to_owned();
-    let error = store.amend(&author(), id, &amended, "  ").await.unwrap_err();
+    let error = store
+        .amend(&author(), id, &amended, "  ")
+        .await
+        .unwrap_err();
     assert_eq!(error.to_string(), "reason: must not be empty");
-    store.amend(&author(), id, &amended, "fourth graft missed").await.unwrap();
+    store
+        .amend(&author(), id, &amended, "fourth graft missed")
+        .await
+        .unwrap();
 
     let stored = store.get(&author(), id).await.unwrap();
     assert_eq!((stored.status, stored.version), (Status::Amended, 4));
@@ -66,7 +81,10 @@ async fn drafts_are_edited_finalised_records_are_amended(store: Store, _url: Str
     let amendment = &trail[3];
     assert_eq!(amendment.reason.as_deref(), Some("fourth graft missed"));
     assert_eq!(amendment.actor, "Alex Morgan");
-    assert_eq!(amendment.before.as_ref().unwrap()["record"]["case"]["procedure"], "CABG x3");
+    assert_eq!(
+        amendment.before.as_ref().unwrap()["record"]["case"]["procedure"],
+        "CABG x3"
+    );
     assert_eq!(amendment.after["record"]["case"]["procedure"], "CABG x4");
     assert_eq!(amendment.after["status"], "amended");
     assert!(trail[0].before.is_none());
@@ -77,9 +95,18 @@ async fn drafts_are_edited_finalised_records_are_amended(store: Store, _url: Str
     open.timeline.truncate(7); // drops bypass_off and the last urine
     let open_id = store.create(&author(), &open).await.unwrap();
     let error = store.finalise(&author(), open_id).await.unwrap_err();
-    assert_eq!(error.to_string(), "timeline: bypass_on has no matching bypass_off");
-    let error = store.amend(&author(), open_id, &open, "x").await.unwrap_err();
-    assert!(matches!(error, Error::Invalid { .. } | Error::Conflict(_)), "{error}");
+    assert_eq!(
+        error.to_string(),
+        "timeline: bypass_on has no matching bypass_off"
+    );
+    let error = store
+        .amend(&author(), open_id, &open, "x")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Invalid { .. } | Error::Conflict(_)),
+        "{error}"
+    );
 }
 
 async fn permissions_by_role(store: Store, _url: String) {
@@ -90,7 +117,10 @@ async fn permissions_by_role(store: Store, _url: String) {
 
     let id = store.create(&author(), &record).await.unwrap();
     for error in [
-        store.update_draft(&colleague(), id, &record).await.unwrap_err(),
+        store
+            .update_draft(&colleague(), id, &record)
+            .await
+            .unwrap_err(),
         store.finalise(&colleague(), id).await.unwrap_err(),
         store.finalise(&auditor(), id).await.unwrap_err(),
     ] {
@@ -98,9 +128,15 @@ async fn permissions_by_role(store: Store, _url: String) {
     }
     // A chief may finalise and amend anyone's record.
     store.finalise(&chief(), id).await.unwrap();
-    let error = store.amend(&colleague(), id, &record, "typo").await.unwrap_err();
+    let error = store
+        .amend(&colleague(), id, &record, "typo")
+        .await
+        .unwrap_err();
     assert!(matches!(error, Error::Forbidden(_)), "{error}");
-    store.amend(&chief(), id, &record, "checked against the chart").await.unwrap();
+    store
+        .amend(&chief(), id, &record, "checked against the chart")
+        .await
+        .unwrap();
     let trail = store.audit_trail(&auditor(), id).await.unwrap();
     assert_eq!(trail[1].actor, "Pat Chief");
     assert_eq!(trail[1].actor_role, "chief");
@@ -114,8 +150,14 @@ async fn permissions_by_role(store: Store, _url: String) {
         date: Date::new(2024, 4, 10).unwrap(),
     };
     store.add_ce(&author(), &entry).await.unwrap();
-    assert!(matches!(store.add_ce(&colleague(), &entry).await, Err(Error::Forbidden(_))));
-    assert!(matches!(store.add_ce(&auditor(), &entry).await, Err(Error::Forbidden(_))));
+    assert!(matches!(
+        store.add_ce(&colleague(), &entry).await,
+        Err(Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        store.add_ce(&auditor(), &entry).await,
+        Err(Error::Forbidden(_))
+    ));
     store.add_ce(&chief(), &entry).await.unwrap();
 }
 
@@ -123,7 +165,10 @@ async fn invalid_input_writes_nothing(store: Store, _url: String) {
     let mut record = adult_cabg();
     record.case.patient.weight_kg = -5.0;
     let error = store.create(&author(), &record).await.unwrap_err();
-    assert_eq!(error.to_string(), "case.patient.weight_kg: -5: must be between 0.3 and 650 kg");
+    assert_eq!(
+        error.to_string(),
+        "case.patient.weight_kg: -5: must be between 0.3 and 650 kg"
+    );
     assert_eq!(error.http_status(), 422);
     assert_eq!(
         error.to_json(),
@@ -133,33 +178,66 @@ async fn invalid_input_writes_nothing(store: Store, _url: String) {
     // One bad record in a batch: none of the batch is written.
     let mut bad = adult_cabg();
     bad.labs[2].hct_pct = Some(f64::NAN);
-    let error = store.import(&author(), &[adult_cabg(), bad], true).await.unwrap_err();
-    assert_eq!(error.to_string(), "records[1].labs[2].hct_pct: NaN: must be between 3 and 75 %");
-    assert!(store.list(&author(), &ListFilter::default()).await.unwrap().is_empty());
+    let error = store
+        .import(&author(), &[adult_cabg(), bad], true)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "records[1].labs[2].hct_pct: NaN: must be between 3 and 75 %"
+    );
+    assert!(
+        store
+            .list(&author(), &ListFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let mut unordered = adult_cabg();
     unordered.timeline.swap(0, 2);
     let error = store.create(&author(), &unordered).await.unwrap_err();
-    assert_eq!(error.to_string(), "timeline[1].time_s: 600: earlier than the entry before it");
+    assert_eq!(
+        error.to_string(),
+        "timeline[1].time_s: 600: earlier than the entry before it"
+    );
 
     let mut nobody = adult_cabg();
     nobody.team.clear();
-    assert_eq!(store.create(&author(), &nobody).await.unwrap_err().to_string(), "team: must name at least one perfusionist");
-    assert!(store.list(&author(), &ListFilter::default()).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .create(&author(), &nobody)
+            .await
+            .unwrap_err()
+            .to_string(),
+        "team: must name at least one perfusionist"
+    );
+    assert!(
+        store
+            .list(&author(), &ListFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(store.check_integrity(&auditor()).await.unwrap(), 0);
 }
 
 async fn audit_log_is_append_only(store: Store, url: String) {
     let id = store.create(&author(), &adult_cabg()).await.unwrap();
     // Even with direct database access the audit log cannot be rewritten or deleted.
-    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
     let update = format!("UPDATE audit_log SET actor = 'someone else' WHERE record_id = {id}");
     let error = connection.execute(update.as_str()).await.unwrap_err();
     assert!(error.to_string().contains("append-only"), "{error}");
     let delete = format!("DELETE FROM audit_log WHERE record_id = {id}");
     let error = connection.execute(delete.as_str()).await.unwrap_err();
     assert!(error.to_string().contains("append-only"), "{error}");
-    assert_eq!(store.audit_trail(&auditor(), id).await.unwrap()[0].actor, "Alex Morgan");
+    assert_eq!(
+        store.audit_trail(&auditor(), id).await.unwrap()[0].actor,
+        "Alex Morgan"
+    );
 }
 
 async fn list_filters(store: Store, _url: String) {
@@ -178,7 +256,10 @@ async fn list_filters(store: Store, _url: String) {
         record.case.date = Date::new(date.0, date.1, date.2).unwrap();
         record.case.category = category;
         record.case.procedure = format!("case {i}");
-        record.team = vec![TeamMember { name: primary.to_owned(), role: TeamRole::Primary }];
+        record.team = vec![TeamMember {
+            name: primary.to_owned(),
+            role: TeamRole::Primary,
+        }];
         records.push(record);
     }
     let ids = store.import(&chief(), &records, false).await.unwrap();
@@ -188,17 +269,34 @@ async fn list_filters(store: Store, _url: String) {
         let store = store.clone();
         async move {
             let rows = store.list(&auditor(), &filter).await.unwrap();
-            rows.into_iter().map(|row| row.procedure).collect::<Vec<_>>()
+            rows.into_iter()
+                .map(|row| row.procedure)
+                .collect::<Vec<_>>()
         }
     };
-    assert_eq!(procedures(ListFilter::year(2024).unwrap()).await, ["case 3", "case 2", "case 1"]);
-    let sam = ListFilter { perfusionist: Some("Sam Lee".to_owned()), ..ListFilter::default() };
+    assert_eq!(
+        procedures(ListFilter::year(2024).unwrap()).await,
+        ["case 3", "case 2", "case 1"]
+    );
+    let sam = ListFilter {
+        perfusionist: Some("Sam Lee".to_owned()),
+        ..ListFilter::default()
+    };
     assert_eq!(procedures(sam).await, ["case 2", "case 1"]);
-    let adult = ListFilter { category: Some(Category::Adult), ..ListFilter::default() };
+    let adult = ListFilter {
+        category: Some(Category::Adult),
+        ..ListFilter::default()
+    };
     assert_eq!(procedures(adult).await, ["case 4", "case 2", "case 0"]);
-    let final_only = ListFilter { status: Some(Status::Final), ..ListFilter::default() };
+    let final_only = ListFilter {
+        status: Some(Status::Final),
+        ..ListFilter::default()
+    };
     assert_eq!(procedures(final_only).await, ["case 2"]);
-    let newest_two = ListFilter { limit: Some(2), ..ListFilter::default() };
+    let newest_two = ListFilter {
+        limit: Some(2),
+        ..ListFilter::default()
+    };
     assert_eq!(procedures(newest_two).await, ["case 4", "case 3"]);
     let range = ListFilter {
         from: Some(Date::new(2024, 1, 1).unwrap()),
@@ -208,23 +306,52 @@ async fn list_filters(store: Store, _url: String) {
         ..ListFilter::default()
     };
     assert_eq!(procedures(range).await, ["case 2"]);
-    let error = store.list(&auditor(), &ListFilter { limit: Some(0), ..ListFilter::default() }).await.unwrap_err();
-    assert_eq!(error.to_string(), "limit: 0: must be between 1 and 1000000000 rows");
+    let error = store
+        .list(
+            &auditor(),
+            &ListFilter {
+                limit: Some(0),
+                ..ListFilter::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "limit: 0: must be between 1 and 1000000000 rows"
+    );
 }
 
 async fn case_log_and_continuing_education(store: Store, _url: String) {
     let mut pediatric = adult_cabg();
     pediatric.case.category = Category::Pediatric;
     pediatric.team = vec![
-        TeamMember { name: "Student One".to_owned(), role: TeamRole::Student },
-        TeamMember { name: "Alex Morgan".to_owned(), role: TeamRole::Supervising },
+        TeamMember {
+            name: "Student One".to_owned(),
+            role: TeamRole::Student,
+        },
+        TeamMember {
+            name: "Alex Morgan".to_owned(),
+            role: TeamRole::Supervising,
+        },
     ];
     let mut last_year = adult_cabg();
     last_year.case.date = Date::new(2023, 5, 1).unwrap();
     // Two adult cases and one pediatric in 2024, one adult in 2023, all final; one 2024 draft.
-    store.import(&author(), &[adult_cabg(), adult_cabg(), pediatric, last_year], true).await.unwrap();
+    store
+        .import(
+            &author(),
+            &[adult_cabg(), adult_cabg(), pediatric, last_year],
+            true,
+        )
+        .await
+        .unwrap();
     store.create(&author(), &adult_cabg()).await.unwrap();
-    for (title, units, date) in [("ECMO course", 8.0, (2024, 2, 1)), ("Journal club", 1.5, (2024, 9, 9)), ("Old", 3.0, (2023, 9, 9))] {
+    for (title, units, date) in [
+        ("ECMO course", 8.0, (2024, 2, 1)),
+        ("Journal club", 1.5, (2024, 9, 9)),
+        ("Old", 3.0, (2023, 9, 9)),
+    ] {
         let entry = CeEntry {
             perfusionist: "Alex Morgan".to_owned(),
             title: title.to_owned(),
@@ -235,11 +362,21 @@ async fn case_log_and_continuing_education(store: Store, _url: String) {
         store.add_ce(&author(), &entry).await.unwrap();
     }
 
-    let summary = store.case_log_summary(&auditor(), 2024, None).await.unwrap();
+    let summary = store
+        .case_log_summary(&auditor(), 2024, None)
+        .await
+        .unwrap();
     let counts: Vec<(&str, &str, &str, i64)> = summary
         .counts
         .iter()
-        .map(|c| (c.perfusionist.as_str(), c.category.as_str(), c.role.as_str(), c.cases))
+        .map(|c| {
+            (
+                c.perfusionist.as_str(),
+                c.category.as_str(),
+                c.role.as_str(),
+                c.cases,
+            )
+        })
         .collect();
     assert_eq!(
         counts,
@@ -253,25 +390,51 @@ async fn case_log_and_continuing_education(store: Store, _url: String) {
     assert_eq!(summary.ce_units.len(), 1);
     assert_eq!(summary.ce_units[0].units, 9.5);
 
-    let alex = store.case_log_summary(&auditor(), 2024, Some("Alex Morgan")).await.unwrap();
+    let alex = store
+        .case_log_summary(&auditor(), 2024, Some("Alex Morgan"))
+        .await
+        .unwrap();
     assert_eq!(alex.counts.iter().map(|c| c.cases).sum::<i64>(), 3);
-    let log = store.case_log(&auditor(), Some("Alex Morgan"), None).await.unwrap();
+    let log = store
+        .case_log(&auditor(), Some("Alex Morgan"), None)
+        .await
+        .unwrap();
     assert_eq!(log.len(), 4);
     assert_eq!(log[0].case_date, "2023-05-01");
-    let ce = store.list_ce(&auditor(), Some("Alex Morgan"), Some(2024)).await.unwrap();
-    assert_eq!(ce.iter().map(|e| e.title.as_str()).collect::<Vec<_>>(), ["ECMO course", "Journal club"]);
-    let error = store.case_log_summary(&auditor(), 1800, None).await.unwrap_err();
-    assert_eq!(error.to_string(), "year: 1800: must be between 1900 and 2199");
+    let ce = store
+        .list_ce(&auditor(), Some("Alex Morgan"), Some(2024))
+        .await
+        .unwrap();
+    assert_eq!(
+        ce.iter().map(|e| e.title.as_str()).collect::<Vec<_>>(),
+        ["ECMO course", "Journal club"]
+    );
+    let error = store
+        .case_log_summary(&auditor(), 1800, None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "year: 1800: must be between 1900 and 2199"
+    );
 }
 
 async fn exports_csv(store: Store, _url: String) {
     let mut record = adult_cabg();
     record.case.procedure = "AVR, \"mechanical\"".to_owned();
     store.import(&author(), &[record], true).await.unwrap();
-    let rows = store.list(&auditor(), &ListFilter::default()).await.unwrap();
+    let rows = store
+        .list(&auditor(), &ListFilter::default())
+        .await
+        .unwrap();
     let csv = perfuse_record::csv::records_csv(&rows);
     let mut lines = csv.lines();
-    assert!(lines.next().unwrap().starts_with("id,status,kind,case_date,procedure,category"));
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("id,status,kind,case_date,procedure,category")
+    );
     assert_eq!(
         lines.next().unwrap(),
         "1,final,clinical,2024-03-14,\"AVR, \"\"mechanical\"\"\",adult,elective,Alex Morgan,Alex Morgan,80,60,21,\

@@ -34,12 +34,18 @@ pub fn auditor() -> Actor {
 
 fn unique_name(test: &str) -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    format!("t_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), test)
+    format!(
+        "t_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        test
+    )
 }
 
 /// A store in a fresh SQLite file; returns the store and the `sqlite:` URL of the file.
 pub async fn sqlite_store(test: &str) -> (Store, String) {
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{}.db", unique_name(test)));
+    let path =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{}.db", unique_name(test)));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
@@ -67,9 +73,17 @@ pub async fn postgres_store(test: &str) -> Option<(Store, String)> {
     let base = postgres_url()?;
     let schema = unique_name(test).to_lowercase();
     sqlx::any::install_default_drivers();
-    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&base).await.expect("connect to PostgreSQL");
-    admin.execute(format!("DROP SCHEMA IF EXISTS {schema} CASCADE").as_str()).await.unwrap();
-    admin.execute(format!("CREATE SCHEMA {schema}").as_str()).await.unwrap();
+    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+        .await
+        .expect("connect to PostgreSQL");
+    admin
+        .execute(format!("DROP SCHEMA IF EXISTS {schema} CASCADE").as_str())
+        .await
+        .unwrap();
+    admin
+        .execute(format!("CREATE SCHEMA {schema}").as_str())
+        .await
+        .unwrap();
     let separator = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
     let store = Store::open(&url).await.expect("open postgres store");
