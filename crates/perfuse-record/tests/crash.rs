@@ -19,7 +19,9 @@ const BATCHES_BEFORE_KILL: usize = 6;
 
 #[test]
 fn crash_writer_child() {
-    let Ok(location) = std::env::var(CHILD_ENV) else { return };
+    let Ok(location) = std::env::var(CHILD_ENV) else {
+        return;
+    };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let store = Store::open(&location).await.unwrap();
@@ -31,7 +33,10 @@ fn crash_writer_child() {
                     record
                 })
                 .collect();
-            let ids = store.import(&common::author(), &records, true).await.unwrap();
+            let ids = store
+                .import(&common::author(), &records, true)
+                .await
+                .unwrap();
             for (i, id) in ids.iter().enumerate() {
                 println!("committed {id} import {}", batch * BATCH + i);
             }
@@ -41,7 +46,12 @@ fn crash_writer_child() {
 
 async fn kill_writer_mid_import(location: &str) {
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_writer_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "crash_writer_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, location)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -60,21 +70,43 @@ async fn kill_writer_mid_import(location: &str) {
     }
     child.kill().unwrap(); // SIGKILL: no destructor, no rollback, no checkpoint
     child.wait().unwrap();
-    assert!(committed.len() >= BATCH * BATCHES_BEFORE_KILL, "the writer died early: {committed:?}");
+    assert!(
+        committed.len() >= BATCH * BATCHES_BEFORE_KILL,
+        "the writer died early: {committed:?}"
+    );
 
-    let store = Store::open(location).await.expect("the database opens after the crash");
+    let store = Store::open(location)
+        .await
+        .expect("the database opens after the crash");
     let reader = common::auditor();
-    let checked = store.check_integrity(&reader).await.expect("every stored record is whole");
-    assert_eq!(checked % BATCH, 0, "a partial batch was stored ({checked} records)");
+    let checked = store
+        .check_integrity(&reader)
+        .await
+        .expect("every stored record is whole");
+    assert_eq!(
+        checked % BATCH,
+        0,
+        "a partial batch was stored ({checked} records)"
+    );
     assert!(checked >= committed.len());
     for (id, procedure) in &committed {
         let stored = store.get(&reader, *id).await.unwrap();
         assert_eq!(&stored.record.case.procedure, procedure);
         assert_eq!(stored.indicators.bypass_time_min, Some(80.0));
     }
-    assert_eq!(store.list(&reader, &ListFilter::default()).await.unwrap().len(), checked);
+    assert_eq!(
+        store
+            .list(&reader, &ListFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        checked
+    );
     // And it still takes writes.
-    store.create(&common::author(), &common::adult_cabg()).await.unwrap();
+    store
+        .create(&common::author(), &common::adult_cabg())
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -90,5 +122,6 @@ async fn postgres_survives_kill_9_mid_import() {
     if let Some((store, url)) = common::postgres_store("crash").await {
         store.close().await;
         kill_writer_mid_import(&url).await;
+        common::drop_postgres_schema(&url).await;
     }
 }

@@ -4,8 +4,9 @@
 mod common;
 
 use perfuse_record::model::{
-    BloodProductKind, Cannula, Case, Category, Circuit, Event, LabSample, Patient, PatientIdentity, PlanSettings,
-    PrimeComponent, PumpKind, RecordKind, Sex, TeamMember, TeamRole, TimelineEntry, Urgency,
+    BloodProductKind, Cannula, Case, Category, Circuit, Event, LabSample, Patient, PatientIdentity,
+    PlanSettings, PrimeComponent, PumpKind, RecordKind, Sex, TeamMember, TeamRole, TimelineEntry,
+    Urgency,
 };
 use perfuse_record::{Date, Record, Store, StoredRecord};
 use proptest::prelude::*;
@@ -23,42 +24,64 @@ fn opt(range: std::ops::Range<f64>) -> impl Strategy<Value = Option<f64>> {
 }
 
 fn patient() -> impl Strategy<Value = Patient> {
-    let identity = proptest::option::of((text(), text(), (1920..1990i32, 1..=12u8, 1..=28u8)).prop_map(
-        |(mrn, name, (y, m, d))| PatientIdentity { mrn, name, birth_date: Date::new(y, m, d).unwrap() },
-    ));
+    let identity = proptest::option::of(
+        (text(), text(), (1920..1990i32, 1..=12u8, 1..=28u8)).prop_map(|(mrn, name, (y, m, d))| {
+            PatientIdentity {
+                mrn,
+                name,
+                birth_date: Date::new(y, m, d).unwrap(),
+            }
+        }),
+    );
     let sex = proptest::option::of(prop_oneof![Just(Sex::Male), Just(Sex::Female)]);
-    (identity, 0.0..120.0, sex, 20.0..250.0, 0.3..650.0, 5.0..70.0).prop_map(
-        |(identity, age_years, sex, height_cm, weight_kg, hct_pct)| Patient {
-            identity,
-            age_years,
-            sex,
-            height_cm,
-            weight_kg,
-            hct_pct,
-        },
+    (
+        identity,
+        0.0..120.0,
+        sex,
+        20.0..250.0,
+        0.3..650.0,
+        5.0..70.0,
     )
+        .prop_map(
+            |(identity, age_years, sex, height_cm, weight_kg, hct_pct)| Patient {
+                identity,
+                age_years,
+                sex,
+                height_cm,
+                weight_kg,
+                hct_pct,
+            },
+        )
 }
 
 fn event() -> impl Strategy<Value = Event> {
     prop_oneof![
         (0.0..10.0).prop_map(|flow_l_min| Event::PumpFlow { flow_l_min }),
-        (text(), 0.0..5000.0, text()).prop_map(|(solution, volume_ml, route)| Event::Cardioplegia {
-            solution,
-            volume_ml,
-            route
+        (text(), 0.0..5000.0, text()).prop_map(|(solution, volume_ml, route)| {
+            Event::Cardioplegia {
+                solution,
+                volume_ml,
+                route,
+            }
         }),
-        (text(), 0.0..1000.0, text()).prop_map(|(name, dose, unit)| Event::Drug { name, dose, unit }),
+        (text(), 0.0..1000.0, text()).prop_map(|(name, dose, unit)| Event::Drug {
+            name,
+            dose,
+            unit
+        }),
         (text(), 0.0..10_000.0).prop_map(|(name, volume_ml)| Event::Fluid { name, volume_ml }),
-        (0..5usize, 0.0..100.0, 0.0..20_000.0).prop_map(|(kind, units, volume_ml)| Event::BloodProduct {
-            product: [
-                BloodProductKind::Prbc,
-                BloodProductKind::Ffp,
-                BloodProductKind::Platelets,
-                BloodProductKind::Cryo,
-                BloodProductKind::WholeBlood
-            ][kind],
-            units,
-            volume_ml
+        (0..5usize, 0.0..100.0, 0.0..20_000.0).prop_map(|(kind, units, volume_ml)| {
+            Event::BloodProduct {
+                product: [
+                    BloodProductKind::Prbc,
+                    BloodProductKind::Ffp,
+                    BloodProductKind::Platelets,
+                    BloodProductKind::Cryo,
+                    BloodProductKind::WholeBlood,
+                ][kind],
+                units,
+                volume_ml,
+            }
         }),
         (0.0..10_000.0).prop_map(|volume_ml| Event::Urine { volume_ml }),
         text().prop_map(|text| Event::Note { text }),
@@ -67,23 +90,38 @@ fn event() -> impl Strategy<Value = Event> {
 
 fn lab() -> impl Strategy<Value = LabSample> {
     (
-        (opt(6.5..8.0), opt(0.0..800.0), opt(5.0..150.0), opt(0.0..100.0), opt(0.0..100.0)),
-        (opt(1.0..25.0), opt(3.0..75.0), opt(1.0..12.0), opt(0.5..60.0), opt(0.0..30.0), opt(0.0..2000.0)),
+        (
+            opt(6.5..8.0),
+            opt(0.0..800.0),
+            opt(5.0..150.0),
+            opt(0.0..100.0),
+            opt(0.0..100.0),
+        ),
+        (
+            opt(1.0..25.0),
+            opt(3.0..75.0),
+            opt(1.0..12.0),
+            opt(0.5..60.0),
+            opt(0.0..30.0),
+            opt(0.0..2000.0),
+        ),
     )
-        .prop_map(|((ph, pao2, paco2, sao2, svo2), (hb, hct, k, glucose, lactate, act))| LabSample {
-            time_s: 0.0,
-            ph,
-            pao2_mmhg: pao2,
-            paco2_mmhg: paco2,
-            sao2_pct: sao2,
-            svo2_pct: svo2,
-            hb_g_dl: hb,
-            hct_pct: hct,
-            k_mmol_l: k,
-            glucose_mmol_l: glucose,
-            lactate_mmol_l: lactate,
-            act_s: act,
-        })
+        .prop_map(
+            |((ph, pao2, paco2, sao2, svo2), (hb, hct, k, glucose, lactate, act))| LabSample {
+                time_s: 0.0,
+                ph,
+                pao2_mmhg: pao2,
+                paco2_mmhg: paco2,
+                sao2_pct: sao2,
+                svo2_pct: svo2,
+                hb_g_dl: hb,
+                hct_pct: hct,
+                k_mmol_l: k,
+                glucose_mmol_l: glucose,
+                lactate_mmol_l: lactate,
+                act_s: act,
+            },
+        )
 }
 
 fn with_sorted_times<T>(mut items: Vec<(f64, T)>) -> Vec<(f64, T)> {

@@ -90,6 +90,23 @@ pub async fn postgres_store(test: &str) -> Option<(Store, String)> {
     Some((store, url))
 }
 
+/// Drops the schema of a store made by [`postgres_store`] (after a passing test).
+pub async fn drop_postgres_schema(url: &str) {
+    let (base, schema) = url
+        .rsplit_once("search_path%3D")
+        .expect("a postgres_store URL");
+    let base = base
+        .trim_end_matches("options=-c%20")
+        .trim_end_matches(['?', '&']);
+    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(base)
+        .await
+        .unwrap();
+    admin
+        .execute(format!("DROP SCHEMA IF EXISTS {schema} CASCADE").as_str())
+        .await
+        .unwrap();
+}
+
 /// Generates one `#[tokio::test]` per backend for each `async fn name(store: Store, url: String)`.
 #[macro_export]
 macro_rules! backend_tests {
@@ -108,7 +125,9 @@ macro_rules! backend_tests {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     if let Some((store, url)) = $crate::common::postgres_store(stringify!($name)).await {
-                        super::$name(store, url).await;
+                        super::$name(store.clone(), url.clone()).await;
+                        store.close().await;
+                        $crate::common::drop_postgres_schema(&url).await;
                     }
                 }
             )*
