@@ -5,6 +5,7 @@
 
 mod calc;
 mod record;
+mod run;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,8 @@ enum Command {
     Calc(calc::CalcArgs),
     /// Perfusion records, recertification case log, continuing education (SQLite or PostgreSQL).
     Record(record::RecordArgs),
+    /// Run a scenario as fast as possible and write its observations (CSV / JSON lines).
+    Run(run::RunArgs),
 }
 
 /// Why a command failed, and so which exit code it gets.
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         .and_then(|cli| match cli.command {
             Command::Calc(args) => calc::run(&args, &matches),
             Command::Record(args) => record::run(args),
+            Command::Run(args) => run::run(&args),
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,
