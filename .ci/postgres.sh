@@ -22,12 +22,15 @@ for _ in $(seq 1 30); do
 done
 
 psql_as_postgres() { su postgres -c "psql -v ON_ERROR_STOP=1 -tAc \"$1\""; }
+# A fresh random password each run: no credential lives in the repository.
+password="$(head -c 18 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
 if [ "$(psql_as_postgres "SELECT 1 FROM pg_roles WHERE rolname = 'perfuse'")" != "1" ]; then
-    psql_as_postgres "CREATE USER perfuse PASSWORD 'perfuse' SUPERUSER"
+    psql_as_postgres "CREATE USER perfuse SUPERUSER"
 fi
+psql_as_postgres "ALTER USER perfuse PASSWORD '${password}'"
 if [ "$(psql_as_postgres "SELECT 1 FROM pg_database WHERE datname = 'perfuse_test'")" != "1" ]; then
     su postgres -c "createdb -O perfuse perfuse_test"
 fi
 
 port="$(su postgres -c "psql -tAc 'SHOW port'")"
-echo "export PERFUSE_TEST_POSTGRES=postgres://perfuse:perfuse@127.0.0.1:${port}/perfuse_test" >&3
+echo "export PERFUSE_TEST_POSTGRES=postgres://perfuse:${password}@127.0.0.1:${port}/perfuse_test" >&3
