@@ -4,6 +4,8 @@
 //! failures to the exit codes of `cli.md` (0 success, 2 bad input, 1 anything else).
 
 mod calc;
+mod record;
+mod run;
 mod serve;
 
 use std::process::ExitCode;
@@ -22,6 +24,10 @@ struct Cli {
 enum Command {
     /// Clinical calculations (BSA, flows, hemodilution, gases, anticoagulation…), cited.
     Calc(calc::CalcArgs),
+    /// Perfusion records, recertification case log, continuing education (SQLite or PostgreSQL).
+    Record(record::RecordArgs),
+    /// Run a scenario as fast as possible and write its observations (CSV / JSON lines).
+    Run(run::RunArgs),
     /// Start the live console (pump console, instructor station, debrief) in the browser.
     Serve(serve::ServeArgs),
 }
@@ -48,6 +54,8 @@ fn main() -> ExitCode {
         .map_err(|e| e.exit())
         .and_then(|cli| match cli.command {
             Command::Calc(args) => calc::run(&args, &matches),
+            Command::Record(args) => record::run(args),
+            Command::Run(args) => run::run(&args),
             Command::Serve(args) => serve::run(&args),
         });
     match result {

@@ -1,0 +1,603 @@
+//! `perfuse record`: perfusion records, the recertification case log and continuing education,
+//! over `perfuse_record::Store` (SQLite file by default, `postgres://…` for a department).
+//!
+//! Glue only: flags become library calls; library errors become exit codes (bad input or an
+//! unknown id → 2, forbidden/conflict/database → 1), one line on stderr naming the field first.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use perfuse_record::csv::{case_log_csv, ce_csv, records_csv};
+use perfuse_record::model::{Category, RecordKind};
+use perfuse_record::store::{CeEntry, RecordSummary};
+use perfuse_record::{Actor, Date, ListFilter, Record, Role, Status, Store, StoredRecord};
+use serde::de::DeserializeOwned;
+
+use crate::Failure;
+
+#[derive(Args)]
+#[command(
+    after_help = "Record files are TOML or JSON (docs/records.md). Writes need --as NAME (or PERFUSE_USER)."
+)]
+pub struct RecordArgs {
+    /// Database: a SQLite file (created if missing) or a postgres://user:pass@host/db URL.
+    #[arg(long, global = true, env = "PERFUSE_DB", default_value = "perfuse.db")]
+    db: String,
+    /// Who is acting (name as written in record teams).
+    #[arg(long = "as", global = true, env = "PERFUSE_USER", value_name = "NAME")]
+    actor: Option<String>,
+    /// Role of the actor: perfusionist, chief or read-only.
+    #[arg(long, global = true, env = "PERFUSE_ROLE", default_value = "perfusionist", value_parser = parse_role)]
+    role: Role,
+    #[command(subcommand)]
+    command: RecordCommand,
+}
+
+#[derive(Subcommand)]
+enum RecordCommand {
+    /// Create a draft from a record file (.toml or .json); prints the new id.
+    Create {
+        /// The record file.
+        file: PathBuf,
+        /// Drop the patient's identity (MRN, name, birth date) before storing.
+        #[arg(long)]
+        deidentify: bool,
+        /// Finalise it at once (it must be complete).
+        #[arg(long)]
+        finalise: bool,
+    },
+    /// Import a JSON array of records (as written by `export --format json`) in one transaction.
+    Import {
+        /// The JSON file.
+        file: PathBuf,
+        /// Finalise every record (each must be complete).
+        #[arg(long)]
+        finalise: bool,
+    },
+    /// Replace a draft with the contents of a record file.
+    Update {
+        /// Record id.
+        id: i64,
+        /// The record file.
+        file: PathBuf,
+    },
+    /// List records, newest case first.
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one record with its plan and quality indicators.
+    Show {
+        /// Record id.
+        id: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Finalise a draft (author or chief); it then counts in the case log.
+    #[command(alias = "finalize")]
+    Finalise {
+        /// Record id.
+        id: i64,
+    },
+    /// Amend a finalised record from a record file (author or chief), with a reason.
+    Amend {
+        /// Record id.
+        id: i64,
+        /// The corrected record file.
+        file: PathBuf,
+        /// Why it is amended (kept in the audit log).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Show the audit trail of a record.
+    Audit {
+        /// Record id.
+        id: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export records as a registry CSV extract or as JSON (re-importable).
+    Export {
+        /// csv or json.
+        #[arg(long, value_parser = ["csv", "json"])]
+        format: String,
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Write to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Case log for recertification: counts per category and role, CE units.
+    Caselog {
+        /// Calendar year (default: this year; with --csv: all years).
+        #[arg(long)]
+        year: Option<i32>,
+        /// Only this perfusionist.
+        #[arg(long)]
+        perfusionist: Option<String>,
+        /// Print every case as CSV instead of the summary.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Continuing-education entries.
+    #[command(subcommand)]
+    Ce(CeCommand),
+}
+
+#[derive(Subcommand)]
+enum CeCommand {
+    /// Add an entry (to your own log; a chief may add to anyone's).
+    Add {
+        /// Title of the activity.
+        #[arg(long)]
+        title: String,
+        /// Provider or accrediting body.
+        #[arg(long)]
+        provider: String,
+        /// CE units awarded (0–100).
+        #[arg(long)]
+        units: f64,
+        /// Date of the activity, YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        date: Date,
+        /// Whose log (default: --as).
+        #[arg(long)]
+        perfusionist: Option<String>,
+    },
+    /// List entries.
+    List {
+        /// Calendar year.
+        #[arg(long)]
+        year: Option<i32>,
+        /// Only this perfusionist.
+        #[arg(long)]
+        perfusionist: Option<String>,
+        /// Print CSV.
+        #[arg(long)]
+        csv: bool,
+    },
+}
+
+#[derive(Args)]
+struct FilterArgs {
+    /// Cases in this calendar year.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    year: Option<i32>,
+    /// Cases on or after this date (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date)]
+    from: Option<Date>,
+    /// Cases on or before this date (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date)]
+    to: Option<Date>,
+    /// Someone on the team, in any role.
+    #[arg(long)]
+    perfusionist: Option<String>,
+    /// adult, pediatric, neonatal, ecmo, vad or other.
+    #[arg(long, value_parser = parse_name::<Category>)]
+    category: Option<Category>,
+    /// draft, final or amended.
+    #[arg(long, value_parser = parse_name::<Status>)]
+    status: Option<Status>,
+    /// clinical or training.
+    #[arg(long, value_parser = parse_name::<RecordKind>)]
+    kind: Option<RecordKind>,
+    /// At most N records.
+    #[arg(long, value_name = "N")]
+    limit: Option<i64>,
+}
+
+impl FilterArgs {
+    fn to_filter(&self) -> Result<ListFilter, Failure> {
+        let mut filter = match self.year {
+            Some(year) => {
+                ListFilter::year(year).map_err(|error| from_record_error(error, "--year"))?
+            }
+            None => ListFilter {
+                from: self.from,
+                to: self.to,
+                ..ListFilter::default()
+            },
+        };
+        filter.perfusionist = self.perfusionist.clone();
+        filter.category = self.category;
+        filter.status = self.status;
+        filter.kind = self.kind;
+        filter.limit = self.limit;
+        Ok(filter)
+    }
+}
+
+fn parse_role(name: &str) -> Result<Role, String> {
+    Role::from_name(name)
+        .ok_or_else(|| format!("{name:?}: expected perfusionist, chief or read-only"))
+}
+
+fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(text)
+}
+
+fn parse_name<T: DeserializeOwned>(name: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned()))
+        .map_err(|error| error.to_string())
+}
+
+/// Library error → exit code: bad input and unknown ids are exit 2, the rest exit 1.
+fn from_record_error(error: perfuse_record::Error, context: &str) -> Failure {
+    let prefix = if context.is_empty() {
+        String::new()
+    } else {
+        format!("{context}: ")
+    };
+    if error.is_bad_input() {
+        Failure::Input(format!("{prefix}{error}"))
+    } else {
+        Failure::Other(anyhow::anyhow!("{prefix}{error}"))
+    }
+}
+
+/// Runs `perfuse record …`.
+pub fn run(args: RecordArgs) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(run_async(args))
+}
+
+async fn run_async(args: RecordArgs) -> Result<(), Failure> {
+    let store = Store::open(&args.db)
+        .await
+        .map_err(|error| from_record_error(error, "--db"))?;
+    let result = execute(&store, &args).await;
+    store.close().await;
+    result
+}
+
+fn writer(args: &RecordArgs) -> Result<Actor, Failure> {
+    let name = args.actor.clone().ok_or_else(|| {
+        Failure::Input("--as: required to change records (or set PERFUSE_USER)".to_owned())
+    })?;
+    Actor::new(name, args.role).map_err(|error| from_record_error(error, "--as"))
+}
+
+fn reader(args: &RecordArgs) -> Actor {
+    let name = args.actor.clone().filter(|name| !name.trim().is_empty());
+    Actor {
+        name: name.unwrap_or_else(|| "anonymous".to_owned()),
+        role: args.role,
+    }
+}
+
+fn read_record(path: &Path) -> Result<Record, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| Failure::Input(format!("{}: cannot read: {error}", path.display())))?;
+    Record::from_file_text(&path.to_string_lossy(), &text)
+        .map_err(|error| from_record_error(error, &path.display().to_string()))
+}
+
+fn read_records_json(path: &Path) -> Result<Vec<Record>, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| Failure::Input(format!("{}: cannot read: {error}", path.display())))?;
+    let items: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|error| {
+        Failure::Input(format!(
+            "{}: expected a JSON array of records: {error}",
+            path.display()
+        ))
+    })?;
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut item)| {
+            let document = item
+                .get_mut("record")
+                .map(serde_json::Value::take)
+                .unwrap_or(item);
+            Record::from_json_str(&document.to_string())
+                .map_err(|error| from_record_error(error, &format!("{}: [{i}]", path.display())))
+        })
+        .collect()
+}
+
+fn print(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("writing to stdout")?;
+    Ok(())
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("serialisable");
+    text.push('\n');
+    text
+}
+
+fn minutes(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |value| format!("{value:.0}"))
+}
+
+async fn execute(store: &Store, args: &RecordArgs) -> Result<(), Failure> {
+    let fail = |error| from_record_error(error, "");
+    match &args.command {
+        RecordCommand::Create {
+            file,
+            deidentify,
+            finalise,
+        } => {
+            let actor = writer(args)?;
+            let mut record = read_record(file)?;
+            if *deidentify {
+                record.case.patient.deidentify();
+            }
+            let ids = store
+                .import(&actor, std::slice::from_ref(&record), *finalise)
+                .await
+                .map_err(fail)?;
+            print(&format!("{}\n", ids[0]))
+        }
+        RecordCommand::Import { file, finalise } => {
+            let actor = writer(args)?;
+            let records = read_records_json(file)?;
+            let ids = store
+                .import(&actor, &records, *finalise)
+                .await
+                .map_err(fail)?;
+            print(&ids.iter().map(|id| format!("{id}\n")).collect::<String>())
+        }
+        RecordCommand::Update { id, file } => {
+            let actor = writer(args)?;
+            store
+                .update_draft(&actor, *id, &read_record(file)?)
+                .await
+                .map_err(fail)
+        }
+        RecordCommand::List {
+            filter,
+            json: as_json,
+        } => {
+            let rows = store
+                .list(&reader(args), &filter.to_filter()?)
+                .await
+                .map_err(fail)?;
+            print(&if *as_json { json(&rows) } else { table(&rows) })
+        }
+        RecordCommand::Show { id, json: as_json } => {
+            let stored = store.get(&reader(args), *id).await.map_err(fail)?;
+            print(&if *as_json {
+                json(&stored)
+            } else {
+                describe(&stored)
+            })
+        }
+        RecordCommand::Finalise { id } => store.finalise(&writer(args)?, *id).await.map_err(fail),
+        RecordCommand::Amend { id, file, reason } => {
+            let actor = writer(args)?;
+            store
+                .amend(&actor, *id, &read_record(file)?, reason)
+                .await
+                .map_err(fail)
+        }
+        RecordCommand::Audit { id, json: as_json } => {
+            let trail = store.audit_trail(&reader(args), *id).await.map_err(fail)?;
+            if *as_json {
+                return print(&json(&trail));
+            }
+            let lines: String = trail
+                .iter()
+                .map(|entry| {
+                    let reason = entry
+                        .reason
+                        .as_deref()
+                        .map(|reason| format!(" — {reason}"))
+                        .unwrap_or_default();
+                    format!(
+                        "{}  {:<8} by {} ({}){reason}\n",
+                        entry.at, entry.action, entry.actor, entry.actor_role
+                    )
+                })
+                .collect();
+            print(&lines)
+        }
+        RecordCommand::Export {
+            format,
+            filter,
+            out,
+        } => {
+            let actor = reader(args);
+            let filter = filter.to_filter()?;
+            let text = if format == "csv" {
+                records_csv(&store.list(&actor, &filter).await.map_err(fail)?)
+            } else {
+                json(&store.export(&actor, &filter).await.map_err(fail)?)
+            };
+            match out {
+                Some(path) => std::fs::write(path, text)
+                    .with_context(|| format!("writing {}", path.display()))
+                    .map_err(Failure::Other),
+                None => print(&text),
+            }
+        }
+        RecordCommand::Caselog {
+            year,
+            perfusionist,
+            csv,
+            json: as_json,
+        } => {
+            let actor = reader(args);
+            if *csv {
+                let entries = store
+                    .case_log(&actor, perfusionist.as_deref(), *year)
+                    .await
+                    .map_err(fail)?;
+                return print(&case_log_csv(&entries));
+            }
+            let year = year.unwrap_or_else(|| Date::today_utc().year());
+            let summary = store
+                .case_log_summary(&actor, year, perfusionist.as_deref())
+                .await
+                .map_err(fail)?;
+            if *as_json {
+                return print(&json(&summary));
+            }
+            let mut text = format!("case log {year} (finalised records)\n");
+            for count in &summary.counts {
+                text.push_str(&format!(
+                    "  {:<24} {:<10} {:<12} {:<9} {:>5}\n",
+                    count.perfusionist, count.category, count.role, count.kind, count.cases
+                ));
+            }
+            for total in &summary.ce_units {
+                text.push_str(&format!(
+                    "  {:<24} continuing education: {} units\n",
+                    total.perfusionist, total.units
+                ));
+            }
+            print(&text)
+        }
+        RecordCommand::Ce(CeCommand::Add {
+            title,
+            provider,
+            units,
+            date,
+            perfusionist,
+        }) => {
+            let actor = writer(args)?;
+            let entry = CeEntry {
+                perfusionist: perfusionist.clone().unwrap_or_else(|| actor.name.clone()),
+                title: title.clone(),
+                provider: provider.clone(),
+                units: *units,
+                date: *date,
+            };
+            let id = store
+                .add_ce(&actor, &entry)
+                .await
+                .map_err(|error| from_record_error(error, "ce add"))?;
+            print(&format!("{id}\n"))
+        }
+        RecordCommand::Ce(CeCommand::List {
+            year,
+            perfusionist,
+            csv,
+        }) => {
+            let entries = store
+                .list_ce(&reader(args), perfusionist.as_deref(), *year)
+                .await
+                .map_err(fail)?;
+            if *csv {
+                return print(&ce_csv(&entries));
+            }
+            let lines: String = entries
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}  {:<24} {:>6} units  {} ({})\n",
+                        e.date, e.perfusionist, e.units, e.title, e.provider
+                    )
+                })
+                .collect();
+            print(&lines)
+        }
+    }
+}
+
+fn table(rows: &[RecordSummary]) -> String {
+    let mut text = format!(
+        "{:>6}  {:<10}  {:<8}  {:<10}  {:<24}  {:<20}  {:>7}  {:>7}  {:>9}\n",
+        "id",
+        "date",
+        "status",
+        "category",
+        "procedure",
+        "primary",
+        "cpb min",
+        "xc min",
+        "nadir Hct"
+    );
+    for row in rows {
+        text.push_str(&format!(
+            "{:>6}  {:<10}  {:<8}  {:<10}  {:<24}  {:<20}  {:>7}  {:>7}  {:>9}\n",
+            row.id,
+            row.case_date,
+            row.status.name(),
+            row.category,
+            row.procedure.chars().take(24).collect::<String>(),
+            row.primary_perfusionist.as_deref().unwrap_or("-"),
+            minutes(row.bypass_time_min),
+            minutes(row.cross_clamp_time_min),
+            row.nadir_hct_pct
+                .map_or_else(|| "-".to_owned(), |hct| format!("{hct:.1} %")),
+        ));
+    }
+    text
+}
+
+fn describe(stored: &StoredRecord) -> String {
+    let record = &stored.record;
+    let case = &record.case;
+    let (plan, ind) = (&stored.plan, &stored.indicators);
+    let team: Vec<String> = record
+        .team
+        .iter()
+        .map(|m| format!("{} ({})", m.name, m.role.name()))
+        .collect();
+    let optional = |value: Option<f64>, unit: &str| {
+        value.map_or_else(|| "-".to_owned(), |v| format!("{v:.1} {unit}"))
+    };
+    format!(
+        "record {id} ({status}, version {version}, author {author})\n\
+         case        {date}  {procedure}  [{category:?}, {urgency:?}, {kind:?}]\n\
+         patient     {identity}{age} y, {height} cm, {weight} kg, Hct {hct} %\n\
+         team        {team}\n\
+         circuit     {pump:?} pump, {oxygenator}, prime {prime} mL\n\
+         plan        BSA {bsa:.2} m2, target flow {flow:.2} L/min, predicted Hct {phct:.1} %, heparin {heparin:.0} units\n\
+         indicators  bypass {cpb}, cross-clamp {xc}, nadir Hct {nhct}, nadir DO2i {ndo2i}, \
+         below DO2i 272 {below}, max lactate {lactate}, PRBC {prbc} units\n\
+         timeline    {events} events, {labs} lab samples\n",
+        id = stored.id,
+        status = stored.status.name(),
+        version = stored.version,
+        author = stored.author,
+        date = case.date,
+        procedure = case.procedure,
+        category = case.category,
+        urgency = case.urgency,
+        kind = case.kind,
+        identity = case.patient.identity.as_ref().map_or_else(
+            || "de-identified, ".to_owned(),
+            |id| format!("{} ({}), ", id.name, id.mrn)
+        ),
+        age = case.patient.age_years,
+        height = case.patient.height_cm,
+        weight = case.patient.weight_kg,
+        hct = case.patient.hct_pct,
+        team = team.join(", "),
+        pump = record.circuit.pump,
+        oxygenator = record.circuit.oxygenator,
+        prime = plan.prime_volume_ml,
+        bsa = plan.bsa_m2,
+        flow = plan.target_flow_l_min,
+        phct = plan.predicted_hct_pct,
+        heparin = plan.heparin_dose_units,
+        cpb = optional(ind.bypass_time_min, "min"),
+        xc = optional(ind.cross_clamp_time_min, "min"),
+        nhct = optional(ind.nadir_hct_pct, "%"),
+        ndo2i = optional(ind.nadir_do2i_ml_min_m2, "mL/min/m2"),
+        below = optional(ind.time_below_do2i_272_min, "min"),
+        lactate = optional(ind.max_lactate_mmol_l, "mmol/L"),
+        prbc = ind.prbc_units,
+        events = record.timeline.len(),
+        labs = record.labs.len(),
+    )
+}

@@ -1,0 +1,124 @@
+//! `perfuse record` through the built binary: the life cycle on a SQLite file and the error
+//! contract of cli.md (exit 2, one line naming the field, nothing on stdout).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../perfuse-record/tests/data/adult_cabg.toml"
+);
+
+fn perfuse(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_perfuse"))
+        .arg("record")
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .env_remove("PERFUSE_USER")
+        .env_remove("PERFUSE_ROLE")
+        .env_remove("PERFUSE_DB")
+        .output()
+        .expect("perfuse runs")
+}
+
+fn fresh_db(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-{name}-{}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn create_finalise_amend_and_case_log() {
+    let db = fresh_db("life");
+    let id = stdout(&perfuse(
+        &db,
+        &["create", SAMPLE, "--as", "Alex Morgan", "--deidentify"],
+    ));
+    assert_eq!(id, "1\n");
+    stdout(&perfuse(&db, &["finalise", "1", "--as", "Alex Morgan"]));
+    let draft: serde_json::Value =
+        serde_json::from_str(&stdout(&perfuse(&db, &["show", "1", "--json"]))).unwrap();
+    assert!(
+        draft["record"]["case"]["patient"].get("identity").is_none(),
+        "stored de-identified"
+    );
+    stdout(&perfuse(
+        &db,
+        &[
+            "amend", "1", SAMPLE, "--reason", "recheck", "--as", "Pat", "--role", "chief",
+        ],
+    ));
+    let show = stdout(&perfuse(&db, &["show", "1", "--json"]));
+    let stored: serde_json::Value = serde_json::from_str(&show).unwrap();
+    assert_eq!(stored["status"], "amended");
+    assert_eq!(stored["indicators"]["bypass_time_min"], 80.0);
+    let log = stdout(&perfuse(&db, &["caselog", "--year", "2024", "--csv"]));
+    assert_eq!(log.lines().count(), 3, "{log}");
+    assert!(log.contains("2024-03-14,1,Alex Morgan,primary,adult,clinical,CABG x3,elective,80,60"));
+    let audit = stdout(&perfuse(&db, &["audit", "1"]));
+    assert_eq!(audit.lines().count(), 3);
+    assert!(audit.contains("amend    by Pat (chief) — recheck"));
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_field() {
+    let db = fresh_db("bad");
+    let bad = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bad-weight.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(SAMPLE)
+            .unwrap()
+            .replace("weight_kg = 80", "weight_kg = -5"),
+    )
+    .unwrap();
+    let output = perfuse(
+        &db,
+        &["create", bad.to_str().unwrap(), "--as", "Alex Morgan"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("error: ")
+            && stderr.contains("case.patient.weight_kg: -5: must be between 0.3 and 650 kg"),
+        "{stderr}"
+    );
+
+    let output = perfuse(&db, &["create", SAMPLE]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .starts_with("error: --as: required")
+    );
+    let output = perfuse(&db, &["show", "42"]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = perfuse(
+        &db,
+        &["finalise", "1", "--as", "Quinn", "--role", "read-only"],
+    );
+    assert_eq!(output.status.code(), Some(2), "unknown id is bad input");
+    stdout(&perfuse(&db, &["create", SAMPLE, "--as", "Alex Morgan"]));
+    let output = perfuse(
+        &db,
+        &["finalise", "1", "--as", "Quinn", "--role", "read-only"],
+    );
+    assert_eq!(output.status.code(), Some(1), "forbidden is not bad input");
+    assert_eq!(
+        stdout(&perfuse(&db, &["list", "--status", "final", "--json"])).trim(),
+        "[]"
+    );
+}

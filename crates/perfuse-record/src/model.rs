@@ -1,0 +1,429 @@
+//! The perfusion record as a document: what a perfusionist writes (or a simulator session
+//! produces) and what is exported and imported.
+//!
+//! Everything here is plain data with `serde` derives; the same shape is read from TOML or JSON
+//! record files, stored as the JSON body of a database row, and exported. Derived numbers (the
+//! [`crate::plan::Plan`] and the [`crate::indicators::Indicators`]) are not part of the document:
+//! they are recomputed from it, so they can never disagree with it.
+//!
+//! Times on the timeline and in the lab series are seconds from the start of the record
+//! (`time_s`), the same clock as the simulator's observations.
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::Date;
+
+/// One perfusion record: a clinical case or a simulator training session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// What was done, when, to whom.
+    pub case: Case,
+    /// Who ran the pump, in which role.
+    pub team: Vec<TeamMember>,
+    /// The extracorporeal circuit.
+    pub circuit: Circuit,
+    /// The planning settings the pre-bypass plan is computed from.
+    #[serde(default)]
+    pub plan: PlanSettings,
+    /// Timed events, in non-decreasing `time_s` order.
+    #[serde(default)]
+    pub timeline: Vec<TimelineEntry>,
+    /// Lab and monitor samples, in non-decreasing `time_s` order.
+    #[serde(default)]
+    pub labs: Vec<LabSample>,
+    /// Free-text notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// The case: date, procedure, category, urgency and patient.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// Date of the operation (`YYYY-MM-DD`).
+    pub date: Date,
+    /// Procedure, e.g. `CABG x3` or `AVR`.
+    pub procedure: String,
+    /// Case-log category.
+    pub category: Category,
+    /// Urgency of the operation.
+    pub urgency: Urgency,
+    /// Clinical case or simulator training session.
+    #[serde(default)]
+    pub kind: RecordKind,
+    /// The patient (identity optional: absent when stored de-identified).
+    pub patient: Patient,
+}
+
+/// Case-log category, as recertification bodies count them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Adult cardiopulmonary bypass.
+    Adult,
+    /// Pediatric bypass (1 month to 18 years).
+    Pediatric,
+    /// Neonatal bypass (under 1 month).
+    Neonatal,
+    /// Extracorporeal membrane oxygenation.
+    Ecmo,
+    /// Ventricular assist device implant.
+    Vad,
+    /// Any other perfusion procedure (isolated limb perfusion, HIPEC, autotransfusion…).
+    Other,
+}
+
+impl Category {
+    /// Every category, in display order.
+    pub const ALL: [Category; 6] = [
+        Category::Adult,
+        Category::Pediatric,
+        Category::Neonatal,
+        Category::Ecmo,
+        Category::Vad,
+        Category::Other,
+    ];
+}
+
+/// Urgency of the operation (STS definitions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    /// Scheduled.
+    Elective,
+    /// Same admission, not scheduled.
+    Urgent,
+    /// Before the next working day.
+    Emergent,
+    /// Ongoing CPR on the way to theatre.
+    Salvage,
+}
+
+/// Whether a record is a real case or a simulator session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// A real patient.
+    #[default]
+    Clinical,
+    /// A simulator training session (see [`crate::observations`]).
+    Training,
+}
+
+/// The patient: identity (optional) and the numbers the plan needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Patient {
+    /// Identifying data; `None` in a de-identified record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<PatientIdentity>,
+    /// Age at operation, years (kept when de-identified).
+    pub age_years: f64,
+    /// Sex, where recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<Sex>,
+    /// Height, cm.
+    pub height_cm: f64,
+    /// Weight, kg.
+    pub weight_kg: f64,
+    /// Pre-bypass haematocrit, %.
+    pub hct_pct: f64,
+}
+
+impl Patient {
+    /// Removes the identifying fields; age, sex and body size stay (they are needed for the
+    /// plan and the indicators).
+    pub fn deidentify(&mut self) {
+        self.identity = None;
+    }
+}
+
+/// Identifying patient data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatientIdentity {
+    /// Medical record number.
+    pub mrn: String,
+    /// Full name.
+    pub name: String,
+    /// Date of birth.
+    pub birth_date: Date,
+}
+
+/// Sex as recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    /// Male.
+    Male,
+    /// Female.
+    Female,
+}
+
+/// One member of the perfusion team.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamMember {
+    /// Name as used in the case log (the same spelling every time).
+    pub name: String,
+    /// Role on this case.
+    pub role: TeamRole,
+}
+
+/// Role of a team member on a case; each counts towards that person's case log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamRole {
+    /// Ran the pump.
+    Primary,
+    /// Assisted the primary perfusionist.
+    Assisting,
+    /// Supervised a student who ran the pump.
+    Supervising,
+    /// Student perfusionist (ran the pump under supervision, or trained on the simulator).
+    Student,
+}
+
+impl TeamRole {
+    /// Every role, in display order.
+    pub const ALL: [TeamRole; 4] = [
+        TeamRole::Primary,
+        TeamRole::Assisting,
+        TeamRole::Supervising,
+        TeamRole::Student,
+    ];
+
+    /// The snake_case name used in files, the database and the CLI.
+    pub fn name(self) -> &'static str {
+        match self {
+            TeamRole::Primary => "primary",
+            TeamRole::Assisting => "assisting",
+            TeamRole::Supervising => "supervising",
+            TeamRole::Student => "student",
+        }
+    }
+}
+
+/// The extracorporeal circuit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Circuit {
+    /// Arterial pump type.
+    pub pump: PumpKind,
+    /// Pump console model, e.g. `Stöckert S5`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pump_model: Option<String>,
+    /// Oxygenator model.
+    pub oxygenator: String,
+    /// Prime composition; the prime volume is the sum.
+    pub prime: Vec<PrimeComponent>,
+    /// Haematocrit of the prime, % (0 for a clear prime).
+    #[serde(default)]
+    pub prime_hct_pct: f64,
+    /// Cannulae.
+    #[serde(default)]
+    pub cannulae: Vec<Cannula>,
+}
+
+impl Circuit {
+    /// Total prime volume, mL.
+    pub fn prime_volume_ml(&self) -> f64 {
+        self.prime.iter().map(|component| component.volume_ml).sum()
+    }
+}
+
+/// Arterial pump type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PumpKind {
+    /// Occlusive roller pump.
+    Roller,
+    /// Centrifugal pump.
+    Centrifugal,
+}
+
+/// One component of the prime.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrimeComponent {
+    /// Fluid or drug, e.g. `Plasma-Lyte A`, `mannitol 20%`.
+    pub name: String,
+    /// Volume, mL.
+    pub volume_ml: f64,
+}
+
+/// One cannula.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cannula {
+    /// Site, e.g. `ascending aorta`, `right atrium (two-stage)`, `femoral vein`.
+    pub site: String,
+    /// Size, French.
+    pub size_fr: f64,
+}
+
+/// Settings the pre-bypass plan is computed from (defaults: adult normothermic practice).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlanSettings {
+    /// Target cardiac index on bypass, L/min/m².
+    pub cardiac_index_l_min_m2: f64,
+    /// Estimated blood volume per kg, mL/kg.
+    pub ebv_ml_per_kg: f64,
+    /// Initial heparin dose, units/kg.
+    pub heparin_units_per_kg: f64,
+    /// Crystalloid expected before and at the start of bypass besides the prime, mL.
+    pub planned_fluids_ml: f64,
+}
+
+impl Default for PlanSettings {
+    fn default() -> PlanSettings {
+        PlanSettings {
+            cardiac_index_l_min_m2: 2.4,
+            ebv_ml_per_kg: 70.0,
+            heparin_units_per_kg: 300.0,
+            planned_fluids_ml: 0.0,
+        }
+    }
+}
+
+/// A timed event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineEntry {
+    /// Seconds from the start of the record.
+    pub time_s: f64,
+    /// What happened.
+    pub event: Event,
+}
+
+/// What happened at a point of the timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Event {
+    /// Bypass started (full flow reached is not required).
+    BypassOn,
+    /// Bypass ended.
+    BypassOff,
+    /// Aortic cross-clamp applied.
+    CrossClampOn,
+    /// Aortic cross-clamp removed.
+    CrossClampOff,
+    /// Pump flow set to a new value, L/min.
+    PumpFlow {
+        /// Arterial pump flow, L/min.
+        flow_l_min: f64,
+    },
+    /// A cardioplegia dose.
+    Cardioplegia {
+        /// Solution, e.g. `del Nido`, `4:1 blood`.
+        solution: String,
+        /// Volume delivered, mL.
+        volume_ml: f64,
+        /// Route: `antegrade`, `retrograde`, `ostial`…
+        route: String,
+    },
+    /// A drug given.
+    Drug {
+        /// Drug name.
+        name: String,
+        /// Dose in `unit`.
+        dose: f64,
+        /// Unit of the dose (`mg`, `units`, `mcg`…).
+        unit: String,
+    },
+    /// A fluid added to the circuit or given to the patient.
+    Fluid {
+        /// Fluid name.
+        name: String,
+        /// Volume, mL.
+        volume_ml: f64,
+    },
+    /// A blood product transfused.
+    BloodProduct {
+        /// Which product.
+        product: BloodProductKind,
+        /// Number of units.
+        units: f64,
+        /// Volume, mL.
+        volume_ml: f64,
+    },
+    /// Urine measured since the previous measurement.
+    Urine {
+        /// Volume, mL.
+        volume_ml: f64,
+    },
+    /// Anything else worth recording (an alarm, a complication, a phase change).
+    Note {
+        /// What happened.
+        text: String,
+    },
+}
+
+/// Blood product kinds counted in the transfusion indicators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BloodProductKind {
+    /// Packed red blood cells.
+    Prbc,
+    /// Fresh frozen plasma.
+    Ffp,
+    /// Platelets.
+    Platelets,
+    /// Cryoprecipitate.
+    Cryo,
+    /// Whole blood.
+    WholeBlood,
+}
+
+/// One lab or monitor sample; every value is optional, only what was measured is filled.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabSample {
+    /// Seconds from the start of the record.
+    pub time_s: f64,
+    /// Arterial pH.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ph: Option<f64>,
+    /// Arterial PO2, mmHg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pao2_mmhg: Option<f64>,
+    /// Arterial PCO2, mmHg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paco2_mmhg: Option<f64>,
+    /// Arterial O2 saturation, %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sao2_pct: Option<f64>,
+    /// Venous O2 saturation, %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub svo2_pct: Option<f64>,
+    /// Haemoglobin, g/dL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hb_g_dl: Option<f64>,
+    /// Haematocrit, %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hct_pct: Option<f64>,
+    /// Potassium, mmol/L.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k_mmol_l: Option<f64>,
+    /// Glucose, mmol/L.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub glucose_mmol_l: Option<f64>,
+    /// Lactate, mmol/L.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lactate_mmol_l: Option<f64>,
+    /// Activated clotting time, s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act_s: Option<f64>,
+}
+
+impl Record {
+    /// Names of everyone on the team with the given role.
+    pub fn team_with_role(&self, role: TeamRole) -> impl Iterator<Item = &str> {
+        self.team
+            .iter()
+            .filter(move |member| member.role == role)
+            .map(|member| member.name.as_str())
+    }
+}

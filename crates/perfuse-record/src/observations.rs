@@ -1,0 +1,271 @@
+//! A finished simulator session as a training record.
+//!
+//! The simulator (`perfuse run --csv`) writes one observation row per sample; this module turns
+//! such a series into a [`Record`] of kind `training` without depending on the simulator crate:
+//! the caller supplies [`ObservationRow`]s (or the CSV text) and the session's metadata.
+//!
+//! - Bypass and cross-clamp runs come from the cumulative `bypass_time_s` and
+//!   `cross_clamp_time_s` counters, so their start and end are exact even between samples.
+//! - A `pump_flow` event is written whenever the flow changes, a `note` whenever `phase` changes.
+//! - Every row becomes a lab sample (Hct, Hb, SaO2, PaO2, lactate, ACT, K+), so the quality
+//!   indicators of the session are computed exactly as for a clinical record (DO2i is recomputed
+//!   from Hb, SaO2, PaO2, flow and the DuBois BSA; a `do2i_ml_min_m2` column is ignored).
+
+use crate::error::{Error, Result};
+use crate::model::{
+    Case, Category, Circuit, Event, LabSample, Patient, PlanSettings, Record, RecordKind,
+    TeamMember, TeamRole, TimelineEntry, Urgency,
+};
+use crate::time::Date;
+use crate::validate::validate;
+
+/// One observation row of a simulator time series (names as in the scenario data dictionary).
+/// An empty CSV field is `None`.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[allow(missing_docs)] // the names are the data dictionary's, with units in them
+pub struct ObservationRow {
+    pub time_s: f64,
+    pub phase: String,
+    pub hct_pct: Option<f64>,
+    pub hb_g_dl: Option<f64>,
+    pub sao2_pct: Option<f64>,
+    pub pao2_mmhg: Option<f64>,
+    pub pump_flow_l_min: Option<f64>,
+    pub lactate_mmol_l: Option<f64>,
+    pub act_s: Option<f64>,
+    pub k_mmol_l: Option<f64>,
+    pub bypass_time_s: Option<f64>,
+    pub cross_clamp_time_s: Option<f64>,
+}
+
+/// Who trained, on what, with which simulated patient and circuit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainingSession {
+    /// Date of the session.
+    pub date: Date,
+    /// Scenario name, stored as the procedure.
+    pub scenario: String,
+    /// Case-log category of the scenario.
+    pub category: Category,
+    /// The student (or perfusionist) who ran the pump.
+    pub trainee: String,
+    /// The educator supervising, if any.
+    pub supervisor: Option<String>,
+    /// The simulated patient.
+    pub patient: Patient,
+    /// The simulated circuit.
+    pub circuit: Circuit,
+}
+
+impl ObservationRow {
+    /// Parses observation rows from CSV text with a header row. Columns are found by name, in any
+    /// order; unknown columns are ignored; `time_s` and `phase` are required.
+    pub fn parse_csv(text: &str) -> Result<Vec<ObservationRow>> {
+        let mut lines = text.lines().filter(|line| !line.trim().is_empty());
+        let header: Vec<&str> = lines
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .collect();
+        let column = |name: &str| header.iter().position(|&column| column == name);
+        let required = |name: &str| {
+            column(name).ok_or_else(|| Error::invalid(name, "missing column in the CSV header"))
+        };
+        let (time_column, phase_column) = (required("time_s")?, required("phase")?);
+        let numeric = [
+            "hct_pct",
+            "hb_g_dl",
+            "sao2_pct",
+            "pao2_mmhg",
+            "pump_flow_l_min",
+            "lactate_mmol_l",
+            "act_s",
+            "k_mmol_l",
+            "bypass_time_s",
+            "cross_clamp_time_s",
+        ]
+        .map(column);
+        lines
+            .enumerate()
+            .map(|(i, line)| {
+                let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+                let value = |index: Option<usize>, name: &str| -> Result<Option<f64>> {
+                    match index
+                        .and_then(|index| fields.get(index))
+                        .filter(|text| !text.is_empty())
+                    {
+                        None => Ok(None),
+                        Some(text) => text.parse::<f64>().map(Some).map_err(|_| {
+                            Error::invalid(
+                                format!("row {}: {name}", i + 2),
+                                format!("{text:?} is not a number"),
+                            )
+                        }),
+                    }
+                };
+                let time_s = value(Some(time_column), "time_s")?.ok_or_else(|| {
+                    Error::invalid(format!("row {}: time_s", i + 2), "must not be empty")
+                })?;
+                let [hct, hb, sao2, pao2, flow, lactate, act, k, bypass, clamp] = numeric;
+                Ok(ObservationRow {
+                    time_s,
+                    phase: fields
+                        .get(phase_column)
+                        .copied()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    hct_pct: value(hct, "hct_pct")?,
+                    hb_g_dl: value(hb, "hb_g_dl")?,
+                    sao2_pct: value(sao2, "sao2_pct")?,
+                    pao2_mmhg: value(pao2, "pao2_mmhg")?,
+                    pump_flow_l_min: value(flow, "pump_flow_l_min")?,
+                    lactate_mmol_l: value(lactate, "lactate_mmol_l")?,
+                    act_s: value(act, "act_s")?,
+                    k_mmol_l: value(k, "k_mmol_l")?,
+                    bypass_time_s: value(bypass, "bypass_time_s")?,
+                    cross_clamp_time_s: value(clamp, "cross_clamp_time_s")?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Tolerance when comparing cumulative counters, s.
+const COUNTER_EPSILON_S: f64 = 1e-6;
+
+impl Record {
+    /// Builds a validated training record from a finished simulator session.
+    pub fn from_observations(session: TrainingSession, rows: &[ObservationRow]) -> Result<Record> {
+        if rows.is_empty() {
+            return Err(Error::invalid("observations", "no rows"));
+        }
+        let mut timeline: Vec<TimelineEntry> = Vec::new();
+        let mut previous_phase: Option<&str> = None;
+        let mut previous_flow: Option<f64> = None;
+        for row in rows {
+            if previous_phase != Some(row.phase.as_str()) && !row.phase.is_empty() {
+                timeline.push(TimelineEntry {
+                    time_s: row.time_s,
+                    event: Event::Note {
+                        text: format!("phase: {}", row.phase),
+                    },
+                });
+            }
+            previous_phase = Some(row.phase.as_str());
+            if let Some(flow_l_min) = row
+                .pump_flow_l_min
+                .filter(|&flow| Some(flow) != previous_flow)
+            {
+                timeline.push(TimelineEntry {
+                    time_s: row.time_s,
+                    event: Event::PumpFlow { flow_l_min },
+                });
+                previous_flow = Some(flow_l_min);
+            }
+        }
+        let bypass = counter_runs(rows, |row| row.bypass_time_s);
+        let clamp = counter_runs(rows, |row| row.cross_clamp_time_s);
+        for (on_s, off_s) in bypass {
+            timeline.push(TimelineEntry {
+                time_s: on_s,
+                event: Event::BypassOn,
+            });
+            timeline.push(TimelineEntry {
+                time_s: off_s,
+                event: Event::BypassOff,
+            });
+        }
+        for (on_s, off_s) in clamp {
+            timeline.push(TimelineEntry {
+                time_s: on_s,
+                event: Event::CrossClampOn,
+            });
+            timeline.push(TimelineEntry {
+                time_s: off_s,
+                event: Event::CrossClampOff,
+            });
+        }
+        // Stable sort: at equal times, notes and flows first, then runs in on/off order.
+        timeline.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
+
+        let labs = rows
+            .iter()
+            .map(|row| LabSample {
+                time_s: row.time_s,
+                pao2_mmhg: row.pao2_mmhg,
+                sao2_pct: row.sao2_pct,
+                hb_g_dl: row.hb_g_dl,
+                hct_pct: row.hct_pct,
+                k_mmol_l: row.k_mmol_l,
+                lactate_mmol_l: row.lactate_mmol_l,
+                act_s: row.act_s,
+                ..LabSample::default()
+            })
+            .collect();
+        let mut team = vec![TeamMember {
+            name: session.trainee,
+            role: TeamRole::Student,
+        }];
+        if let Some(supervisor) = session.supervisor {
+            team.push(TeamMember {
+                name: supervisor,
+                role: TeamRole::Supervising,
+            });
+        }
+        let record = Record {
+            case: Case {
+                date: session.date,
+                procedure: session.scenario,
+                category: session.category,
+                urgency: Urgency::Elective,
+                kind: RecordKind::Training,
+                patient: session.patient,
+            },
+            team,
+            circuit: session.circuit,
+            plan: PlanSettings::default(),
+            timeline,
+            labs,
+            notes: None,
+        };
+        validate(&record)?;
+        Ok(record)
+    }
+}
+
+/// Intervals during which a cumulative counter advanced: start = t − Δcounter when it starts
+/// advancing, end = t_prev + Δcounter when it advances less than the clock.
+fn counter_runs(
+    rows: &[ObservationRow],
+    counter: impl Fn(&ObservationRow) -> Option<f64>,
+) -> Vec<(f64, f64)> {
+    let mut runs = Vec::new();
+    let mut open: Option<f64> = None;
+    let first = &rows[0];
+    let first_count = counter(first).unwrap_or(0.0);
+    if first_count > COUNTER_EPSILON_S {
+        open = Some(first.time_s - first_count);
+    }
+    for pair in rows.windows(2) {
+        let (previous, current) = (&pair[0], &pair[1]);
+        let advanced_s = counter(current).unwrap_or(0.0) - counter(previous).unwrap_or(0.0);
+        let elapsed_s = current.time_s - previous.time_s;
+        match open {
+            Some(start_s) if advanced_s < elapsed_s - COUNTER_EPSILON_S => {
+                runs.push((start_s, previous.time_s + advanced_s.max(0.0)));
+                open = None;
+            }
+            Some(_) => {}
+            None if advanced_s > COUNTER_EPSILON_S => {
+                let start_s = current.time_s - advanced_s;
+                open = Some(start_s);
+            }
+            None => {}
+        }
+    }
+    if let Some(start_s) = open {
+        runs.push((start_s, rows[rows.len() - 1].time_s));
+    }
+    runs
+}

@@ -1,0 +1,175 @@
+//! Calendar dates and UTC timestamps without a date-time dependency.
+//!
+//! Dates are stored as `YYYY-MM-DD` text (sorts like the date it names, portable between SQLite
+//! and PostgreSQL); audit timestamps as RFC 3339 UTC text with millisecond precision.
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{Error, Result};
+
+/// A proleptic Gregorian calendar date, written `YYYY-MM-DD`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    year: i32,
+    month: u8,
+    day: u8,
+}
+
+impl Date {
+    /// Builds a date, checking the day exists (years 1900–2199).
+    pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
+        let valid = (1900..=2199).contains(&year)
+            && (1..=12).contains(&month)
+            && day >= 1
+            && day <= days_in_month(year, month);
+        valid.then_some(Date { year, month, day })
+    }
+
+    /// Parses `YYYY-MM-DD`; the error message says what is accepted.
+    pub fn parse(text: &str) -> Result<Date, String> {
+        let bytes = text.as_bytes();
+        let shape_ok = bytes.len() == 10
+            && bytes[4] == b'-'
+            && bytes[7] == b'-'
+            && bytes
+                .iter()
+                .enumerate()
+                .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+        if !shape_ok {
+            return Err(format!("{text:?}: expected a date written YYYY-MM-DD"));
+        }
+        let year: i32 = text[0..4]
+            .parse()
+            .map_err(|_| format!("{text:?}: bad year"))?;
+        let month: u8 = text[5..7]
+            .parse()
+            .map_err(|_| format!("{text:?}: bad month"))?;
+        let day: u8 = text[8..10]
+            .parse()
+            .map_err(|_| format!("{text:?}: bad day"))?;
+        Date::new(year, month, day)
+            .ok_or_else(|| format!("{text:?}: no such date (years 1900 to 2199)"))
+    }
+
+    /// The calendar year.
+    pub fn year(self) -> i32 {
+        self.year
+    }
+
+    /// Today's date in UTC.
+    pub fn today_utc() -> Date {
+        let days = unix_now_ms().div_euclid(86_400_000);
+        let (year, month, day) = civil_from_days(days);
+        Date { year, month, day }
+    }
+
+    /// Whole years from `self` to `later` (an age).
+    pub fn years_until(self, later: Date) -> i32 {
+        let mut years = later.year - self.year;
+        if (later.month, later.day) < (self.month, self.day) {
+            years -= 1;
+        }
+        years
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl std::str::FromStr for Date {
+    type Err = Error;
+    fn from_str(text: &str) -> Result<Date> {
+        Date::parse(text).map_err(|message| Error::invalid("date", message))
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Date::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+fn is_leap(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+fn unix_now_ms() -> i64 {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Days since 1970-01-01 → (year, month, day); H. Hinnant's `civil_from_days`.
+fn civil_from_days(days: i64) -> (i32, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (year_of_era + era * 400 + i64::from(month <= 2)) as i32;
+    (year, month, day)
+}
+
+/// The current UTC time as RFC 3339 text, e.g. `2025-03-01T14:05:09.123Z`.
+pub fn now_rfc3339() -> String {
+    let ms = unix_now_ms();
+    let (year, month, day) = civil_from_days(ms.div_euclid(86_400_000));
+    let ms_of_day = ms.rem_euclid(86_400_000);
+    let (hour, minute) = (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60);
+    let (second, milli) = (ms_of_day / 1000 % 60, ms_of_day % 1000);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_rejects_dates() {
+        assert_eq!(Date::parse("2024-02-29").unwrap().to_string(), "2024-02-29");
+        assert!(Date::parse("2023-02-29").is_err());
+        assert!(Date::parse("2024-2-9").is_err());
+        assert!(Date::parse("2024-13-01").is_err());
+    }
+
+    #[test]
+    fn civil_from_days_matches_known_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
+
+    #[test]
+    fn age_in_years() {
+        let birth = Date::new(1960, 5, 20).unwrap();
+        assert_eq!(birth.years_until(Date::new(2024, 5, 19).unwrap()), 63);
+        assert_eq!(birth.years_until(Date::new(2024, 5, 20).unwrap()), 64);
+    }
+}

@@ -1,0 +1,304 @@
+//! Field-by-field validation of a [`Record`]: every rejection names the field path and says what
+//! is accepted, so the CLI can print it and a web layer can return it as a 422.
+
+use crate::error::{Error, Result};
+use crate::model::{Event, LabSample, Record};
+
+/// Longest accepted free text (names, procedure, notes), characters.
+const MAX_TEXT_CHARS: usize = 2000;
+/// Longest record: 30 days of ECMO, s.
+const MAX_TIME_S: f64 = 30.0 * 86_400.0;
+
+/// Checks that `value` is finite and within `min..=max`.
+pub(crate) fn check_range(field: &str, value: f64, min: f64, max: f64, unit: &str) -> Result<()> {
+    if value.is_finite() && (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("{value}: must be between {min} and {max} {unit}"),
+        ))
+    }
+}
+
+/// Checks that a text field is not blank and not too long.
+pub(crate) fn check_text(field: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if value.chars().count() > MAX_TEXT_CHARS {
+        return Err(Error::invalid(
+            field,
+            format!("longer than {MAX_TEXT_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Validates everything a draft needs: each field present, well-formed and in range, times in
+/// order, bypass and cross-clamp on/off alternating.
+pub fn validate(record: &Record) -> Result<()> {
+    let case = &record.case;
+    check_text("case.procedure", &case.procedure)?;
+    let patient = &case.patient;
+    if let Some(identity) = &patient.identity {
+        check_text("case.patient.identity.mrn", &identity.mrn)?;
+        check_text("case.patient.identity.name", &identity.name)?;
+        if identity.birth_date > case.date {
+            return Err(Error::invalid(
+                "case.patient.identity.birth_date",
+                format!("{}: after the case date {}", identity.birth_date, case.date),
+            ));
+        }
+    }
+    check_range(
+        "case.patient.age_years",
+        patient.age_years,
+        0.0,
+        120.0,
+        "years",
+    )?;
+    check_range(
+        "case.patient.height_cm",
+        patient.height_cm,
+        20.0,
+        250.0,
+        "cm",
+    )?;
+    check_range(
+        "case.patient.weight_kg",
+        patient.weight_kg,
+        0.3,
+        650.0,
+        "kg",
+    )?;
+    check_range("case.patient.hct_pct", patient.hct_pct, 5.0, 70.0, "%")?;
+
+    if record.team.is_empty() {
+        return Err(Error::invalid(
+            "team",
+            "must name at least one perfusionist",
+        ));
+    }
+    for (i, member) in record.team.iter().enumerate() {
+        check_text(&format!("team[{i}].name"), &member.name)?;
+        let duplicate = record.team[..i]
+            .iter()
+            .any(|earlier| earlier.name == member.name && earlier.role == member.role);
+        if duplicate {
+            return Err(Error::invalid(
+                format!("team[{i}]"),
+                format!("{} is listed twice as {}", member.name, member.role.name()),
+            ));
+        }
+    }
+
+    let circuit = &record.circuit;
+    if let Some(model) = &circuit.pump_model {
+        check_text("circuit.pump_model", model)?;
+    }
+    check_text("circuit.oxygenator", &circuit.oxygenator)?;
+    for (i, component) in circuit.prime.iter().enumerate() {
+        check_text(&format!("circuit.prime[{i}].name"), &component.name)?;
+        check_range(
+            &format!("circuit.prime[{i}].volume_ml"),
+            component.volume_ml,
+            0.0,
+            5000.0,
+            "mL",
+        )?;
+    }
+    check_range(
+        "circuit.prime_hct_pct",
+        circuit.prime_hct_pct,
+        0.0,
+        70.0,
+        "%",
+    )?;
+    for (i, cannula) in circuit.cannulae.iter().enumerate() {
+        check_text(&format!("circuit.cannulae[{i}].site"), &cannula.site)?;
+        check_range(
+            &format!("circuit.cannulae[{i}].size_fr"),
+            cannula.size_fr,
+            4.0,
+            51.0,
+            "Fr",
+        )?;
+    }
+
+    let plan = &record.plan;
+    check_range(
+        "plan.cardiac_index_l_min_m2",
+        plan.cardiac_index_l_min_m2,
+        1.0,
+        4.0,
+        "L/min/m2",
+    )?;
+    check_range(
+        "plan.ebv_ml_per_kg",
+        plan.ebv_ml_per_kg,
+        50.0,
+        120.0,
+        "mL/kg",
+    )?;
+    check_range(
+        "plan.heparin_units_per_kg",
+        plan.heparin_units_per_kg,
+        0.0,
+        1000.0,
+        "units/kg",
+    )?;
+    check_range(
+        "plan.planned_fluids_ml",
+        plan.planned_fluids_ml,
+        0.0,
+        10_000.0,
+        "mL",
+    )?;
+
+    validate_timeline(record)?;
+    let mut previous_s = 0.0;
+    for (i, sample) in record.labs.iter().enumerate() {
+        let field = format!("labs[{i}].time_s");
+        check_range(&field, sample.time_s, 0.0, MAX_TIME_S, "s")?;
+        if sample.time_s < previous_s {
+            return Err(Error::invalid(
+                field,
+                format!("{}: earlier than the sample before it", sample.time_s),
+            ));
+        }
+        previous_s = sample.time_s;
+        validate_lab(i, sample)?;
+    }
+    if let Some(notes) = &record.notes {
+        check_text("notes", notes)?;
+    }
+    Ok(())
+}
+
+fn validate_timeline(record: &Record) -> Result<()> {
+    let mut previous_s = 0.0;
+    let (mut on_bypass, mut clamped) = (false, false);
+    for (i, entry) in record.timeline.iter().enumerate() {
+        let at = |name: &str| format!("timeline[{i}].{name}");
+        check_range(&at("time_s"), entry.time_s, 0.0, MAX_TIME_S, "s")?;
+        if entry.time_s < previous_s {
+            return Err(Error::invalid(
+                at("time_s"),
+                format!("{}: earlier than the entry before it", entry.time_s),
+            ));
+        }
+        previous_s = entry.time_s;
+        let out_of_order = |what: &str| Err(Error::invalid(at("event.kind"), what.to_owned()));
+        match &entry.event {
+            Event::BypassOn if on_bypass => {
+                return out_of_order("bypass_on while already on bypass");
+            }
+            Event::BypassOn => on_bypass = true,
+            Event::BypassOff if !on_bypass => {
+                return out_of_order("bypass_off without a bypass_on before it");
+            }
+            Event::BypassOff => on_bypass = false,
+            Event::CrossClampOn if clamped => {
+                return out_of_order("cross_clamp_on while already clamped");
+            }
+            Event::CrossClampOn => clamped = true,
+            Event::CrossClampOff if !clamped => {
+                return out_of_order("cross_clamp_off without a cross_clamp_on before it");
+            }
+            Event::CrossClampOff => clamped = false,
+            Event::PumpFlow { flow_l_min } => {
+                check_range(&at("event.flow_l_min"), *flow_l_min, 0.0, 10.0, "L/min")?
+            }
+            Event::Cardioplegia {
+                solution,
+                volume_ml,
+                route,
+            } => {
+                check_text(&at("event.solution"), solution)?;
+                check_range(&at("event.volume_ml"), *volume_ml, 0.0, 5000.0, "mL")?;
+                check_text(&at("event.route"), route)?;
+            }
+            Event::Drug { name, dose, unit } => {
+                check_text(&at("event.name"), name)?;
+                check_range(&at("event.dose"), *dose, 0.0, 1.0e6, unit)?;
+                check_text(&at("event.unit"), unit)?;
+            }
+            Event::Fluid { name, volume_ml } => {
+                check_text(&at("event.name"), name)?;
+                check_range(&at("event.volume_ml"), *volume_ml, 0.0, 10_000.0, "mL")?;
+            }
+            Event::BloodProduct {
+                units, volume_ml, ..
+            } => {
+                check_range(&at("event.units"), *units, 0.0, 100.0, "units")?;
+                check_range(&at("event.volume_ml"), *volume_ml, 0.0, 20_000.0, "mL")?;
+            }
+            Event::Urine { volume_ml } => {
+                check_range(&at("event.volume_ml"), *volume_ml, 0.0, 10_000.0, "mL")?
+            }
+            Event::Note { text } => check_text(&at("event.text"), text)?,
+        }
+    }
+    Ok(())
+}
+
+fn validate_lab(i: usize, sample: &LabSample) -> Result<()> {
+    let checks: [(&str, Option<f64>, f64, f64, &str); 11] = [
+        ("ph", sample.ph, 6.5, 8.0, ""),
+        ("pao2_mmhg", sample.pao2_mmhg, 0.0, 800.0, "mmHg"),
+        ("paco2_mmhg", sample.paco2_mmhg, 5.0, 150.0, "mmHg"),
+        ("sao2_pct", sample.sao2_pct, 0.0, 100.0, "%"),
+        ("svo2_pct", sample.svo2_pct, 0.0, 100.0, "%"),
+        ("hb_g_dl", sample.hb_g_dl, 1.0, 25.0, "g/dL"),
+        ("hct_pct", sample.hct_pct, 3.0, 75.0, "%"),
+        ("k_mmol_l", sample.k_mmol_l, 1.0, 12.0, "mmol/L"),
+        ("glucose_mmol_l", sample.glucose_mmol_l, 0.5, 60.0, "mmol/L"),
+        ("lactate_mmol_l", sample.lactate_mmol_l, 0.0, 30.0, "mmol/L"),
+        ("act_s", sample.act_s, 0.0, 2000.0, "s"),
+    ];
+    for (name, value, min, max, unit) in checks {
+        if let Some(value) = value {
+            check_range(&format!("labs[{i}].{name}"), value, min, max, unit)?;
+        }
+    }
+    Ok(())
+}
+
+/// The stricter checks a record must pass to be finalised: a primary perfusionist (or a student
+/// with a supervisor), and every bypass run and cross-clamp closed.
+pub fn validate_complete(record: &Record) -> Result<()> {
+    validate(record)?;
+    use crate::model::TeamRole::{Primary, Student};
+    let has = |role| record.team.iter().any(|member| member.role == role);
+    if !has(Primary) && !has(Student) {
+        return Err(Error::invalid(
+            "team",
+            "a finalised record needs a primary perfusionist (or a student)",
+        ));
+    }
+    let mut open_bypass = false;
+    let mut open_clamp = false;
+    for entry in &record.timeline {
+        match entry.event {
+            Event::BypassOn => open_bypass = true,
+            Event::BypassOff => open_bypass = false,
+            Event::CrossClampOn => open_clamp = true,
+            Event::CrossClampOff => open_clamp = false,
+            _ => {}
+        }
+    }
+    if open_bypass {
+        return Err(Error::invalid(
+            "timeline",
+            "bypass_on has no matching bypass_off",
+        ));
+    }
+    if open_clamp {
+        return Err(Error::invalid(
+            "timeline",
+            "cross_clamp_on has no matching cross_clamp_off",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,447 @@
+//! The service API against each backend: life cycle, permissions, audit, queries, case log.
+//! Every test runs on SQLite and on PostgreSQL (see `common`).
+
+mod common;
+
+use common::{adult_cabg, auditor, author, chief, colleague};
+use perfuse_record::model::{Category, TeamMember, TeamRole};
+use perfuse_record::store::CeEntry;
+use perfuse_record::{Date, Error, ListFilter, Status, Store};
+use sqlx::Executor;
+
+backend_tests!(
+    create_and_read_back_exactly,
+    drafts_are_edited_finalised_records_are_amended,
+    permissions_by_role,
+    invalid_input_writes_nothing,
+    audit_log_is_append_only,
+    list_filters,
+    case_log_and_continuing_education,
+    exports_csv,
+);
+
+async fn create_and_read_back_exactly(store: Store, _url: String) {
+    let record = adult_cabg();
+    let id = store.create(&author(), &record).await.unwrap();
+    let stored = store.get(&auditor(), id).await.unwrap();
+    assert_eq!(stored.record, record);
+    assert_eq!(stored.status, Status::Draft);
+    assert_eq!(stored.version, 1);
+    assert_eq!(stored.author, "Alex Morgan");
+    assert_eq!(stored.indicators.bypass_time_min, Some(80.0));
+    let summary = &store
+        .list(&auditor(), &ListFilter::default())
+        .await
+        .unwrap()[0];
+    assert_eq!(summary.primary_perfusionist.as_deref(), Some("Alex Morgan"));
+    assert_eq!(summary.nadir_hct_pct, Some(21.0));
+    assert_eq!(summary.prbc_units, 1.0);
+    assert!(summary.transfused);
+    assert!(matches!(
+        store.get(&author(), id + 100).await,
+        Err(Error::NotFound { .. })
+    ));
+    assert_eq!(store.check_integrity(&auditor()).await.unwrap(), 1);
+}
+
+async fn drafts_are_edited_finalised_records_are_amended(store: Store, _url: String) {
+    let mut record = adult_cabg();
+    let id = store.create(&author(), &record).await.unwrap();
+    record.notes = Some("uneventful".to_owned());
+    store.update_draft(&author(), id, &record).await.unwrap();
+    store.finalise(&author(), id).await.unwrap();
+    let error = store
+        .update_draft(&author(), id, &record)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Conflict(_)), "{error}");
+    let error = store.finalise(&author(), id).await.unwrap_err();
+    assert!(matches!(error, Error::Conflict(_)), "{error}");
+
+    let mut amended = record.clone();
+    amended.case.procedure = "CABG x4".to_owned();
+    let error = store
+        .amend(&author(), id, &amended, "  ")
+        .await
+        .unwrap_err();
+    assert_eq!(error.to_string(), "reason: must not be empty");
+    store
+        .amend(&author(), id, &amended, "fourth graft missed")
+        .await
+        .unwrap();
+
+    let stored = store.get(&author(), id).await.unwrap();
+    assert_eq!((stored.status, stored.version), (Status::Amended, 4));
+    assert_eq!(stored.record.case.procedure, "CABG x4");
+    assert!(stored.finalised_at.is_some());
+
+    let trail = store.audit_trail(&auditor(), id).await.unwrap();
+    let actions: Vec<&str> = trail.iter().map(|entry| entry.action.as_str()).collect();
+    assert_eq!(actions, ["create", "update", "finalise", "amend"]);
+    let amendment = &trail[3];
+    assert_eq!(amendment.reason.as_deref(), Some("fourth graft missed"));
+    assert_eq!(amendment.actor, "Alex Morgan");
+    assert_eq!(
+        amendment.before.as_ref().unwrap()["record"]["case"]["procedure"],
+        "CABG x3"
+    );
+    assert_eq!(amendment.after["record"]["case"]["procedure"], "CABG x4");
+    assert_eq!(amendment.after["status"], "amended");
+    assert!(trail[0].before.is_none());
+    assert_eq!(store.check_integrity(&auditor()).await.unwrap(), 1);
+
+    // A draft that is not complete cannot be finalised: the open bypass run is named.
+    let mut open = adult_cabg();
+    open.timeline.truncate(7); // drops bypass_off and the last urine
+    let open_id = store.create(&author(), &open).await.unwrap();
+    let error = store.finalise(&author(), open_id).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "timeline: bypass_on has no matching bypass_off"
+    );
+    let error = store
+        .amend(&author(), open_id, &open, "x")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Invalid { .. } | Error::Conflict(_)),
+        "{error}"
+    );
+}
+
+async fn permissions_by_role(store: Store, _url: String) {
+    let record = adult_cabg();
+    let error = store.create(&auditor(), &record).await.unwrap_err();
+    assert!(matches!(error, Error::Forbidden(_)), "{error}");
+    assert_eq!(error.http_status(), 403);
+
+    let id = store.create(&author(), &record).await.unwrap();
+    for error in [
+        store
+            .update_draft(&colleague(), id, &record)
+            .await
+            .unwrap_err(),
+        store.finalise(&colleague(), id).await.unwrap_err(),
+        store.finalise(&auditor(), id).await.unwrap_err(),
+    ] {
+        assert!(matches!(error, Error::Forbidden(_)), "{error}");
+    }
+    // A chief may finalise and amend anyone's record.
+    store.finalise(&chief(), id).await.unwrap();
+    let error = store
+        .amend(&colleague(), id, &record, "typo")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Forbidden(_)), "{error}");
+    store
+        .amend(&chief(), id, &record, "checked against the chart")
+        .await
+        .unwrap();
+    let trail = store.audit_trail(&auditor(), id).await.unwrap();
+    assert_eq!(trail[1].actor, "Pat Chief");
+    assert_eq!(trail[1].actor_role, "chief");
+
+    // CE: own log only, unless chief; never read-only.
+    let entry = CeEntry {
+        perfusionist: "Alex Morgan".to_owned(),
+        title: "AmSECT annual meeting".to_owned(),
+        provider: "AmSECT".to_owned(),
+        units: 12.5,
+        date: Date::new(2024, 4, 10).unwrap(),
+    };
+    store.add_ce(&author(), &entry).await.unwrap();
+    assert!(matches!(
+        store.add_ce(&colleague(), &entry).await,
+        Err(Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        store.add_ce(&auditor(), &entry).await,
+        Err(Error::Forbidden(_))
+    ));
+    store.add_ce(&chief(), &entry).await.unwrap();
+}
+
+async fn invalid_input_writes_nothing(store: Store, _url: String) {
+    let mut record = adult_cabg();
+    record.case.patient.weight_kg = -5.0;
+    let error = store.create(&author(), &record).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "case.patient.weight_kg: -5: must be between 0.3 and 650 kg"
+    );
+    assert_eq!(error.http_status(), 422);
+    assert_eq!(
+        error.to_json(),
+        serde_json::json!({"error": {"field": "case.patient.weight_kg", "message": "-5: must be between 0.3 and 650 kg"}})
+    );
+
+    // One bad record in a batch: none of the batch is written.
+    let mut bad = adult_cabg();
+    bad.labs[2].hct_pct = Some(f64::NAN);
+    let error = store
+        .import(&author(), &[adult_cabg(), bad], true)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "records[1].labs[2].hct_pct: NaN: must be between 3 and 75 %"
+    );
+    assert!(
+        store
+            .list(&author(), &ListFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let mut unordered = adult_cabg();
+    unordered.timeline.swap(0, 2);
+    let error = store.create(&author(), &unordered).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "timeline[1].time_s: 600: earlier than the entry before it"
+    );
+
+    let mut nobody = adult_cabg();
+    nobody.team.clear();
+    assert_eq!(
+        store
+            .create(&author(), &nobody)
+            .await
+            .unwrap_err()
+            .to_string(),
+        "team: must name at least one perfusionist"
+    );
+    assert!(
+        store
+            .list(&author(), &ListFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.check_integrity(&auditor()).await.unwrap(), 0);
+}
+
+async fn audit_log_is_append_only(store: Store, url: String) {
+    let id = store.create(&author(), &adult_cabg()).await.unwrap();
+    // Even with direct database access the audit log cannot be rewritten or deleted.
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let update = format!("UPDATE audit_log SET actor = 'someone else' WHERE record_id = {id}");
+    let error = connection.execute(update.as_str()).await.unwrap_err();
+    assert!(error.to_string().contains("append-only"), "{error}");
+    let delete = format!("DELETE FROM audit_log WHERE record_id = {id}");
+    let error = connection.execute(delete.as_str()).await.unwrap_err();
+    assert!(error.to_string().contains("append-only"), "{error}");
+    assert_eq!(
+        store.audit_trail(&auditor(), id).await.unwrap()[0].actor,
+        "Alex Morgan"
+    );
+}
+
+async fn list_filters(store: Store, _url: String) {
+    let mut records = Vec::new();
+    for (i, (date, category, primary)) in [
+        ((2023, 12, 31), Category::Adult, "Alex Morgan"),
+        ((2024, 1, 1), Category::Pediatric, "Sam Lee"),
+        ((2024, 6, 15), Category::Adult, "Sam Lee"),
+        ((2024, 12, 31), Category::Ecmo, "Alex Morgan"),
+        ((2025, 1, 1), Category::Adult, "Alex Morgan"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut record = adult_cabg();
+        record.case.date = Date::new(date.0, date.1, date.2).unwrap();
+        record.case.category = category;
+        record.case.procedure = format!("case {i}");
+        record.team = vec![TeamMember {
+            name: primary.to_owned(),
+            role: TeamRole::Primary,
+        }];
+        records.push(record);
+    }
+    let ids = store.import(&chief(), &records, false).await.unwrap();
+    store.finalise(&chief(), ids[2]).await.unwrap();
+
+    let procedures = |filter: ListFilter| {
+        let store = store.clone();
+        async move {
+            let rows = store.list(&auditor(), &filter).await.unwrap();
+            rows.into_iter()
+                .map(|row| row.procedure)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        procedures(ListFilter::year(2024).unwrap()).await,
+        ["case 3", "case 2", "case 1"]
+    );
+    let sam = ListFilter {
+        perfusionist: Some("Sam Lee".to_owned()),
+        ..ListFilter::default()
+    };
+    assert_eq!(procedures(sam).await, ["case 2", "case 1"]);
+    let adult = ListFilter {
+        category: Some(Category::Adult),
+        ..ListFilter::default()
+    };
+    assert_eq!(procedures(adult).await, ["case 4", "case 2", "case 0"]);
+    let final_only = ListFilter {
+        status: Some(Status::Final),
+        ..ListFilter::default()
+    };
+    assert_eq!(procedures(final_only).await, ["case 2"]);
+    let newest_two = ListFilter {
+        limit: Some(2),
+        ..ListFilter::default()
+    };
+    assert_eq!(procedures(newest_two).await, ["case 4", "case 3"]);
+    let range = ListFilter {
+        from: Some(Date::new(2024, 1, 1).unwrap()),
+        to: Some(Date::new(2024, 6, 15).unwrap()),
+        category: Some(Category::Adult),
+        perfusionist: Some("Sam Lee".to_owned()),
+        ..ListFilter::default()
+    };
+    assert_eq!(procedures(range).await, ["case 2"]);
+    let error = store
+        .list(
+            &auditor(),
+            &ListFilter {
+                limit: Some(0),
+                ..ListFilter::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "limit: 0: must be between 1 and 1000000000 rows"
+    );
+}
+
+async fn case_log_and_continuing_education(store: Store, _url: String) {
+    let mut pediatric = adult_cabg();
+    pediatric.case.category = Category::Pediatric;
+    pediatric.team = vec![
+        TeamMember {
+            name: "Student One".to_owned(),
+            role: TeamRole::Student,
+        },
+        TeamMember {
+            name: "Alex Morgan".to_owned(),
+            role: TeamRole::Supervising,
+        },
+    ];
+    let mut last_year = adult_cabg();
+    last_year.case.date = Date::new(2023, 5, 1).unwrap();
+    // Two adult cases and one pediatric in 2024, one adult in 2023, all final; one 2024 draft.
+    store
+        .import(
+            &author(),
+            &[adult_cabg(), adult_cabg(), pediatric, last_year],
+            true,
+        )
+        .await
+        .unwrap();
+    store.create(&author(), &adult_cabg()).await.unwrap();
+    for (title, units, date) in [
+        ("ECMO course", 8.0, (2024, 2, 1)),
+        ("Journal club", 1.5, (2024, 9, 9)),
+        ("Old", 3.0, (2023, 9, 9)),
+    ] {
+        let entry = CeEntry {
+            perfusionist: "Alex Morgan".to_owned(),
+            title: title.to_owned(),
+            provider: "Hospital".to_owned(),
+            units,
+            date: Date::new(date.0, date.1, date.2).unwrap(),
+        };
+        store.add_ce(&author(), &entry).await.unwrap();
+    }
+
+    let summary = store
+        .case_log_summary(&auditor(), 2024, None)
+        .await
+        .unwrap();
+    let counts: Vec<(&str, &str, &str, i64)> = summary
+        .counts
+        .iter()
+        .map(|c| {
+            (
+                c.perfusionist.as_str(),
+                c.category.as_str(),
+                c.role.as_str(),
+                c.cases,
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("Alex Morgan", "adult", "primary", 2),
+            ("Alex Morgan", "pediatric", "supervising", 1),
+            ("Sam Lee", "adult", "assisting", 2),
+            ("Student One", "pediatric", "student", 1),
+        ]
+    );
+    assert_eq!(summary.ce_units.len(), 1);
+    assert_eq!(summary.ce_units[0].units, 9.5);
+
+    let alex = store
+        .case_log_summary(&auditor(), 2024, Some("Alex Morgan"))
+        .await
+        .unwrap();
+    assert_eq!(alex.counts.iter().map(|c| c.cases).sum::<i64>(), 3);
+    let log = store
+        .case_log(&auditor(), Some("Alex Morgan"), None)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 4);
+    assert_eq!(log[0].case_date, "2023-05-01");
+    let ce = store
+        .list_ce(&auditor(), Some("Alex Morgan"), Some(2024))
+        .await
+        .unwrap();
+    assert_eq!(
+        ce.iter().map(|e| e.title.as_str()).collect::<Vec<_>>(),
+        ["ECMO course", "Journal club"]
+    );
+    let error = store
+        .case_log_summary(&auditor(), 1800, None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "year: 1800: must be between 1900 and 2199"
+    );
+}
+
+async fn exports_csv(store: Store, _url: String) {
+    let mut record = adult_cabg();
+    record.case.procedure = "AVR, \"mechanical\"".to_owned();
+    store.import(&author(), &[record], true).await.unwrap();
+    let rows = store
+        .list(&auditor(), &ListFilter::default())
+        .await
+        .unwrap();
+    let csv = perfuse_record::csv::records_csv(&rows);
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("id,status,kind,case_date,procedure,category")
+    );
+    assert_eq!(
+        lines.next().unwrap(),
+        "1,final,clinical,2024-03-14,\"AVR, \"\"mechanical\"\"\",adult,elective,Alex Morgan,Alex Morgan,80,60,21,\
+         242.5987037573439,30,3.1,1,true"
+    );
+    let log = store.case_log(&auditor(), None, Some(2024)).await.unwrap();
+    let csv = perfuse_record::csv::case_log_csv(&log);
+    assert_eq!(csv.lines().count(), 3);
+    assert!(csv.contains("2024-03-14,1,Sam Lee,assisting,adult,clinical,"));
+}

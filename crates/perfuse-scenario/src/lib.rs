@@ -1,0 +1,344 @@
+//! Scenario files for perfuse: who the patient is, how the circuit is built, what happens
+//! when, and what the perfusionist should achieve (`shared/spec/scenario.md`).
+//!
+//! # Brief overview
+//! - [`parse`] turns TOML into a validated [`Scenario`]; every error is a [`ScenarioError`]
+//!   located at `file:line: field`.
+//! - [`Run`] drives a [`perfuse_sim::Simulation`] through the scenario's events and yields
+//!   observations at a fixed sampling interval, scoring the objectives on the way.
+//! - [`observations`] is the data dictionary: column names, units and formatting.
+//!
+//! Nothing here reads files or clocks; callers pass text in and take rows out.
+//!
+//! # Example
+//! ```
+//! let text = r#"
+//! [scenario]
+//! name = "short"
+//! duration = "0:01:00"
+//! [patient]
+//! sex = "male"
+//! age_years = 60
+//! height_cm = 175
+//! weight_kg = 80
+//! hct_pct = 40
+//! [circuit]
+//! pump = "roller"
+//! prime_ml = 1500
+//! "#;
+//! let scenario = perfuse_scenario::parse(text, "short.toml").unwrap();
+//! let mut run = perfuse_scenario::Run::new(&scenario, &perfuse_scenario::RunOptions::default()).unwrap();
+//! let mut rows = 0;
+//! while run.next_sample().is_some() {
+//!     rows += 1;
+//! }
+//! assert_eq!(rows, 7); // 0, 10, …, 60 s
+//! ```
+
+pub mod duration;
+mod error;
+pub mod observations;
+mod parse;
+
+pub use error::ScenarioError;
+pub use parse::{ACTION_NAMES, parse};
+
+use perfuse_sim::{
+    Action, CircuitConfig, ConfigError, Observations, PatientConfig, Phase, Simulation,
+};
+
+use observations::Column;
+
+/// A validated scenario, ready to run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// Title.
+    pub name: String,
+    /// What it teaches or tests.
+    pub description: String,
+    /// Length of the scenario.
+    pub duration_ms: u64,
+    /// Seed of the simulator's random numbers.
+    pub seed: u64,
+    /// The patient.
+    pub patient: PatientConfig,
+    /// The bypass circuit.
+    pub circuit: CircuitConfig,
+    /// Timed actions, sorted by time (file order within the same instant).
+    pub events: Vec<Event>,
+    /// What the perfusionist should achieve, scored in the debrief.
+    pub objectives: Vec<Objective>,
+}
+
+/// An action at a time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Event {
+    /// When, from the scenario start.
+    pub at_ms: u64,
+    /// What.
+    pub action: Action,
+}
+
+/// Keep an observation within bounds during a phase.
+#[derive(Debug, PartialEq)]
+pub struct Objective {
+    /// The observation watched.
+    pub column: &'static Column,
+    /// Lowest acceptable value.
+    pub min: Option<f64>,
+    /// Highest acceptable value.
+    pub max: Option<f64>,
+    /// When it applies.
+    pub during: ObjectivePhase,
+}
+
+impl Clone for Objective {
+    fn clone(&self) -> Self {
+        Objective {
+            column: self.column,
+            min: self.min,
+            max: self.max,
+            during: self.during,
+        }
+    }
+}
+
+impl std::fmt::Debug for Column {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl PartialEq for Column {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+/// The part of the case an objective applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectivePhase {
+    /// The whole scenario (`all`).
+    Whole,
+    /// Before bypass starts.
+    PreBypass,
+    /// On bypass.
+    Bypass,
+    /// After bypass ends.
+    PostBypass,
+    /// While the aorta is cross-clamped.
+    CrossClamp,
+}
+
+impl ObjectivePhase {
+    /// Names as written in scenario files.
+    pub const NAMES: &'static [&'static str] =
+        &["all", "pre-bypass", "bypass", "post-bypass", "cross-clamp"];
+
+    /// Parses a name of [`ObjectivePhase::NAMES`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "all" => ObjectivePhase::Whole,
+            "pre-bypass" => ObjectivePhase::PreBypass,
+            "bypass" => ObjectivePhase::Bypass,
+            "post-bypass" => ObjectivePhase::PostBypass,
+            "cross-clamp" => ObjectivePhase::CrossClamp,
+            _ => return None,
+        })
+    }
+
+    /// The name as written in scenario files.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    fn applies(self, obs: &Observations, clamp_was_on: bool) -> bool {
+        match self {
+            ObjectivePhase::Whole => true,
+            ObjectivePhase::PreBypass => obs.phase == Phase::PreBypass,
+            ObjectivePhase::Bypass => obs.phase == Phase::Bypass,
+            ObjectivePhase::PostBypass => obs.phase == Phase::PostBypass,
+            ObjectivePhase::CrossClamp => clamp_was_on,
+        }
+    }
+}
+
+/// How an objective went.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectiveScore {
+    /// The objective.
+    pub objective: Objective,
+    /// Seconds during which it applied.
+    pub applicable_s: u64,
+    /// Seconds out of range while it applied.
+    pub out_of_range_s: u64,
+}
+
+impl ObjectiveScore {
+    /// Met when the observation never left its range while the objective applied.
+    pub fn met(&self) -> bool {
+        self.out_of_range_s == 0
+    }
+}
+
+/// Knobs of a run that are not part of the scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Sampling interval of the output.
+    pub every_ms: u64,
+    /// Stop here instead of at the scenario's duration.
+    pub until_ms: Option<u64>,
+    /// Replace the scenario's seed.
+    pub seed: Option<u64>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            every_ms: 10_000,
+            until_ms: None,
+            seed: None,
+        }
+    }
+}
+
+/// Objectives are checked on this fixed grid, so their scores do not depend on `--every`.
+const OBJECTIVE_TICK_MS: u64 = 1000;
+
+/// A scenario being run: a simulation plus its schedule.
+pub struct Run {
+    simulation: Simulation,
+    events: Vec<Event>,
+    next_event: usize,
+    every_ms: u64,
+    end_ms: u64,
+    next_sample_ms: u64,
+    next_tick_ms: u64,
+    finished: bool,
+    scores: Vec<ObjectiveScore>,
+    last_alarms_raised: u32,
+    last_clamp_time_s: f64,
+}
+
+impl Run {
+    /// Builds the simulation of `scenario`.
+    pub fn new(scenario: &Scenario, options: &RunOptions) -> Result<Run, ConfigError> {
+        let seed = options.seed.unwrap_or(scenario.seed);
+        let simulation = Simulation::new(&scenario.patient, &scenario.circuit, seed)?;
+        Ok(Run {
+            simulation,
+            events: scenario.events.clone(),
+            next_event: 0,
+            every_ms: options.every_ms.max(1),
+            end_ms: options.until_ms.unwrap_or(scenario.duration_ms),
+            next_sample_ms: 0,
+            next_tick_ms: 0,
+            finished: false,
+            scores: scenario
+                .objectives
+                .iter()
+                .map(|objective| ObjectiveScore {
+                    objective: objective.clone(),
+                    applicable_s: 0,
+                    out_of_range_s: 0,
+                })
+                .collect(),
+            last_alarms_raised: 0,
+            last_clamp_time_s: 0.0,
+        })
+    }
+
+    /// Advances to the next sampling instant (0, every, 2·every, …, and the end) and returns
+    /// what is observed there; `None` once the end has been sampled.
+    pub fn next_sample(&mut self) -> Option<Observations> {
+        if self.finished {
+            return None;
+        }
+        let sample_ms = self.next_sample_ms.min(self.end_ms);
+        loop {
+            let event_ms = self
+                .events
+                .get(self.next_event)
+                .map(|e| e.at_ms)
+                .filter(|&t| t <= sample_ms);
+            let tick_ms = Some(self.next_tick_ms).filter(|&t| t <= sample_ms && t < self.end_ms);
+            let Some(now_ms) = event_ms.into_iter().chain(tick_ms).min() else {
+                break;
+            };
+            self.simulation.run_until(now_ms as f64 / 1000.0);
+            // Actions due now go first, so a tick or a sample at the same instant sees them.
+            while let Some(event) = self
+                .events
+                .get(self.next_event)
+                .filter(|e| e.at_ms == now_ms)
+            {
+                self.simulation.apply(&event.action);
+                self.next_event += 1;
+            }
+            if self.next_tick_ms == now_ms {
+                self.score_objectives();
+                self.next_tick_ms += OBJECTIVE_TICK_MS;
+            }
+        }
+        self.simulation.run_until(sample_ms as f64 / 1000.0);
+        let mut observations = self.simulation.observe();
+        observations.time_s = sample_ms as f64 / 1000.0;
+        self.last_alarms_raised = observations.alarms_raised_total;
+        if sample_ms >= self.end_ms {
+            self.finished = true;
+        } else {
+            self.next_sample_ms = sample_ms + self.every_ms;
+        }
+        Some(observations)
+    }
+
+    fn score_objectives(&mut self) {
+        if self.scores.is_empty() {
+            return;
+        }
+        let obs = self.simulation.observe();
+        // The clamp is on when its cumulative time grew since the previous tick.
+        let clamp_on = obs.cross_clamp_time_s > self.last_clamp_time_s;
+        self.last_clamp_time_s = obs.cross_clamp_time_s;
+        for score in &mut self.scores {
+            let objective = &score.objective;
+            if !objective.during.applies(&obs, clamp_on) {
+                continue;
+            }
+            let Some(value) = objective.column.number(&obs) else {
+                continue;
+            };
+            score.applicable_s += OBJECTIVE_TICK_MS / 1000;
+            let low = objective.min.is_some_and(|min| value < min);
+            let high = objective.max.is_some_and(|max| value > max);
+            if low || high {
+                score.out_of_range_s += OBJECTIVE_TICK_MS / 1000;
+            }
+        }
+    }
+
+    /// Simulated time so far.
+    pub fn time_ms(&self) -> u64 {
+        (self.simulation.time_s() * 1000.0).round() as u64
+    }
+
+    /// Events applied so far.
+    pub fn events_applied(&self) -> usize {
+        self.next_event
+    }
+
+    /// Alarm onsets so far (as of the last sample).
+    pub fn alarms_raised(&self) -> u32 {
+        self.last_alarms_raised
+    }
+
+    /// Objective scores so far.
+    pub fn scores(&self) -> &[ObjectiveScore] {
+        &self.scores
+    }
+
+    /// The simulation, for callers that drive it live (the console).
+    pub fn simulation(&self) -> &Simulation {
+        &self.simulation
+    }
+}

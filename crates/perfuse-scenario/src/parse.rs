@@ -1,0 +1,615 @@
+//! TOML → [`Scenario`], with every error located at the key or value that caused it.
+//!
+//! `toml_edit` gives a syntax tree with spans; this module walks it by hand (instead of
+//! serde) so that each message can say which field, on which line, and what is accepted.
+
+use std::ops::Range;
+
+use perfuse_sim::{
+    Action, CardioplegiaKind, CircuitConfig, ConfigError, Drug, FaultKind, FluidKind,
+    PatientConfig, PumpKind, Sex,
+};
+use toml_edit::{Document, Item, TableLike, Value};
+
+use crate::duration;
+use crate::error::ScenarioError;
+use crate::observations::{self, Column};
+use crate::{Event, Objective, ObjectivePhase, Scenario};
+
+/// Parses and validates a scenario. `file` is used only in error messages.
+pub fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    let located = Locator { source, file };
+    let document = Document::parse(source).map_err(|e| {
+        let line = e.span().map_or(0, |span| located.line(span.start));
+        ScenarioError {
+            file: file.to_owned(),
+            line,
+            field: String::new(),
+            message: e.message().trim().to_owned(),
+        }
+    })?;
+    let root = Fields::new(&located, document.as_table(), String::new());
+    Parser { at: &located }.scenario(root)
+}
+
+struct Locator<'a> {
+    source: &'a str,
+    file: &'a str,
+}
+
+impl Locator<'_> {
+    fn line(&self, offset: usize) -> usize {
+        self.source[..offset.min(self.source.len())]
+            .matches('\n')
+            .count()
+            + 1
+    }
+
+    fn error(
+        &self,
+        span: Option<Range<usize>>,
+        field: &str,
+        message: impl Into<String>,
+    ) -> ScenarioError {
+        ScenarioError {
+            file: self.file.to_owned(),
+            line: span.map_or(0, |s| self.line(s.start)),
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The keys of one table, read one by one; `finish` rejects the keys nobody asked for.
+struct Fields<'a> {
+    at: &'a Locator<'a>,
+    table: &'a dyn TableLike,
+    path: String,
+    known: Vec<&'static str>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(at: &'a Locator<'a>, table: &'a dyn TableLike, path: String) -> Self {
+        Fields {
+            at,
+            table,
+            path,
+            known: Vec::new(),
+        }
+    }
+
+    fn field_path(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    fn span_of_value(&self, key: &str) -> Option<Range<usize>> {
+        let (k, item) = self.table.get_key_value(key)?;
+        item.span().or_else(|| k.span())
+    }
+
+    fn error(&self, key: &str, message: impl Into<String>) -> ScenarioError {
+        self.at
+            .error(self.span_of_value(key), &self.field_path(key), message)
+    }
+
+    fn whole_table_error(&self, message: impl Into<String>) -> ScenarioError {
+        // The table's own span, else the first key's: both point at the right place.
+        let span = self
+            .table
+            .iter()
+            .next()
+            .and_then(|(key, _)| self.span_of_value(key));
+        self.at.error(span, &self.path, message)
+    }
+
+    fn item(&mut self, key: &'static str) -> Option<&'a Item> {
+        self.known.push(key);
+        self.table.get(key)
+    }
+
+    fn value(&mut self, key: &'static str) -> Result<Option<&'a Value>, ScenarioError> {
+        match self.item(key) {
+            None => Ok(None),
+            Some(Item::Value(value)) => Ok(Some(value)),
+            Some(_) => Err(self.error(key, "expected a value, found a table")),
+        }
+    }
+
+    fn number(&mut self, key: &'static str) -> Result<Option<f64>, ScenarioError> {
+        let Some(value) = self.value(key)? else {
+            return Ok(None);
+        };
+        match value {
+            Value::Integer(i) => Ok(Some(*i.value() as f64)),
+            Value::Float(f) if f.value().is_finite() => Ok(Some(*f.value())),
+            Value::Float(f) => {
+                Err(self.error(key, format!("{} is not a finite number", f.value())))
+            }
+            other => Err(self.error(
+                key,
+                format!("expected a number, found {}", other.type_name()),
+            )),
+        }
+    }
+
+    fn required_number(&mut self, key: &'static str) -> Result<f64, ScenarioError> {
+        self.number(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    fn string(&mut self, key: &'static str) -> Result<Option<&'a str>, ScenarioError> {
+        let Some(value) = self.value(key)? else {
+            return Ok(None);
+        };
+        match value {
+            Value::String(s) => Ok(Some(s.value().as_str())),
+            other => Err(self.error(
+                key,
+                format!("expected a string, found {}", other.type_name()),
+            )),
+        }
+    }
+
+    fn required_string(&mut self, key: &'static str) -> Result<&'a str, ScenarioError> {
+        self.string(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    fn choice<T>(
+        &mut self,
+        key: &'static str,
+        what: &str,
+        names: &[&str],
+        from_name: impl Fn(&str) -> Option<T>,
+    ) -> Result<Option<T>, ScenarioError> {
+        let Some(text) = self.string(key)? else {
+            return Ok(None);
+        };
+        from_name(text).map(Some).ok_or_else(|| {
+            self.error(
+                key,
+                format!(
+                    "unknown {what} {text:?}; expected one of {}",
+                    names.join(", ")
+                ),
+            )
+        })
+    }
+
+    /// Milliseconds; a duration string (`"1:30:00"`, `"90m"`) or a number of seconds.
+    fn duration_ms(&mut self, key: &'static str) -> Result<Option<u64>, ScenarioError> {
+        let Some(value) = self.value(key)? else {
+            return Ok(None);
+        };
+        let parsed = match value {
+            Value::String(s) => duration::parse_ms(s.value()),
+            Value::Integer(i) if *i.value() >= 0 => Some(*i.value() as u64 * 1000),
+            Value::Float(f) if f.value().is_finite() && *f.value() >= 0.0 => {
+                Some((f.value() * 1000.0).round() as u64)
+            }
+            _ => None,
+        };
+        parsed.map(Some).ok_or_else(|| {
+            self.error(
+                key,
+                format!(
+                    "{value} is not a duration; write \"h:mm:ss\", \"90m\", \"5400s\" or \"500ms\"",
+                ),
+            )
+        })
+    }
+
+    fn missing(&self, key: &str) -> ScenarioError {
+        self.whole_table_error(format!("required key `{key}` is missing"))
+            .with_field(self.field_path(key))
+    }
+
+    fn finish(self) -> Result<(), ScenarioError> {
+        for (key, _) in self.table.iter() {
+            if !self.known.contains(&key) {
+                let span = self
+                    .table
+                    .get_key_value(key)
+                    .and_then(|(k, item)| k.span().or_else(|| item.span()));
+                return Err(self.at.error(
+                    span,
+                    &self.field_path(key),
+                    format!("unknown key; expected one of {}", self.known.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ScenarioError {
+    fn with_field(mut self, field: String) -> Self {
+        self.field = field;
+        self
+    }
+}
+
+struct Parser<'a> {
+    at: &'a Locator<'a>,
+}
+
+impl<'a> Parser<'a> {
+    fn scenario(&self, mut root: Fields<'a>) -> Result<Scenario, ScenarioError> {
+        let meta = self.table(&mut root, "scenario")?;
+        let patient = self.table(&mut root, "patient")?;
+        let circuit = self.table(&mut root, "circuit")?;
+        let events = self.tables(&mut root, "events")?;
+        let objectives = self.tables(&mut root, "objectives")?;
+        root.finish()?;
+
+        let mut meta =
+            meta.ok_or_else(|| self.at.error(None, "scenario", "missing [scenario] table"))?;
+        let name = meta.required_string("name")?.to_owned();
+        let description = meta.string("description")?.unwrap_or_default().to_owned();
+        let duration_ms = meta
+            .duration_ms("duration")?
+            .ok_or_else(|| meta.missing("duration"))?;
+        if duration_ms == 0 {
+            return Err(meta.error("duration", "must be longer than 0 s"));
+        }
+        let seed = match meta.number("seed")? {
+            None => 0,
+            Some(s) if s >= 0.0 && s.fract() == 0.0 && s <= u64::MAX as f64 => s as u64,
+            Some(s) => return Err(meta.error("seed", format!("{s}: must be a whole number ≥ 0"))),
+        };
+        meta.finish()?;
+
+        let patient = self.patient(
+            patient.ok_or_else(|| self.at.error(None, "patient", "missing [patient] table"))?,
+        )?;
+        let circuit = self.circuit(
+            circuit.ok_or_else(|| self.at.error(None, "circuit", "missing [circuit] table"))?,
+        )?;
+
+        let mut parsed_events = Vec::with_capacity(events.len());
+        for fields in events {
+            parsed_events.push(self.event(fields, duration_ms)?);
+        }
+        // Stable: events at the same instant apply in file order.
+        parsed_events.sort_by_key(|e: &Event| e.at_ms);
+
+        let objectives = objectives
+            .into_iter()
+            .map(|f| self.objective(f))
+            .collect::<Result<_, _>>()?;
+        Ok(Scenario {
+            name,
+            description,
+            duration_ms,
+            seed,
+            patient,
+            circuit,
+            events: parsed_events,
+            objectives,
+        })
+    }
+
+    fn table(
+        &self,
+        parent: &mut Fields<'a>,
+        key: &'static str,
+    ) -> Result<Option<Fields<'a>>, ScenarioError> {
+        let Some(item) = parent.item(key) else {
+            return Ok(None);
+        };
+        let table = item
+            .as_table_like()
+            .ok_or_else(|| parent.error(key, "expected a table"))?;
+        Ok(Some(Fields::new(self.at, table, parent.field_path(key))))
+    }
+
+    /// `[[key]]` array of tables, or `key = [{…}, …]` inline.
+    fn tables(
+        &self,
+        parent: &mut Fields<'a>,
+        key: &'static str,
+    ) -> Result<Vec<Fields<'a>>, ScenarioError> {
+        let Some(item) = parent.item(key) else {
+            return Ok(Vec::new());
+        };
+        let path = |i: usize| format!("{key}[{i}]");
+        match item {
+            Item::ArrayOfTables(array) => Ok(array
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Fields::new(self.at, t as &dyn TableLike, path(i)))
+                .collect()),
+            Item::Value(Value::Array(array)) => array
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    Value::InlineTable(t) => Ok(Fields::new(self.at, t as &dyn TableLike, path(i))),
+                    other => Err(self.at.error(other.span(), &path(i), "expected a table")),
+                })
+                .collect(),
+            _ => Err(parent.error(key, format!("expected [[{key}]] tables"))),
+        }
+    }
+
+    fn patient(&self, mut f: Fields<'a>) -> Result<PatientConfig, ScenarioError> {
+        let defaults = PatientConfig::default();
+        let sex = f.choice("sex", "sex", &["male", "female"], |s| match s {
+            "male" => Some(Sex::Male),
+            "female" => Some(Sex::Female),
+            _ => None,
+        })?;
+        let sex = sex.ok_or_else(|| f.missing("sex"))?;
+        let patient = PatientConfig {
+            sex,
+            age_years: f.required_number("age_years")?,
+            height_cm: f.required_number("height_cm")?,
+            weight_kg: f.required_number("weight_kg")?,
+            hct_pct: f.required_number("hct_pct")?,
+            ebv_ml_per_kg: f.number("ebv_ml_per_kg")?,
+            hr_bpm: f.number("hr_bpm")?.unwrap_or(defaults.hr_bpm),
+            map_mmhg: f.number("map_mmhg")?.unwrap_or(defaults.map_mmhg),
+            temp_c: f.number("temp_c")?.unwrap_or(defaults.temp_c),
+            lactate_mmol_l: f
+                .number("lactate_mmol_l")?
+                .unwrap_or(defaults.lactate_mmol_l),
+            act_s: f.number("act_s")?.unwrap_or(defaults.act_s),
+            heparin_sensitivity: f
+                .number("heparin_sensitivity")?
+                .unwrap_or(defaults.heparin_sensitivity),
+            k_mmol_l: f.number("k_mmol_l")?.unwrap_or(defaults.k_mmol_l),
+        };
+        patient.validate().map_err(|e| config_error(&f, e))?;
+        f.finish()?;
+        Ok(patient)
+    }
+
+    fn circuit(&self, mut f: Fields<'a>) -> Result<CircuitConfig, ScenarioError> {
+        let defaults = CircuitConfig::default();
+        let pump = f.choice("pump", "pump", &["roller", "centrifugal"], |s| match s {
+            "roller" => Some(PumpKind::Roller),
+            "centrifugal" => Some(PumpKind::Centrifugal),
+            _ => None,
+        })?;
+        let circuit = CircuitConfig {
+            pump: pump.unwrap_or(defaults.pump),
+            prime_ml: f.required_number("prime_ml")?,
+            prime_hct_pct: f.number("prime_hct_pct")?.unwrap_or(defaults.prime_hct_pct),
+            reservoir_capacity_ml: f
+                .number("reservoir_capacity_ml")?
+                .unwrap_or(defaults.reservoir_capacity_ml),
+            reservoir_min_ml: f
+                .number("reservoir_min_ml")?
+                .unwrap_or(defaults.reservoir_min_ml),
+            roller_ml_per_rev: f
+                .number("roller_ml_per_rev")?
+                .unwrap_or(defaults.roller_ml_per_rev),
+            siphon_height_cm: f
+                .number("siphon_height_cm")?
+                .unwrap_or(defaults.siphon_height_cm),
+            vavd_mmhg: f.number("vavd_mmhg")?.unwrap_or(defaults.vavd_mmhg),
+            oxygenator_area_m2: f
+                .number("oxygenator_area_m2")?
+                .unwrap_or(defaults.oxygenator_area_m2),
+            heat_exchanger_pf: f
+                .number("heat_exchanger_pf")?
+                .unwrap_or(defaults.heat_exchanger_pf),
+            initial_sweep_l_min: f
+                .number("sweep_l_min")?
+                .unwrap_or(defaults.initial_sweep_l_min),
+            initial_fio2_pct: f.number("fio2_pct")?.unwrap_or(defaults.initial_fio2_pct),
+            initial_water_temp_c: f
+                .number("water_temp_c")?
+                .unwrap_or(defaults.initial_water_temp_c),
+        };
+        circuit
+            .validate()
+            .map_err(|e| config_error(&f, rename_circuit_field(e)))?;
+        f.finish()?;
+        Ok(circuit)
+    }
+
+    fn event(&self, mut f: Fields<'a>, duration_ms: u64) -> Result<Event, ScenarioError> {
+        let at_ms = f.duration_ms("at")?.ok_or_else(|| f.missing("at"))?;
+        if at_ms > duration_ms {
+            return Err(f.error(
+                "at",
+                format!(
+                    "{} is after the end of the scenario ({})",
+                    duration::format_ms(at_ms),
+                    duration::format_ms(duration_ms)
+                ),
+            ));
+        }
+        let name = f.required_string("action")?;
+        let action = match name {
+            "heparin" => Action::Heparin {
+                units: f.required_number("units")?,
+            },
+            "protamine" => Action::Protamine {
+                mg: f.required_number("mg")?,
+            },
+            "start-bypass" => Action::StartBypass {
+                flow_l_min: f.required_number("flow_l_min")?,
+            },
+            "set-flow" => Action::SetFlow {
+                flow_l_min: f.required_number("flow_l_min")?,
+            },
+            "set-rpm" => Action::SetRpm {
+                rpm: f.required_number("rpm")?,
+            },
+            "set-sweep" => Action::SetSweep {
+                l_min: f.required_number("l_min")?,
+            },
+            "set-fio2" => Action::SetFio2 {
+                pct: f.required_number("pct")?,
+            },
+            "set-water-temp" => Action::SetWaterTemp {
+                temp_c: f.required_number("temp_c")?,
+            },
+            "set-vavd" => Action::SetVavd {
+                mmhg: f.required_number("mmhg")?,
+            },
+            "cross-clamp-on" => Action::CrossClampOn,
+            "cross-clamp-off" => Action::CrossClampOff,
+            "cardioplegia" => Action::Cardioplegia {
+                ml: f.required_number("ml")?,
+                kind: f
+                    .choice(
+                        "kind",
+                        "cardioplegia",
+                        &names(CardioplegiaKind::ALL, |k| k.name()),
+                        CardioplegiaKind::from_name,
+                    )?
+                    .unwrap_or(CardioplegiaKind::DelNido),
+            },
+            "give-rbc" => Action::GiveRbc {
+                ml: f.required_number("ml")?,
+            },
+            "give-fluid" => Action::GiveFluid {
+                ml: f.required_number("ml")?,
+                kind: f
+                    .choice(
+                        "kind",
+                        "fluid",
+                        &names(FluidKind::ALL, |k| k.name()),
+                        FluidKind::from_name,
+                    )?
+                    .unwrap_or(FluidKind::Crystalloid),
+            },
+            "ultrafiltrate" => Action::Ultrafiltrate {
+                ml: f.required_number("ml")?,
+            },
+            "give-drug" => Action::GiveDrug {
+                drug: f
+                    .choice(
+                        "drug",
+                        "drug",
+                        &names(Drug::ALL, |d| d.name()),
+                        Drug::from_name,
+                    )?
+                    .ok_or_else(|| f.missing("drug"))?,
+                dose: f.required_number("dose")?,
+            },
+            "clamp-arterial-line" => Action::ClampArterialLine,
+            "unclamp-arterial-line" => Action::UnclampArterialLine,
+            "end-bypass" => Action::EndBypass,
+            "fault" | "clear-fault" => {
+                let kind = f
+                    .choice(
+                        "kind",
+                        "fault",
+                        &names(FaultKind::ALL, |k| k.name()),
+                        FaultKind::from_name,
+                    )?
+                    .ok_or_else(|| f.missing("kind"))?;
+                if name == "fault" {
+                    Action::Fault(kind)
+                } else {
+                    Action::ClearFault(kind)
+                }
+            }
+            other => {
+                return Err(f.error(
+                    "action",
+                    format!(
+                        "unknown action {other:?}; expected one of {}",
+                        ACTION_NAMES.join(", ")
+                    ),
+                ));
+            }
+        };
+        action.validate().map_err(|e| config_error(&f, e))?;
+        f.finish()?;
+        Ok(Event { at_ms, action })
+    }
+
+    fn objective(&self, mut f: Fields<'a>) -> Result<Objective, ScenarioError> {
+        let observe = f.required_string("observe")?;
+        let column: &'static Column = observations::column(observe)
+            .filter(|c| c.is_numeric())
+            .ok_or_else(|| {
+                f.error(
+                    "observe",
+                    format!("{observe:?} is not a numeric observation of the data dictionary"),
+                )
+            })?;
+        let min = f.number("min")?;
+        let max = f.number("max")?;
+        if min.is_none() && max.is_none() {
+            return Err(f.whole_table_error("an objective needs `min`, `max` or both"));
+        }
+        if let (Some(lo), Some(hi)) = (min, max) {
+            if lo > hi {
+                return Err(f.error("min", format!("{lo} is above max {hi}")));
+            }
+        }
+        let during = f
+            .choice(
+                "during",
+                "phase",
+                ObjectivePhase::NAMES,
+                ObjectivePhase::from_name,
+            )?
+            .unwrap_or(ObjectivePhase::Whole);
+        f.finish()?;
+        Ok(Objective {
+            column,
+            min,
+            max,
+            during,
+        })
+    }
+}
+
+/// Every action name a scenario may use, for error messages and docs.
+pub const ACTION_NAMES: &[&str] = &[
+    "heparin",
+    "protamine",
+    "start-bypass",
+    "set-flow",
+    "set-rpm",
+    "set-sweep",
+    "set-fio2",
+    "set-water-temp",
+    "set-vavd",
+    "cross-clamp-on",
+    "cross-clamp-off",
+    "cardioplegia",
+    "give-rbc",
+    "give-fluid",
+    "ultrafiltrate",
+    "give-drug",
+    "clamp-arterial-line",
+    "unclamp-arterial-line",
+    "end-bypass",
+    "fault",
+    "clear-fault",
+];
+
+fn names<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> Vec<&'static str> {
+    all.iter().map(|&t| name(t)).collect()
+}
+
+/// The circuit keys for the initial gas and water settings are shorter in files than in code.
+fn rename_circuit_field(mut error: ConfigError) -> ConfigError {
+    error.field = match error.field {
+        "initial_sweep_l_min" => "sweep_l_min",
+        "initial_fio2_pct" => "fio2_pct",
+        "initial_water_temp_c" => "water_temp_c",
+        other => other,
+    };
+    error
+}
+
+fn config_error(fields: &Fields<'_>, error: ConfigError) -> ScenarioError {
+    let message = format!("{}: {}", error.value, error.message);
+    if fields.table.contains_key(error.field) {
+        fields.error(error.field, message)
+    } else {
+        fields
+            .whole_table_error(message)
+            .with_field(fields.field_path(error.field))
+    }
+}

@@ -1,0 +1,216 @@
+//! Scenario validation: every rejected file names `file:line: field` and what is accepted.
+
+use perfuse_scenario::{ObjectivePhase, parse};
+use perfuse_sim::Action;
+
+const BASE: &str = r#"[scenario]
+name = "test"
+duration = "1:00:00"
+
+[patient]
+sex = "male"
+age_years = 60
+height_cm = 175
+weight_kg = 80
+hct_pct = 40
+
+[circuit]
+pump = "roller"
+prime_ml = 1500
+"#;
+
+/// The error text of `BASE` + `extra`, which must be rejected.
+fn rejected(extra: &str) -> String {
+    let text = format!("{BASE}{extra}");
+    match parse(&text, "x.toml") {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn minimal_scenario_is_accepted_with_defaults() {
+    let scenario = parse(BASE, "x.toml").unwrap();
+    assert_eq!(scenario.duration_ms, 3_600_000);
+    assert_eq!(scenario.seed, 0);
+    assert_eq!(scenario.circuit.prime_hct_pct, 0.0);
+    assert!(scenario.events.is_empty());
+}
+
+#[test]
+fn unknown_action_is_located_and_lists_the_actions() {
+    let error = rejected(
+        "\n[[events]]\nat = \"0:01:00\"\naction = \"heparin\"\nunits = 1000\n\n[[events]]\nat = \"0:05:00\"\naction = \"go-on-pump\"\n",
+    );
+    assert!(
+        error.starts_with(
+            "x.toml:23: events[1].action: unknown action \"go-on-pump\"; expected one of heparin,"
+        ),
+        "{error}"
+    );
+    assert!(error.contains("start-bypass"), "{error}");
+}
+
+#[test]
+fn unknown_keys_are_rejected_where_they_stand() {
+    let error =
+        rejected("\n[[events]]\nat = \"0:01:00\"\naction = \"heparin\"\nunits = 1000\ndose = 5\n");
+    assert!(
+        error.starts_with(
+            "x.toml:20: events[0].dose: unknown key; expected one of at, action, units"
+        ),
+        "{error}"
+    );
+    let error = parse(
+        &BASE.replace("hct_pct = 40", "hct_pct = 40\nshoe_size = 9"),
+        "x.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.starts_with("x.toml:11: patient.shoe_size: unknown key"),
+        "{error}"
+    );
+}
+
+#[test]
+fn out_of_range_values_name_the_field_and_range() {
+    let error = parse(&BASE.replace("weight_kg = 80", "weight_kg = -5"), "x.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("x.toml:9: patient.weight_kg: -5: must be between"),
+        "{error}"
+    );
+    let error = parse(&BASE.replace("hct_pct = 40", "hct_pct = 90"), "x.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("x.toml:10: patient.hct_pct: 90: must be between"),
+        "{error}"
+    );
+    let error = rejected("\n[[events]]\nat = \"0:01:00\"\naction = \"set-fio2\"\npct = 10\n");
+    assert!(
+        error.starts_with("x.toml:19: events[0].pct: 10: must be between 21 and 100"),
+        "{error}"
+    );
+}
+
+#[test]
+fn wrong_types_say_what_was_expected() {
+    let error = parse(
+        &BASE.replace("weight_kg = 80", "weight_kg = \"heavy\""),
+        "x.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.starts_with("x.toml:9: patient.weight_kg: expected a number, found string"),
+        "{error}"
+    );
+    let error = parse(
+        &BASE.replace("pump = \"roller\"", "pump = \"peristaltic\""),
+        "x.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.starts_with("x.toml:13: circuit.pump: unknown pump \"peristaltic\"; expected one of roller, centrifugal"), "{error}");
+}
+
+#[test]
+fn events_after_the_end_are_rejected() {
+    let error = rejected("\n[[events]]\nat = \"2:00:00\"\naction = \"end-bypass\"\n");
+    assert!(
+        error.starts_with(
+            "x.toml:17: events[0].at: 2:00:00 is after the end of the scenario (1:00:00)"
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn missing_keys_are_named() {
+    let error = parse(&BASE.replace("weight_kg = 80\n", ""), "x.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("patient.weight_kg: required key `weight_kg` is missing"),
+        "{error}"
+    );
+    let error = rejected("\n[[events]]\nat = \"0:10:00\"\naction = \"start-bypass\"\n");
+    assert!(
+        error.contains("events[0].flow_l_min: required key `flow_l_min` is missing"),
+        "{error}"
+    );
+}
+
+#[test]
+fn syntax_errors_have_a_line() {
+    let error = parse(
+        &BASE.replace("prime_ml = 1500", "prime_ml = = 1500"),
+        "x.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.starts_with("x.toml:14:"), "{error}");
+}
+
+#[test]
+fn durations_in_every_accepted_form() {
+    for (text, ms) in [
+        ("\"1:00:00\"", 3_600_000),
+        ("\"90m\"", 5_400_000),
+        ("\"5400s\"", 5_400_000),
+        ("600", 600_000),
+    ] {
+        let scenario = parse(&BASE.replace("\"1:00:00\"", text), "x.toml").unwrap();
+        assert_eq!(scenario.duration_ms, ms, "{text}");
+    }
+    let error = parse(&BASE.replace("\"1:00:00\"", "\"an hour\""), "x.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(error.starts_with("x.toml:3: scenario.duration:"), "{error}");
+}
+
+#[test]
+fn events_are_sorted_stably_and_objectives_read() {
+    let scenario = parse(
+        &format!(
+            "{BASE}\n[[events]]\nat = \"0:20:00\"\naction = \"cross-clamp-on\"\n\n[[events]]\nat = \"0:10:00\"\naction = \"start-bypass\"\nflow_l_min = 4.7\n\n\
+             [[events]]\nat = \"0:20:00\"\naction = \"cardioplegia\"\nml = 1000\nkind = \"del-nido\"\n\n\
+             [[objectives]]\nobserve = \"map_mmhg\"\nmin = 50\nmax = 80\nduring = \"bypass\"\n"
+        ),
+        "x.toml",
+    )
+    .unwrap();
+    let times: Vec<u64> = scenario.events.iter().map(|e| e.at_ms).collect();
+    assert_eq!(times, [600_000, 1_200_000, 1_200_000]);
+    assert_eq!(scenario.events[1].action, Action::CrossClampOn);
+    assert_eq!(scenario.objectives[0].column.name, "map_mmhg");
+    assert_eq!(scenario.objectives[0].during, ObjectivePhase::Bypass);
+}
+
+#[test]
+fn objectives_must_watch_a_numeric_observation() {
+    let error = rejected("\n[[objectives]]\nobserve = \"mood\"\nmin = 1\n");
+    assert!(
+        error
+            .starts_with("x.toml:17: objectives[0].observe: \"mood\" is not a numeric observation"),
+        "{error}"
+    );
+}
+
+#[test]
+fn every_shipped_scenario_parses() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            parse(&text, &path.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
+            count += 1;
+        }
+    }
+    assert!(count >= 6, "only {count} scenarios shipped");
+}

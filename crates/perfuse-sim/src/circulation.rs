@@ -1,0 +1,205 @@
+//! Lumped-parameter circulation: ten compartments (systemic arteries, systemic peripheral
+//! arterioles, systemic veins, right atrium, right ventricle, pulmonary arteries, pulmonary
+//! peripheral, pulmonary veins, left atrium, left ventricle) joined by resistances and four
+//! valves. Parameters after Ursino (Am J Physiol 1998;275:H1733) with valve resistances of
+//! Smith et al. (Med Eng Phys 2004;26:131), scaled to the patient's blood volume and BSA.
+//!
+//! Integration: each flow is ΔP/(R + dt·(E_up + E_down)), a linearised backward-Euler step for
+//! the two compartments a resistance joins, which keeps the stiff valve/chamber pairs stable
+//! at the fixed step; volumes are then advanced explicitly (mass is conserved exactly).
+
+use crate::heart::Ventricle;
+
+/// Systemic arteries.
+pub const SA: usize = 0;
+/// Systemic peripheral (arteriolar/capillary) bed.
+pub const SP: usize = 1;
+/// Systemic veins.
+pub const SV: usize = 2;
+/// Right atrium.
+pub const RA: usize = 3;
+/// Right ventricle.
+pub const RV: usize = 4;
+/// Pulmonary arteries.
+pub const PA: usize = 5;
+/// Pulmonary peripheral bed.
+pub const PP: usize = 6;
+/// Pulmonary veins.
+pub const PV: usize = 7;
+/// Left atrium.
+pub const LA: usize = 8;
+/// Left ventricle.
+pub const LV: usize = 9;
+/// Number of compartments.
+pub const N: usize = 10;
+
+/// Connections (upstream, downstream, is a valve).
+const LINKS: [(usize, usize, bool); N] = [
+    (LV, SA, true),  // aortic valve
+    (SA, SP, false), // large arteries
+    (SP, SV, false), // systemic peripheral resistance (reflex, drugs, viscosity)
+    (SV, RA, false), // venous return
+    (RA, RV, true),  // tricuspid
+    (RV, PA, true),  // pulmonary valve
+    (PA, PP, false),
+    (PP, PV, false),
+    (PV, LA, false),
+    (LA, LV, true), // mitral
+];
+/// Index of the aortic valve in [`LINKS`].
+pub const AORTIC: usize = 0;
+/// Index of the systemic peripheral resistance in [`LINKS`].
+pub const PERIPHERAL: usize = 2;
+
+/// Reference blood volume of Ursino's adult, mL (the scale for compliances and volumes).
+pub const REFERENCE_BLOOD_VOLUME_ML: f64 = 5300.0;
+/// Reference BSA for resistances, m² (a 70 kg, 175 cm adult, DuBois).
+pub const REFERENCE_BSA_M2: f64 = 1.85;
+
+/// Ursino 1998 compliances (mL/mmHg); SP lumps splanchnic + extrasplanchnic peripheral
+/// (2.05 + 1.67), SV lumps the two venous beds (61.11 + 50.0). Ventricles unused.
+const COMPLIANCE_ML_MMHG: [f64; N] = [
+    0.28, 3.72, 111.11, 31.25, 0.0, 0.76, 5.80, 25.37, 19.23, 0.0,
+];
+/// Ursino 1998 unstressed volumes (mL); SP 274.4 + 336.6, SV 1121 + 1375.
+const UNSTRESSED_ML: [f64; N] = [0.0, 611.0, 2496.0, 25.0, 0.0, 0.0, 123.0, 120.0, 25.0, 0.0];
+/// Resistances (mmHg·s/mL): aortic valve 0.018, tricuspid 0.0237, pulmonary valve 0.0015,
+/// mitral 0.0158 (Smith 2004); large arteries 0.06, venous return 0.0113 (two Ursino veins,
+/// 0.038 ‖ 0.016), pulmonary 0.023 / 0.0894 / 0.0056 (Ursino 1998). The peripheral value
+/// (index 2) is a starting guess calibrated at start-up to the patient's MAP.
+const RESISTANCE: [f64; N] = [
+    0.018, 0.06, 1.0, 0.0113, 0.0237, 0.0015, 0.023, 0.0894, 0.0056, 0.0158,
+];
+
+/// Size-scaled circulation parameters.
+#[derive(Clone, Debug)]
+pub struct CirculationParams {
+    /// Compliance per compartment, mL/mmHg (0 for the ventricles).
+    pub compliance_ml_mmhg: [f64; N],
+    /// Unstressed volume per compartment, mL (SV is set by calibration).
+    pub unstressed_ml: [f64; N],
+    /// Resistance per link, mmHg·s/mL.
+    pub resistance: [f64; N],
+    /// Left ventricle.
+    pub lv: Ventricle,
+    /// Right ventricle.
+    pub rv: Ventricle,
+}
+
+impl CirculationParams {
+    /// Ursino's adult scaled: volumes and compliances ∝ blood volume, resistances ∝ 1/BSA
+    /// (flow ∝ BSA at a constant cardiac index), ventricular elastances ∝ 1/volume.
+    pub fn scaled(blood_volume_ml: f64, bsa_m2: f64) -> Self {
+        let sv = blood_volume_ml / REFERENCE_BLOOD_VOLUME_ML;
+        let sr = REFERENCE_BSA_M2 / bsa_m2;
+        CirculationParams {
+            compliance_ml_mmhg: COMPLIANCE_ML_MMHG.map(|c| c * sv),
+            unstressed_ml: UNSTRESSED_ML.map(|v| v * sv),
+            resistance: RESISTANCE.map(|r| r * sr),
+            // Ursino 1998: LV Emax 2.95 mmHg/mL, V_u 16.77 mL, P0 1.5 mmHg, kE 0.014 /mL.
+            lv: Ventricle {
+                emax_mmhg_ml: 2.95 / sv,
+                unstressed_ml: 16.77 * sv,
+                p0_mmhg: 1.5,
+                ke_per_ml: 0.014 / sv,
+            },
+            // Ursino 1998: RV Emax 1.75 mmHg/mL, V_u 40.8 mL, P0 1.5 mmHg, kE 0.011 /mL.
+            rv: Ventricle {
+                emax_mmhg_ml: 1.75 / sv,
+                unstressed_ml: 40.8 * sv,
+                p0_mmhg: 1.5,
+                ke_per_ml: 0.011 / sv,
+            },
+        }
+    }
+}
+
+/// Time-varying inputs of one hemodynamic step.
+#[derive(Clone, Copy, Debug)]
+pub struct Drive {
+    /// Ventricular activation φ.
+    pub activation: f64,
+    /// Multiplier on Emax (reflex, drugs, ischaemia).
+    pub emax_factor: f64,
+    /// Systemic peripheral resistance, mmHg·s/mL.
+    pub peripheral_resistance: f64,
+    /// Unstressed volume of the systemic veins, mL.
+    pub venous_unstressed_ml: f64,
+    /// False while the aortic cross-clamp blocks ejection.
+    pub aortic_open: bool,
+}
+
+/// Compartment volumes, mL.
+#[derive(Clone, Debug)]
+pub struct Circulation {
+    /// Volume per compartment, mL.
+    pub volume_ml: [f64; N],
+}
+
+impl Circulation {
+    /// Pressures (mmHg) and elastances (mmHg/mL) of every compartment.
+    pub fn pressures(&self, p: &CirculationParams, d: &Drive) -> ([f64; N], [f64; N]) {
+        let mut pressure = [0.0; N];
+        let mut elastance = [0.0; N];
+        for i in 0..N {
+            match i {
+                LV => {
+                    (pressure[i], elastance[i]) =
+                        p.lv.pressure(self.volume_ml[i], d.activation, d.emax_factor)
+                }
+                RV => {
+                    (pressure[i], elastance[i]) =
+                        p.rv.pressure(self.volume_ml[i], d.activation, d.emax_factor)
+                }
+                _ => {
+                    let vu = if i == SV {
+                        d.venous_unstressed_ml
+                    } else {
+                        p.unstressed_ml[i]
+                    };
+                    elastance[i] = 1.0 / p.compliance_ml_mmhg[i];
+                    pressure[i] = (self.volume_ml[i] - vu) * elastance[i];
+                }
+            }
+        }
+        (pressure, elastance)
+    }
+
+    /// Flows through every link, mL/s (valves never reverse).
+    pub fn flows(
+        p: &CirculationParams,
+        d: &Drive,
+        pressure: &[f64; N],
+        elastance: &[f64; N],
+        dt_s: f64,
+    ) -> [f64; N] {
+        let mut q = [0.0; N];
+        for (k, &(a, b, valve)) in LINKS.iter().enumerate() {
+            let r = if k == PERIPHERAL {
+                d.peripheral_resistance
+            } else {
+                p.resistance[k]
+            };
+            let flow = (pressure[a] - pressure[b]) / (r + dt_s * (elastance[a] + elastance[b]));
+            q[k] = if valve { flow.max(0.0) } else { flow };
+        }
+        if !d.aortic_open {
+            q[AORTIC] = 0.0;
+        }
+        q
+    }
+
+    /// Moves volume along the links for `dt_s`.
+    pub fn advance(&mut self, q: &[f64; N], dt_s: f64) {
+        for (k, &(a, b, _)) in LINKS.iter().enumerate() {
+            let dv = q[k] * dt_s;
+            self.volume_ml[a] -= dv;
+            self.volume_ml[b] += dv;
+        }
+    }
+
+    /// Total blood volume in the patient, mL.
+    pub fn total_ml(&self) -> f64 {
+        self.volume_ml.iter().sum()
+    }
+}

@@ -1,0 +1,270 @@
+//! Patient and circuit configuration, with range validation that names the scenario-file key.
+
+use crate::names::named_enum;
+
+named_enum! {
+    /// Biological sex (sets the default blood volume per kg).
+    pub enum Sex {
+        /// Male.
+        Male => "male",
+        /// Female.
+        Female => "female",
+    }
+}
+
+named_enum! {
+    /// Arterial pump head.
+    pub enum PumpKind {
+        /// Occlusive roller pump: flow = rpm × stroke volume, independent of afterload.
+        Roller => "roller",
+        /// Centrifugal pump: pressure–flow curve, afterload-dependent, retrograde when stopped.
+        Centrifugal => "centrifugal",
+    }
+}
+
+/// A rejected configuration or action value. `field` is the key as written in a scenario file
+/// (e.g. "weight_kg", "flow_l_min"), `message` names the accepted range with its unit.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{field} {value}: {message}")]
+pub struct ConfigError {
+    /// Scenario-file key of the offending value.
+    pub field: &'static str,
+    /// The rejected value.
+    pub value: f64,
+    /// Accepted range with its unit, e.g. "must be between 2 and 250 kg".
+    pub message: String,
+}
+
+/// Checks `min <= value <= max` (NaN is rejected).
+pub(crate) fn check_range(
+    field: &'static str,
+    value: f64,
+    min: f64,
+    max: f64,
+    unit: &str,
+) -> Result<(), ConfigError> {
+    if value >= min && value <= max {
+        Ok(())
+    } else {
+        Err(ConfigError {
+            field,
+            value,
+            message: format!("must be between {min} and {max} {unit}"),
+        })
+    }
+}
+
+/// Checks `0 < value <= max` (an amount that must be given, e.g. a dose).
+pub(crate) fn check_positive(
+    field: &'static str,
+    value: f64,
+    max: f64,
+    unit: &str,
+) -> Result<(), ConfigError> {
+    if value > 0.0 && value <= max {
+        Ok(())
+    } else {
+        Err(ConfigError {
+            field,
+            value,
+            message: format!("must be greater than 0 and at most {max} {unit}"),
+        })
+    }
+}
+
+/// The patient. `Default` is a 65-year-old, 80 kg, 175 cm man with Hct 40 %.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PatientConfig {
+    /// Biological sex.
+    pub sex: Sex,
+    /// Age, years.
+    pub age_years: f64,
+    /// Height, cm.
+    pub height_cm: f64,
+    /// Weight, kg (the model is scaled from 2 to 250 kg).
+    pub weight_kg: f64,
+    /// Pre-operative hematocrit, %.
+    pub hct_pct: f64,
+    /// Estimated blood volume per kg; `None` = 70 mL/kg (male) or 65 mL/kg (female), Gravlee.
+    pub ebv_ml_per_kg: Option<f64>,
+    /// Resting pre-bypass heart rate, 1/min (the baroreflex set point).
+    pub hr_bpm: f64,
+    /// Resting pre-bypass mean arterial pressure, mmHg (the baroreflex set point).
+    pub map_mmhg: f64,
+    /// Initial core temperature, °C.
+    pub temp_c: f64,
+    /// Initial arterial lactate, mmol/L.
+    pub lactate_mmol_l: f64,
+    /// Baseline ACT, s.
+    pub act_s: f64,
+    /// ACT slope multiplier: 1 = normal, < 1 = heparin resistance.
+    pub heparin_sensitivity: f64,
+    /// Initial plasma potassium, mmol/L.
+    pub k_mmol_l: f64,
+}
+
+impl Default for PatientConfig {
+    fn default() -> Self {
+        PatientConfig {
+            sex: Sex::Male,
+            age_years: 65.0,
+            height_cm: 175.0,
+            weight_kg: 80.0,
+            hct_pct: 40.0,
+            ebv_ml_per_kg: None,
+            hr_bpm: 72.0,
+            map_mmhg: 85.0,
+            temp_c: 36.5,
+            lactate_mmol_l: 1.0,
+            act_s: 120.0,
+            heparin_sensitivity: 1.0,
+            k_mmol_l: 4.0,
+        }
+    }
+}
+
+impl PatientConfig {
+    /// Rejects values outside the ranges the model is built for.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check_range("age_years", self.age_years, 0.0, 120.0, "years")?;
+        check_range("height_cm", self.height_cm, 40.0, 250.0, "cm")?;
+        check_range("weight_kg", self.weight_kg, 2.0, 250.0, "kg")?;
+        check_range("hct_pct", self.hct_pct, 15.0, 65.0, "%")?;
+        if let Some(ebv) = self.ebv_ml_per_kg {
+            check_range("ebv_ml_per_kg", ebv, 50.0, 110.0, "mL/kg")?;
+        }
+        check_range("hr_bpm", self.hr_bpm, 30.0, 200.0, "1/min")?;
+        check_range("map_mmhg", self.map_mmhg, 40.0, 150.0, "mmHg")?;
+        check_range("temp_c", self.temp_c, 30.0, 40.0, "°C")?;
+        check_range("lactate_mmol_l", self.lactate_mmol_l, 0.2, 20.0, "mmol/L")?;
+        check_range("act_s", self.act_s, 60.0, 300.0, "s")?;
+        check_range(
+            "heparin_sensitivity",
+            self.heparin_sensitivity,
+            0.1,
+            3.0,
+            "(ratio)",
+        )?;
+        check_range("k_mmol_l", self.k_mmol_l, 2.0, 8.0, "mmol/L")
+    }
+
+    /// Estimated blood volume, mL (70 mL/kg male, 65 mL/kg female unless given; Gravlee).
+    pub fn ebv_ml(&self) -> f64 {
+        let per_kg = self.ebv_ml_per_kg.unwrap_or(match self.sex {
+            Sex::Male => 70.0,
+            Sex::Female => 65.0,
+        });
+        per_kg * self.weight_kg
+    }
+}
+
+/// The bypass circuit. `Default` is an adult roller-pump circuit with a 1.8 m² oxygenator.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CircuitConfig {
+    /// Arterial pump head.
+    pub pump: PumpKind,
+    /// Total prime volume (reservoir + tubing + oxygenator), mL.
+    pub prime_ml: f64,
+    /// Hematocrit of the prime, % (0 = crystalloid).
+    pub prime_hct_pct: f64,
+    /// Venous reservoir capacity, mL.
+    pub reservoir_capacity_ml: f64,
+    /// Level-detector threshold, mL (alarm below).
+    pub reservoir_min_ml: f64,
+    /// Roller stroke volume, mL per revolution (60 for a 1/2″ boot).
+    pub roller_ml_per_rev: f64,
+    /// Height of the table above the reservoir inlet, cm (gravity siphon).
+    pub siphon_height_cm: f64,
+    /// Vacuum-assisted venous drainage, mmHg of suction (0 = gravity only).
+    pub vavd_mmhg: f64,
+    /// Oxygenator membrane area, m².
+    pub oxygenator_area_m2: f64,
+    /// Heat-exchanger performance factor (0–1).
+    pub heat_exchanger_pf: f64,
+    /// Sweep set when bypass starts, L/min; 0 = a gas:blood ratio of 0.7 of the start flow.
+    pub initial_sweep_l_min: f64,
+    /// Oxygenator FiO2 when bypass starts, %.
+    pub initial_fio2_pct: f64,
+    /// Heater-cooler water temperature at t = 0, °C.
+    pub initial_water_temp_c: f64,
+}
+
+impl Default for CircuitConfig {
+    fn default() -> Self {
+        CircuitConfig {
+            pump: PumpKind::Roller,
+            prime_ml: 1500.0,
+            prime_hct_pct: 0.0,
+            reservoir_capacity_ml: 4000.0,
+            reservoir_min_ml: 200.0,
+            roller_ml_per_rev: 60.0,
+            siphon_height_cm: 50.0,
+            vavd_mmhg: 0.0,
+            oxygenator_area_m2: 1.8,
+            heat_exchanger_pf: 0.5,
+            initial_sweep_l_min: 0.0,
+            initial_fio2_pct: 60.0,
+            initial_water_temp_c: 37.0,
+        }
+    }
+}
+
+impl CircuitConfig {
+    /// Rejects values outside the ranges the model is built for.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check_range("prime_ml", self.prime_ml, 100.0, 5000.0, "mL")?;
+        check_range("prime_hct_pct", self.prime_hct_pct, 0.0, 60.0, "%")?;
+        check_range(
+            "reservoir_capacity_ml",
+            self.reservoir_capacity_ml,
+            200.0,
+            10000.0,
+            "mL",
+        )?;
+        check_range(
+            "reservoir_min_ml",
+            self.reservoir_min_ml,
+            10.0,
+            self.reservoir_capacity_ml / 2.0,
+            "mL",
+        )?;
+        check_range(
+            "roller_ml_per_rev",
+            self.roller_ml_per_rev,
+            1.0,
+            120.0,
+            "mL",
+        )?;
+        check_range("siphon_height_cm", self.siphon_height_cm, 0.0, 150.0, "cm")?;
+        check_range("vavd_mmhg", self.vavd_mmhg, 0.0, 80.0, "mmHg")?;
+        check_range(
+            "oxygenator_area_m2",
+            self.oxygenator_area_m2,
+            0.2,
+            3.5,
+            "m2",
+        )?;
+        check_range(
+            "heat_exchanger_pf",
+            self.heat_exchanger_pf,
+            0.05,
+            1.0,
+            "(fraction)",
+        )?;
+        check_range(
+            "initial_sweep_l_min",
+            self.initial_sweep_l_min,
+            0.0,
+            15.0,
+            "L/min",
+        )?;
+        check_range("initial_fio2_pct", self.initial_fio2_pct, 21.0, 100.0, "%")?;
+        check_range(
+            "initial_water_temp_c",
+            self.initial_water_temp_c,
+            2.0,
+            42.0,
+            "°C",
+        )
+    }
+}

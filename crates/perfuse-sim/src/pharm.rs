@@ -1,0 +1,203 @@
+//! Drugs: heparin pharmacokinetics and the ACT, protamine neutralisation, vasoactive boluses,
+//! and the potassium load of cardioplegia.
+
+use crate::action::{CardioplegiaKind, Drug};
+
+/// Heparin half-life, min, as a function of plasma concentration (U/mL): 30 + 12·c. Fits the
+/// dose-dependent half-lives 25 U/kg ≈ 30 min, 100 U/kg ≈ 60 min, 400 U/kg ≈ 150 min (Hirsh,
+/// ACCP; saturable + linear clearance, de Swart CA et al., Blood 1982;60:1251) at 40 mL/kg
+/// of plasma.
+fn heparin_half_life_min(conc_u_ml: f64) -> f64 {
+    30.0 + 12.0 * conc_u_ml
+}
+
+/// ACT rise per U/mL of plasma heparin, s. Bull BS et al. (J Thorac Cardiovasc Surg
+/// 1975;69:685): linear dose–response; 300 U/kg (≈ 7 U/mL of plasma) gives 308–520 s.
+const ACT_S_PER_U_ML: f64 = 46.0;
+/// Fractional ACT prolongation per unit of clotting-factor dilution (hemodilution prolongs
+/// the ACT; Gravlee, anticoagulation chapter; coefficient assumed).
+const ACT_DILUTION_GAIN: f64 = 0.6;
+/// Protamine neutralises 100 U of heparin per mg (1 mg : 100 U; JECT 2023;55:105).
+const UNITS_PER_MG_PROTAMINE: f64 = 100.0;
+/// Heparin–protamine binding time constant, s (ionic complexation is almost immediate; assumed).
+const BINDING_TAU_S: f64 = 5.0;
+/// Free protamine half-life, min (Butterworth J et al., Ann Thorac Surg 2002;74:1589: 4.5 min).
+const PROTAMINE_HALF_LIFE_MIN: f64 = 4.5;
+/// Time constant of potassium redistribution and renal loss, min (assumption; a cardioplegia
+/// K⁺ load clears over tens of minutes).
+const POTASSIUM_TAU_MIN: f64 = 20.0;
+/// Extracellular fluid volume, L/kg (Guyton & Hall: ≈ 20 % of body weight).
+const ECF_L_PER_KG: f64 = 0.2;
+
+/// Potassium delivered with each cardioplegia, mmol/L: del Nido ≈ 24 after 1:4 mixing with
+/// blood (Kachoueian 2024; derived), Buckberg 4:1 induction 20 (Anesthesiol Clin 2019;37:769),
+/// St Thomas' No. 2 16 mmol/L.
+pub fn cardioplegia_k_mmol_l(kind: CardioplegiaKind) -> f64 {
+    match kind {
+        CardioplegiaKind::DelNido => 24.0,
+        CardioplegiaKind::Blood4To1 => 20.0,
+        CardioplegiaKind::Crystalloid => 16.0,
+    }
+}
+
+/// Crystalloid fraction of each cardioplegia (the blood part comes from the circuit, so only
+/// this fraction adds volume): del Nido 4/5, 4:1 blood 1/5, crystalloid 1.
+pub fn cardioplegia_crystalloid_fraction(kind: CardioplegiaKind) -> f64 {
+    match kind {
+        CardioplegiaKind::DelNido => 0.8,
+        CardioplegiaKind::Blood4To1 => 0.2,
+        CardioplegiaKind::Crystalloid => 1.0,
+    }
+}
+
+/// Bolus effect model: effect = max·A/(A + ED50·weight/80 kg), with the amount A decaying at
+/// the effect half-life. (resistance max, Emax max, venous capacity max as fraction of blood
+/// volume, ED50 for 80 kg, half-life min). Magnitudes from Stoelting's *Pharmacology and
+/// Physiology in Anesthetic Practice* (phenylephrine 50–100 mcg raises MAP 10–20 % for 5–10
+/// min; norepinephrine 4–8 mcg similar with inotropy; nitroglycerin 50–100 mcg venodilates
+/// for a few minutes; CaCl2 0.5–1 g modest inotropy) — ⚠ approximate.
+struct DrugModel {
+    resistance: f64,
+    emax: f64,
+    venous_fraction: f64,
+    ed50: f64,
+    half_life_min: f64,
+}
+
+fn drug_model(drug: Drug) -> DrugModel {
+    match drug {
+        Drug::Phenylephrine => DrugModel {
+            resistance: 0.6,
+            emax: 0.0,
+            venous_fraction: 0.0,
+            ed50: 100.0,
+            half_life_min: 5.0,
+        },
+        Drug::Norepinephrine => DrugModel {
+            resistance: 0.6,
+            emax: 0.3,
+            venous_fraction: 0.0,
+            ed50: 8.0,
+            half_life_min: 2.5,
+        },
+        Drug::Nitroglycerin => DrugModel {
+            resistance: -0.25,
+            emax: 0.0,
+            venous_fraction: 0.05,
+            ed50: 100.0,
+            half_life_min: 3.0,
+        },
+        Drug::CalciumChloride => DrugModel {
+            resistance: 0.1,
+            emax: 0.15,
+            venous_fraction: 0.0,
+            ed50: 500.0,
+            half_life_min: 10.0,
+        },
+    }
+}
+
+/// Combined hemodynamic drug effects.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DrugEffect {
+    /// Multiplier − 1 on peripheral resistance.
+    pub resistance: f64,
+    /// Multiplier − 1 on Emax.
+    pub emax: f64,
+    /// Added venous unstressed volume, fraction of blood volume.
+    pub venous_fraction: f64,
+}
+
+/// Drug amounts and potassium.
+#[derive(Clone, Debug)]
+pub struct Pharm {
+    /// Heparin in the connected plasma, U.
+    pub heparin_u: f64,
+    /// Free protamine, mg.
+    pub protamine_mg: f64,
+    /// Effect-site amount per drug (index = position in [`Drug::ALL`]).
+    drug_amount: [f64; 4],
+    /// Potassium above baseline in the ECF, mmol.
+    pub k_excess_mmol: f64,
+}
+
+impl Pharm {
+    /// No drugs given.
+    pub fn new() -> Self {
+        Pharm {
+            heparin_u: 0.0,
+            protamine_mg: 0.0,
+            drug_amount: [0.0; 4],
+            k_excess_mmol: 0.0,
+        }
+    }
+
+    /// A vasoactive bolus.
+    pub fn give(&mut self, drug: Drug, dose: f64) {
+        self.drug_amount[drug_index(drug)] += dose;
+    }
+
+    /// Advances by `dt_s` with the connected plasma volume `plasma_ml`.
+    pub fn update(&mut self, dt_s: f64, plasma_ml: f64) {
+        let dt_min = dt_s / 60.0;
+        let bound = (self
+            .heparin_u
+            .min(self.protamine_mg * UNITS_PER_MG_PROTAMINE))
+            * (1.0 - (-dt_s / BINDING_TAU_S).exp());
+        self.heparin_u -= bound;
+        self.protamine_mg -= bound / UNITS_PER_MG_PROTAMINE;
+        let conc = self.heparin_u / plasma_ml;
+        let ln2 = std::f64::consts::LN_2;
+        self.heparin_u *= (-ln2 * dt_min / heparin_half_life_min(conc)).exp();
+        self.protamine_mg *= (-ln2 * dt_min / PROTAMINE_HALF_LIFE_MIN).exp();
+        for (amount, drug) in self.drug_amount.iter_mut().zip(Drug::ALL) {
+            *amount *= (-ln2 * dt_min / drug_model(*drug).half_life_min).exp();
+        }
+        self.k_excess_mmol *= (-dt_min / POTASSIUM_TAU_MIN).exp();
+    }
+
+    /// ACT (s) = (ACT0 + sensitivity·46·[heparin]) × (1 + 0.6·dilution), dilution being the
+    /// fraction of plasma that is not the patient's own.
+    pub fn act_s(&self, act0_s: f64, sensitivity: f64, plasma_ml: f64, dilution: f64) -> f64 {
+        (act0_s + sensitivity * ACT_S_PER_U_ML * self.heparin_u / plasma_ml)
+            * (1.0 + ACT_DILUTION_GAIN * dilution)
+    }
+
+    /// Plasma potassium, mmol/L.
+    pub fn k_mmol_l(&self, k0_mmol_l: f64, weight_kg: f64) -> f64 {
+        k0_mmol_l + self.k_excess_mmol / (ECF_L_PER_KG * weight_kg)
+    }
+
+    /// Present hemodynamic effect of all boluses for a patient of `weight_kg`.
+    pub fn effect(&self, weight_kg: f64) -> DrugEffect {
+        let mut e = DrugEffect::default();
+        for (amount, drug) in self.drug_amount.iter().zip(Drug::ALL) {
+            let m = drug_model(*drug);
+            let occupancy = amount / (amount + m.ed50 * weight_kg / 80.0);
+            e.resistance += m.resistance * occupancy;
+            e.emax += m.emax * occupancy;
+            e.venous_fraction += m.venous_fraction * occupancy;
+        }
+        e
+    }
+}
+
+fn drug_index(drug: Drug) -> usize {
+    Drug::ALL.iter().position(|d| *d == drug).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protamine_neutralises_heparin() {
+        let mut p = Pharm::new();
+        p.heparin_u = 32000.0;
+        p.protamine_mg = 320.0;
+        for _ in 0..1200 {
+            p.update(0.1, 3400.0);
+        }
+        assert!(p.heparin_u < 0.03 * 32000.0, "{}", p.heparin_u);
+    }
+}

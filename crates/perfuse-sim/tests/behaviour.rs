@@ -1,0 +1,464 @@
+//! Behaviour tests: the textbook physiology of `scenario.md`, asserted against published
+//! numbers (sources in each test), driving `Simulation` directly.
+
+use perfuse_clinical::blood::on_bypass_hct_pct;
+use perfuse_sim::{
+    Action, CardioplegiaKind, CircuitConfig, FaultKind, Observations, PatientConfig, Phase,
+    Priority, PumpKind, Simulation,
+};
+
+fn adult() -> Simulation {
+    Simulation::new(&PatientConfig::default(), &CircuitConfig::default(), 7).expect("valid")
+}
+
+/// Runs `minutes` more of simulated time and observes.
+fn after(sim: &mut Simulation, minutes: f64) -> Observations {
+    sim.run_until(sim.time_s() + minutes * 60.0);
+    sim.observe()
+}
+
+/// Heparinised adult on full bypass (CI 2.4) at 37 °C, sweep 0.7 × flow, FiO2 60 %.
+fn on_bypass() -> Simulation {
+    let mut sim = adult();
+    sim.apply(&Action::Heparin { units: 32000.0 });
+    sim.run_until(180.0);
+    let flow = sim.full_flow_l_min();
+    sim.apply(&Action::StartBypass { flow_l_min: flow });
+    sim.apply(&Action::SetWaterTemp { temp_c: 37.0 });
+    sim
+}
+
+/// On bypass with the heart arrested by cross-clamp and del Nido cardioplegia.
+fn arrested() -> Simulation {
+    let mut sim = on_bypass();
+    after(&mut sim, 2.0);
+    sim.apply(&Action::CrossClampOn);
+    sim.apply(&Action::Cardioplegia {
+        ml: 1000.0,
+        kind: CardioplegiaKind::DelNido,
+    });
+    after(&mut sim, 3.0);
+    sim
+}
+
+#[test]
+fn pre_bypass_hemodynamics_are_normal() {
+    // Guyton & Hall: CO ≈ 5 L/min, CVP 0–8 mmHg; the configured HR 72 and MAP 85.
+    let o = adult().observe();
+    assert_eq!(o.phase, Phase::PreBypass);
+    assert!((o.hr_bpm - 72.0).abs() < 5.0, "HR {}", o.hr_bpm);
+    assert!((o.map_mmhg - 85.0).abs() < 5.0, "MAP {}", o.map_mmhg);
+    assert!(o.sbp_mmhg > 100.0 && o.sbp_mmhg < 145.0 && o.dbp_mmhg > 55.0 && o.dbp_mmhg < 90.0);
+    assert!(
+        (4.3..5.8).contains(&o.cardiac_output_l_min),
+        "CO {}",
+        o.cardiac_output_l_min
+    );
+    assert!((2.0..8.0).contains(&o.cvp_mmhg), "CVP {}", o.cvp_mmhg);
+    assert!((35.0..45.0).contains(&o.paco2_mmhg) && (7.35..7.45).contains(&o.ph));
+    assert!(o.sao2_pct > 97.0 && o.svo2_pct.is_none());
+}
+
+#[test]
+fn hemodilution_matches_red_cell_mass_balance() {
+    // calc.md on-bypass-hct: (EBV·Hct + prime·primeHct)/(EBV + prime + fluids).
+    let mut sim = on_bypass();
+    let o = after(&mut sim, 5.0);
+    let expected = on_bypass_hct_pct(sim.ebv_ml(), 40.0, 1500.0, 0.0, 0.0);
+    assert!(
+        (o.hct_pct - expected).abs() < 3.0,
+        "Hct {} vs {expected}",
+        o.hct_pct
+    );
+    assert!((o.hb_g_dl - o.hct_pct / 3.0).abs() < 1.0);
+}
+
+#[test]
+fn heparin_and_protamine_move_the_act() {
+    // Bull 1975: 300–400 U/kg → ACT > 480 s; protamine 1 mg/100 U returns it near baseline.
+    let mut sim = adult();
+    let baseline = sim.observe().act_s;
+    assert!((100.0..=140.0).contains(&baseline));
+    sim.apply(&Action::Heparin {
+        units: 400.0 * 80.0,
+    });
+    let o = after(&mut sim, 5.0);
+    assert!(o.act_s > 480.0, "ACT {}", o.act_s);
+    sim.apply(&Action::Protamine { mg: 320.0 });
+    let o = after(&mut sim, 5.0);
+    assert!(
+        (o.act_s - baseline).abs() < 40.0,
+        "ACT {} vs {baseline}",
+        o.act_s
+    );
+}
+
+#[test]
+fn paco2_is_inversely_proportional_to_sweep() {
+    // PaCO2 ≈ 0.863·VCO2/V̇ (West); sweep-for-paco2 in calc.md assumes the same.
+    let mut sim = on_bypass();
+    sim.apply(&Action::SetSweep { l_min: 2.0 });
+    let low = after(&mut sim, 40.0).paco2_mmhg;
+    sim.apply(&Action::SetSweep { l_min: 4.0 });
+    let high = after(&mut sim, 40.0).paco2_mmhg;
+    let ratio = low / high;
+    assert!(
+        (1.6..2.4).contains(&ratio),
+        "PaCO2 {low} at 2 L/min vs {high} at 4 L/min"
+    );
+}
+
+#[test]
+fn pao2_rises_with_fio2_and_barely_with_flow() {
+    let mut sim = on_bypass();
+    sim.apply(&Action::SetFio2 { pct: 50.0 });
+    let half = after(&mut sim, 10.0).pao2_mmhg;
+    sim.apply(&Action::SetFio2 { pct: 100.0 });
+    let full = after(&mut sim, 10.0).pao2_mmhg;
+    assert!(full >= 1.6 * half, "PaO2 {half} at 50 % vs {full} at 100 %");
+    sim.apply(&Action::SetFio2 { pct: 60.0 });
+    let normal = after(&mut sim, 10.0).pao2_mmhg;
+    sim.apply(&Action::SetFlow { flow_l_min: 3.8 });
+    let lower = after(&mut sim, 10.0).pao2_mmhg;
+    assert!(
+        (lower / normal - 1.0).abs() < 0.2,
+        "PaO2 {normal} vs {lower} at lower flow"
+    );
+}
+
+#[test]
+fn cooling_lowers_vo2_about_seven_percent_per_degree() {
+    // Q10 ≈ 2 → ≈ 6.7 %/°C (Michenfelder & Milde 1991; Gravlee).
+    let mut sim = arrested();
+    let warm = sim.observe();
+    sim.apply(&Action::SetWaterTemp { temp_c: 28.0 });
+    let cold = after(&mut sim, 45.0);
+    let delta_c = warm.temp_core_c - cold.temp_core_c;
+    assert!(delta_c > 3.0, "cooled only {delta_c} °C");
+    let per_degree = 1.0 - (cold.vo2i_ml_min_m2 / warm.vo2i_ml_min_m2).powf(1.0 / delta_c);
+    assert!(
+        (0.05..0.09).contains(&per_degree),
+        "VO2 falls {per_degree} per °C"
+    );
+    assert!(cold.vco2i_ml_min_m2 < warm.vco2i_ml_min_m2);
+}
+
+#[test]
+fn core_follows_water_with_a_lag_and_arterial_leads() {
+    // Core time constant of tens of minutes (model-reference §6, ≈ 26 min estimate).
+    let mut sim = arrested();
+    let start = sim.observe().temp_core_c;
+    sim.apply(&Action::SetWaterTemp { temp_c: 28.0 });
+    let early = after(&mut sim, 5.0);
+    assert!(
+        early.temp_arterial_c < early.temp_core_c - 1.0,
+        "arterial must lead the core"
+    );
+    assert!(
+        start - early.temp_core_c < 3.0,
+        "core must lag: {}",
+        early.temp_core_c
+    );
+    let late = after(&mut sim, 55.0);
+    assert!(late.temp_core_c < 31.0, "core {}", late.temp_core_c);
+    // Rewarming: arterial leads upwards too, and stays below 37 °C with water at 37.
+    sim.apply(&Action::SetWaterTemp { temp_c: 37.0 });
+    let rewarm = after(&mut sim, 5.0);
+    assert!(rewarm.temp_arterial_c > rewarm.temp_core_c + 1.0);
+    assert!(rewarm.temp_arterial_c < 37.0);
+}
+
+#[test]
+fn low_oxygen_delivery_raises_lactate_normal_flow_keeps_it_flat() {
+    // Ranucci 2005: critical DO2i ≈ 272 mL/min/m².
+    let mut normal = arrested();
+    let before = normal.observe().lactate_mmol_l;
+    let o = after(&mut normal, 30.0);
+    assert!(o.do2i_ml_min_m2 > 280.0, "DO2i {}", o.do2i_ml_min_m2);
+    assert!(o.lactate_mmol_l < 2.0 && (o.lactate_mmol_l - before).abs() < 0.5);
+
+    let mut low = arrested();
+    low.apply(&Action::SetFlow {
+        flow_l_min: 0.65 * low.full_flow_l_min(),
+    });
+    let o = after(&mut low, 30.0);
+    assert!(o.do2i_ml_min_m2 < 270.0, "DO2i {}", o.do2i_ml_min_m2);
+    assert!(
+        o.lactate_mmol_l >= before + 1.0,
+        "lactate {}",
+        o.lactate_mmol_l
+    );
+    assert!(o.svo2_pct.unwrap_or(100.0) < 70.0);
+}
+
+#[test]
+fn arrested_heart_map_follows_pump_flow_and_collapses_on_pump_failure() {
+    let mut sim = arrested();
+    let full = sim.observe();
+    assert_eq!(full.hr_bpm, 0.0);
+    sim.apply(&Action::SetFlow {
+        flow_l_min: 0.6 * sim.full_flow_l_min(),
+    });
+    let reduced = after(&mut sim, 1.0);
+    assert!(
+        reduced.map_mmhg < full.map_mmhg - 10.0,
+        "{} vs {}",
+        reduced.map_mmhg,
+        full.map_mmhg
+    );
+    sim.apply(&Action::SetFlow {
+        flow_l_min: sim.full_flow_l_min(),
+    });
+    after(&mut sim, 2.0);
+    sim.apply(&Action::Fault(FaultKind::PumpFailure));
+    sim.run_until(sim.time_s() + 10.0);
+    let o = sim.observe();
+    assert_eq!(o.pump_flow_l_min, 0.0);
+    assert!(
+        o.map_mmhg < 25.0,
+        "MAP {} 10 s after pump failure",
+        o.map_mmhg
+    );
+    assert!(
+        o.alarms
+            .first()
+            .is_some_and(|a| a.priority == Priority::High)
+    );
+    assert!(o.alarms.iter().any(|a| a.code == "pump-failure"));
+    sim.apply(&Action::ClearFault(FaultKind::PumpFailure));
+    let o = after(&mut sim, 1.0);
+    assert!(o.map_mmhg > 45.0 && o.pump_flow_l_min > 4.0);
+}
+
+#[test]
+fn normal_adult_on_bypass_has_textbook_values() {
+    // scenario.md: 37 °C, CI 2.4, FiO2 60 %, sweep 0.5–1 × flow.
+    let mut sim = arrested();
+    let o = after(&mut sim, 20.0);
+    assert!(
+        (150.0..=300.0).contains(&o.pao2_mmhg),
+        "PaO2 {}",
+        o.pao2_mmhg
+    );
+    assert!(
+        (35.0..=45.0).contains(&o.paco2_mmhg),
+        "PaCO2 {}",
+        o.paco2_mmhg
+    );
+    assert!((7.35..=7.45).contains(&o.ph), "pH {}", o.ph);
+    let svo2 = o.svo2_pct.unwrap_or(0.0);
+    assert!((65.0..=80.0).contains(&svo2), "SvO2 {svo2}");
+    assert!(o.lactate_mmol_l < 2.0);
+    assert!((50.0..=80.0).contains(&o.map_mmhg), "MAP {}", o.map_mmhg);
+    assert!(
+        (150.0..=250.0).contains(&o.arterial_line_pressure_mmhg),
+        "line {}",
+        o.arterial_line_pressure_mmhg
+    );
+    assert!(o.reservoir_volume_ml > 200.0 && o.alarms.iter().all(|a| a.priority != Priority::High));
+}
+
+#[test]
+fn beating_heart_on_bypass_ejects_little_then_arrests_and_restarts() {
+    let mut sim = on_bypass();
+    let o = after(&mut sim, 2.0);
+    assert!(
+        o.hr_bpm > 40.0 && o.cardiac_output_l_min < 1.0,
+        "HR {} CO {}",
+        o.hr_bpm,
+        o.cardiac_output_l_min
+    );
+    sim.apply(&Action::CrossClampOn);
+    sim.apply(&Action::Cardioplegia {
+        ml: 1000.0,
+        kind: CardioplegiaKind::DelNido,
+    });
+    let o = after(&mut sim, 3.0);
+    assert_eq!(o.hr_bpm, 0.0);
+    assert!(o.k_mmol_l > 4.5, "K {}", o.k_mmol_l);
+    let later = after(&mut sim, 60.0);
+    assert!(later.k_mmol_l < o.k_mmol_l);
+    sim.apply(&Action::CrossClampOff);
+    let o = after(&mut sim, 10.0);
+    assert!(o.hr_bpm > 40.0);
+    assert!(o.cross_clamp_time_s > 3600.0 && o.bypass_time_s > o.cross_clamp_time_s);
+}
+
+#[test]
+fn weaning_restores_native_circulation() {
+    let mut sim = on_bypass();
+    after(&mut sim, 10.0);
+    sim.apply(&Action::EndBypass);
+    let o = after(&mut sim, 5.0);
+    assert_eq!(o.phase, Phase::PostBypass);
+    assert_eq!(o.pump_flow_l_min, 0.0);
+    assert!(
+        o.map_mmhg > 60.0 && o.cardiac_output_l_min > 3.5,
+        "MAP {} CO {}",
+        o.map_mmhg,
+        o.cardiac_output_l_min
+    );
+    assert!((35.0..=45.0).contains(&o.paco2_mmhg) && o.sao2_pct > 95.0);
+}
+
+#[test]
+fn oxygenator_failure_lowers_transfer_and_raises_pressure() {
+    let mut sim = arrested();
+    let before = after(&mut sim, 5.0);
+    sim.apply(&Action::Fault(FaultKind::OxygenatorFailure));
+    let o = after(&mut sim, 10.0);
+    assert!(o.pao2_mmhg < 0.5 * before.pao2_mmhg, "PaO2 {}", o.pao2_mmhg);
+    assert!(
+        o.paco2_mmhg > before.paco2_mmhg + 5.0,
+        "PaCO2 {}",
+        o.paco2_mmhg
+    );
+    assert!(o.arterial_line_pressure_mmhg > before.arterial_line_pressure_mmhg + 50.0);
+    assert!(o.alarms.iter().any(|a| a.code == "low-pao2"));
+}
+
+#[test]
+fn arterial_air_stops_the_pump_with_a_high_alarm() {
+    let mut sim = arrested();
+    sim.apply(&Action::Fault(FaultKind::ArterialAir));
+    sim.run_until(sim.time_s() + 1.0);
+    let o = sim.observe();
+    assert_eq!(o.pump_flow_l_min, 0.0);
+    assert!(
+        o.alarms[0]
+            == perfuse_sim::Alarm {
+                priority: Priority::High,
+                code: "arterial-air"
+            }
+    );
+    assert_eq!(o.active_faults, vec![FaultKind::ArterialAir]);
+}
+
+#[test]
+fn venous_airlock_empties_the_reservoir_and_the_level_servo_stops_the_pump() {
+    let mut sim = arrested();
+    let start = sim.observe().reservoir_volume_ml;
+    sim.apply(&Action::Fault(FaultKind::VenousAirlock));
+    sim.run_until(sim.time_s() + 10.0);
+    let o = sim.observe();
+    assert!(o.reservoir_volume_ml < start - 500.0);
+    let o = after(&mut sim, 1.0);
+    assert!(o.alarms.iter().any(|a| a.code == "low-level"));
+    assert!(o.alarms.iter().any(|a| a.code == "reservoir-empty"));
+    assert_eq!(
+        o.pump_flow_l_min, 0.0,
+        "the level servo must stop the pump before air"
+    );
+    assert!(o.reservoir_volume_ml > 0.0);
+    sim.apply(&Action::ClearFault(FaultKind::VenousAirlock));
+    let o = after(&mut sim, 2.0);
+    assert!(o.pump_flow_l_min > 4.0 && o.reservoir_volume_ml > 200.0);
+}
+
+#[test]
+fn power_loss_stops_pump_and_heater_cooler() {
+    let mut sim = arrested();
+    sim.apply(&Action::SetWaterTemp { temp_c: 30.0 });
+    after(&mut sim, 5.0);
+    sim.apply(&Action::Fault(FaultKind::PowerLoss));
+    let o = after(&mut sim, 0.5);
+    assert_eq!(o.pump_flow_l_min, 0.0);
+    assert!(
+        o.alarms
+            .iter()
+            .any(|a| a.code == "power-loss" && a.priority == Priority::High)
+    );
+    assert!(o.alarms.iter().any(|a| a.code == "heater-cooler-off"));
+}
+
+#[test]
+fn centrifugal_flow_falls_with_afterload_and_reverses_when_stopped() {
+    let circuit = CircuitConfig {
+        pump: PumpKind::Centrifugal,
+        ..CircuitConfig::default()
+    };
+    let mut sim = Simulation::new(&PatientConfig::default(), &circuit, 3).expect("valid");
+    sim.apply(&Action::Heparin { units: 32000.0 });
+    sim.apply(&Action::StartBypass { flow_l_min: 4.7 });
+    sim.apply(&Action::CrossClampOn);
+    sim.apply(&Action::Cardioplegia {
+        ml: 1000.0,
+        kind: CardioplegiaKind::DelNido,
+    });
+    let o = after(&mut sim, 5.0);
+    assert!((o.pump_flow_l_min - 4.7).abs() < 0.1 && o.pump_rpm > 1500.0);
+    sim.apply(&Action::SetRpm { rpm: o.pump_rpm });
+    sim.apply(&Action::GiveDrug {
+        drug: perfuse_sim::Drug::Phenylephrine,
+        dose: 400.0,
+    });
+    let o2 = after(&mut sim, 2.0);
+    assert!(o2.map_mmhg > o.map_mmhg + 5.0 && o2.pump_flow_l_min < o.pump_flow_l_min - 0.1);
+    sim.apply(&Action::Fault(FaultKind::PumpFailure));
+    sim.run_until(sim.time_s() + 2.0);
+    assert!(
+        sim.observe().pump_flow_l_min < -0.3,
+        "retrograde flow expected"
+    );
+}
+
+#[test]
+fn pediatric_patient_runs_with_sensible_values() {
+    let patient = PatientConfig {
+        age_years: 2.0,
+        height_cm: 87.0,
+        weight_kg: 12.0,
+        hct_pct: 35.0,
+        ebv_ml_per_kg: Some(75.0),
+        hr_bpm: 110.0,
+        map_mmhg: 65.0,
+        ..PatientConfig::default()
+    };
+    let circuit = CircuitConfig {
+        prime_ml: 450.0,
+        prime_hct_pct: 25.0,
+        reservoir_capacity_ml: 1500.0,
+        reservoir_min_ml: 50.0,
+        roller_ml_per_rev: 15.0,
+        oxygenator_area_m2: 0.8,
+        siphon_height_cm: 40.0,
+        ..CircuitConfig::default()
+    };
+    let mut sim = Simulation::new(&patient, &circuit, 5).expect("valid");
+    let o = sim.observe();
+    assert!((o.hr_bpm - 110.0).abs() < 10.0 && (o.map_mmhg - 65.0).abs() < 6.0);
+    assert!(
+        (0.9..2.5).contains(&o.cardiac_output_l_min),
+        "CO {}",
+        o.cardiac_output_l_min
+    );
+    // 400 U/kg to the child plus 3 U/mL of prime (prime heparin is routine; Gravlee).
+    sim.apply(&Action::Heparin {
+        units: 400.0 * 12.0 + 3.0 * 450.0,
+    });
+    sim.apply(&Action::StartBypass {
+        flow_l_min: sim.full_flow_l_min(),
+    });
+    sim.apply(&Action::CrossClampOn);
+    sim.apply(&Action::Cardioplegia {
+        ml: 240.0,
+        kind: CardioplegiaKind::DelNido,
+    });
+    let o = after(&mut sim, 20.0);
+    // del Nido is 4/5 crystalloid: 192 mL of the 240 mL dose adds volume.
+    let expected = on_bypass_hct_pct(900.0, 35.0, 450.0, 25.0, 192.0);
+    assert!(
+        (o.hct_pct - expected).abs() < 3.0,
+        "Hct {} vs {expected}",
+        o.hct_pct
+    );
+    assert!((30.0..=75.0).contains(&o.map_mmhg), "MAP {}", o.map_mmhg);
+    assert!((120.0..=350.0).contains(&o.pao2_mmhg) && (30.0..=50.0).contains(&o.paco2_mmhg));
+    assert!(o.svo2_pct.unwrap_or(0.0) > 60.0 && o.lactate_mmol_l < 2.0);
+    assert!(
+        o.reservoir_volume_ml > 50.0,
+        "reservoir {}",
+        o.reservoir_volume_ml
+    );
+    assert!(o.act_s > 400.0, "ACT {}", o.act_s);
+}

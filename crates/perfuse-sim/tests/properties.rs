@@ -1,0 +1,209 @@
+//! Properties of the simulator as a program: determinism, independence from observation rate,
+//! snapshot/restore, and physical bounds under random action sequences (proptest).
+
+use perfuse_sim::{
+    Action, CardioplegiaKind, CircuitConfig, Drug, FaultKind, FluidKind, Observations,
+    PatientConfig, PumpKind, Simulation,
+};
+use proptest::prelude::*;
+
+fn case_events() -> Vec<(f64, Action)> {
+    vec![
+        (30.0, Action::Heparin { units: 32000.0 }),
+        (60.0, Action::StartBypass { flow_l_min: 4.7 }),
+        (90.0, Action::CrossClampOn),
+        (
+            95.0,
+            Action::Cardioplegia {
+                ml: 1000.0,
+                kind: CardioplegiaKind::DelNido,
+            },
+        ),
+        (120.0, Action::SetWaterTemp { temp_c: 32.0 }),
+        (200.0, Action::Fault(FaultKind::PumpFailure)),
+        (215.0, Action::ClearFault(FaultKind::PumpFailure)),
+        (300.0, Action::EndBypass),
+    ]
+}
+
+/// Runs the case to `end_s`, observing every `every_steps` steps, returning observations at
+/// the 10 s marks.
+fn run(seed: u64, every_steps: u64, end_s: f64) -> Vec<Observations> {
+    let mut sim =
+        Simulation::new(&PatientConfig::default(), &CircuitConfig::default(), seed).expect("valid");
+    let events = case_events();
+    let mut next = 0;
+    let mut marks = Vec::new();
+    let mut step: u64 = 0;
+    let steps_per_mark = (10.0 / Simulation::DT_S).round() as u64;
+    while sim.time_s() < end_s {
+        while next < events.len() && events[next].0 <= sim.time_s() {
+            sim.apply(&events[next].1);
+            next += 1;
+        }
+        if step % every_steps == 0 {
+            let o = sim.observe();
+            if step % steps_per_mark == 0 {
+                marks.push(o);
+            }
+        }
+        sim.step();
+        step += 1;
+    }
+    marks
+}
+
+#[test]
+fn same_seed_gives_identical_observations() {
+    assert_eq!(run(11, 1000, 360.0), run(11, 1000, 360.0));
+}
+
+#[test]
+fn observing_every_step_or_every_ten_seconds_gives_the_same_trajectory() {
+    let steps_per_mark = (10.0 / Simulation::DT_S).round() as u64;
+    assert_eq!(run(3, 1, 360.0), run(3, steps_per_mark, 360.0));
+}
+
+#[test]
+fn snapshot_restore_replays_exactly() {
+    let mut sim =
+        Simulation::new(&PatientConfig::default(), &CircuitConfig::default(), 2).expect("valid");
+    sim.apply(&Action::StartBypass { flow_l_min: 4.5 });
+    sim.run_until(60.0);
+    let snap = sim.snapshot();
+    sim.apply(&Action::SetSweep { l_min: 2.0 });
+    sim.run_until(120.0);
+    let first = sim.observe();
+    sim.restore(&snap);
+    assert_eq!(sim.time_s(), 60.0);
+    sim.apply(&Action::SetSweep { l_min: 2.0 });
+    sim.run_until(120.0);
+    assert_eq!(sim.observe(), first);
+    assert!(
+        size_of::<Simulation>() < 64 * 1024,
+        "{} bytes",
+        size_of::<Simulation>()
+    );
+}
+
+#[test]
+fn invalid_configuration_is_rejected_with_the_field_name() {
+    let patient = PatientConfig {
+        weight_kg: -5.0,
+        ..PatientConfig::default()
+    };
+    let err = Simulation::new(&patient, &CircuitConfig::default(), 0).unwrap_err();
+    assert_eq!(err.field, "weight_kg");
+    assert!(err.to_string().contains("kg"));
+}
+
+fn any_action() -> impl Strategy<Value = Action> {
+    let fault = prop::sample::select(FaultKind::ALL.to_vec());
+    let cp = prop::sample::select(CardioplegiaKind::ALL.to_vec());
+    prop_oneof![
+        (1.0..60000.0).prop_map(|units| Action::Heparin { units }),
+        (1.0..600.0).prop_map(|mg| Action::Protamine { mg }),
+        (0.0..8.0).prop_map(|flow_l_min| Action::StartBypass { flow_l_min }),
+        (0.0..8.0).prop_map(|flow_l_min| Action::SetFlow { flow_l_min }),
+        (0.0..5000.0).prop_map(|rpm| Action::SetRpm { rpm }),
+        (0.0..15.0).prop_map(|l_min| Action::SetSweep { l_min }),
+        (21.0..100.0).prop_map(|pct| Action::SetFio2 { pct }),
+        (2.0..42.0).prop_map(|temp_c| Action::SetWaterTemp { temp_c }),
+        (0.0..80.0).prop_map(|mmhg| Action::SetVavd { mmhg }),
+        Just(Action::CrossClampOn),
+        Just(Action::CrossClampOff),
+        ((1.0..2000.0), cp).prop_map(|(ml, kind)| Action::Cardioplegia { ml, kind }),
+        (1.0..2000.0).prop_map(|ml| Action::GiveRbc { ml }),
+        (1.0..3000.0).prop_map(|ml| Action::GiveFluid {
+            ml,
+            kind: FluidKind::Crystalloid
+        }),
+        (1.0..3000.0).prop_map(|ml| Action::Ultrafiltrate { ml }),
+        (1.0..200.0).prop_map(|dose| Action::GiveDrug {
+            drug: Drug::Norepinephrine,
+            dose
+        }),
+        (1.0..2000.0).prop_map(|dose| Action::GiveDrug {
+            drug: Drug::Nitroglycerin,
+            dose
+        }),
+        Just(Action::ClampArterialLine),
+        Just(Action::UnclampArterialLine),
+        Just(Action::EndBypass),
+        fault.clone().prop_map(Action::Fault),
+        fault.prop_map(Action::ClearFault),
+    ]
+}
+
+fn check_bounds(o: &Observations) -> Result<(), TestCaseError> {
+    let values = [
+        o.hr_bpm,
+        o.map_mmhg,
+        o.sbp_mmhg,
+        o.dbp_mmhg,
+        o.arterial_pressure_mmhg,
+        o.cvp_mmhg,
+        o.cardiac_output_l_min,
+        o.pump_flow_l_min,
+        o.pump_rpm,
+        o.arterial_line_pressure_mmhg,
+        o.reservoir_volume_ml,
+        o.sweep_l_min,
+        o.fio2_pct,
+        o.hct_pct,
+        o.hb_g_dl,
+        o.pao2_mmhg,
+        o.paco2_mmhg,
+        o.ph,
+        o.hco3_mmol_l,
+        o.sbe_mmol_l,
+        o.sao2_pct,
+        o.lactate_mmol_l,
+        o.k_mmol_l,
+        o.act_s,
+        o.heparin_u_ml,
+        o.temp_core_c,
+        o.temp_arterial_c,
+        o.temp_venous_c,
+        o.do2i_ml_min_m2,
+        o.vo2i_ml_min_m2,
+        o.vco2i_ml_min_m2,
+        o.urine_ml,
+    ];
+    prop_assert!(
+        values.iter().all(|v| v.is_finite()),
+        "non-finite value in {o:?}"
+    );
+    prop_assert!(o.reservoir_volume_ml >= 0.0 && o.urine_ml >= 0.0 && o.heparin_u_ml >= 0.0);
+    prop_assert!((0.0..=100.0).contains(&o.sao2_pct));
+    if let Some(s) = o.svo2_pct {
+        prop_assert!((0.0..=100.0).contains(&s));
+    }
+    prop_assert!((0.0..=100.0).contains(&o.hct_pct));
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn random_actions_keep_the_state_physical(
+        actions in prop::collection::vec((0.0..60.0f64, any_action()), 1..12),
+        centrifugal in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let circuit = CircuitConfig {
+            pump: if centrifugal { PumpKind::Centrifugal } else { PumpKind::Roller },
+            ..CircuitConfig::default()
+        };
+        let mut sim = Simulation::new(&PatientConfig::default(), &circuit, seed).expect("valid");
+        for (gap_s, action) in actions {
+            prop_assert!(action.validate().is_ok());
+            sim.apply(&action);
+            sim.run_until(sim.time_s() + gap_s);
+            check_bounds(&sim.observe())?;
+        }
+        sim.run_until(sim.time_s() + 30.0);
+        check_bounds(&sim.observe())?;
+    }
+}
