@@ -17,10 +17,10 @@ export function drawChart(canvas, times, series, { t0, t1, markers = [], title =
   ctx.font = `${10 * ratio}px sans-serif`;
   if (axis) {
     ctx.fillStyle = '#56657a'; ctx.strokeStyle = '#1c2633';
-    const span = end - start; const step = [60, 300, 600, 900, 1800, 3600].find((s) => span / s <= 8) || 7200;
+    const span = end - start; const step = [10, 30, 60, 300, 600, 900, 1800, 3600].find((s) => span / s <= 8) || 7200;
     for (let t = Math.ceil(start / step) * step; t <= end; t += step) {
       ctx.beginPath(); ctx.moveTo(x(t), top); ctx.lineTo(x(t), h - bottom); ctx.stroke();
-      const label = `${Math.floor(t / 3600)}:${String(Math.floor(t / 60) % 60).padStart(2, '0')}`;
+      const label = `${Math.floor(t / 3600)}:${String(Math.floor(t / 60) % 60).padStart(2, '0')}:${String(Math.floor(t) % 60).padStart(2, '0')}`;
       ctx.fillText(label, x(t) + 2 * ratio, h - 3 * ratio);
     }
   }
