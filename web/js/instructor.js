@@ -47,7 +47,7 @@ async function start(code, token) {
   let faults = []; let activeKey = null;
   new Console(document.getElementById('root'), {
     code, token, role: 'instructor', extraColumn: root,
-    onHello: (hello) => { faults = hello.catalog.faults; scripted.checked = hello.status.scripted_events; show(faults, []); },
+    onHello: (hello) => { faults = hello.catalog.faults; scripted.checked = hello.status.scripted_events; activeKey = ''; show(faults, []); },
     onFrame: (frame) => {
       const key = (frame.active_faults || []).join(','); scripted.checked = frame.scripted_events;
       if (key !== activeKey) { activeKey = key; show(faults, frame.active_faults || []); }

@@ -59,9 +59,12 @@ async fn number(client: &Client, css: &str) -> Option<f64> {
     text(client, css).await?.trim().parse().ok()
 }
 
+/// Clicks `css`, retrying while the element is missing or being re-rendered.
 async fn click(client: &Client, css: &str) {
-    let element = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap();
-    element.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    wait_for(css, Duration::from_secs(10), || async {
+        client.find(Locator::Css(css)).await.ok()?.click().await.ok()
+    })
+    .await;
 }
 
 async fn screenshot(client: &Client, name: &str) {
