@@ -26,7 +26,11 @@ pub fn run(args: &ServeArgs) -> Result<(), Failure> {
             args.addr
         );
     }
-    let config = perfuse_server::ServerConfig { addr: args.addr, db_path: args.db.clone(), ..Default::default() };
+    let config = perfuse_server::ServerConfig {
+        addr: args.addr,
+        db_path: args.db.clone(),
+        ..Default::default()
+    };
     perfuse_server::run_blocking(config, |addr| println!("perfuse console: http://{addr}/"))
         .with_context(|| format!("cannot serve on {}", args.addr))?;
     Ok(())

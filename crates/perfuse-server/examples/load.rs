@@ -16,7 +16,9 @@ use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
 
 fn unix_ms() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
 /// Resident set size of a process, MiB.
@@ -25,7 +27,13 @@ fn rss_mib(pid: u32) -> f64 {
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
         .map_or(0.0, |kib| kib / 1024.0)
 }
 
@@ -34,13 +42,21 @@ fn cpu_s(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let after_name = stat.rsplit(')').next().unwrap_or_default();
     let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // Fields 14 and 15 of /proc/PID/stat (utime, stime), counted from after the name.
     (ticks(11) + ticks(12)) / 100.0
 }
 
 fn serve() {
-    let config = perfuse_server::ServerConfig { addr: "127.0.0.1:0".parse().unwrap(), ..Default::default() };
+    let config = perfuse_server::ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    };
     perfuse_server::run_blocking(config, |addr| println!("{addr}")).unwrap();
 }
 
@@ -50,8 +66,16 @@ async fn main() {
     if args.get(1).map(String::as_str) == Some("--serve") {
         return tokio::task::block_in_place(serve);
     }
-    let sessions: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100).min(200);
-    let seconds: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(30).min(120);
+    let sessions: usize = args
+        .get(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100)
+        .min(200);
+    let seconds: u64 = args
+        .get(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(30)
+        .min(120);
 
     let mut child = Command::new(std::env::current_exe().unwrap())
         .arg("--serve")
@@ -60,7 +84,9 @@ async fn main() {
         .expect("server starts");
     let pid = child.id();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let addr = line.trim().to_owned();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle_rss = rss_mib(pid);
@@ -77,7 +103,10 @@ async fn main() {
             .json()
             .await
             .unwrap();
-        tokens.push((created["code"].as_str().unwrap().to_owned(), created["student_token"].as_str().unwrap().to_owned()));
+        tokens.push((
+            created["code"].as_str().unwrap().to_owned(),
+            created["student_token"].as_str().unwrap().to_owned(),
+        ));
     }
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -87,10 +116,16 @@ async fn main() {
         clients.push(tokio::spawn(async move {
             let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
             let mut delays_ms = Vec::new();
-            while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline.into(), socket.next()).await {
+            while let Ok(Some(Ok(message))) =
+                tokio::time::timeout_at(deadline.into(), socket.next()).await
+            {
                 let received = unix_ms();
-                let Message::Text(text) = message else { continue };
-                let Some(start) = text.find("\"server_time_ms\":") else { continue };
+                let Message::Text(text) = message else {
+                    continue;
+                };
+                let Some(start) = text.find("\"server_time_ms\":") else {
+                    continue;
+                };
                 let rest = &text[start + 17..];
                 let end = rest.find(',').unwrap_or(rest.len());
                 if let Ok(sent) = rest[..end].parse::<f64>() {
@@ -114,10 +149,24 @@ async fn main() {
     let _ = child.kill();
     let _ = child.wait();
     delays.sort_by(f64::total_cmp);
-    let pick = |q: f64| delays.get(((delays.len() as f64 - 1.0) * q) as usize).copied().unwrap_or(f64::NAN);
+    let pick = |q: f64| {
+        delays
+            .get(((delays.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
     println!("sessions: {sessions} at x1, one WebSocket client each, {seconds} s");
-    println!("frames received: {} ({:.1} per session per second)", delays.len(), delays.len() as f64 / sessions as f64 / seconds as f64);
-    println!("tick-to-receipt delay: median {:.2} ms, p99 {:.2} ms, max {:.2} ms", pick(0.5), pick(0.99), pick(1.0));
+    println!(
+        "frames received: {} ({:.1} per session per second)",
+        delays.len(),
+        delays.len() as f64 / sessions as f64 / seconds as f64
+    );
+    println!(
+        "tick-to-receipt delay: median {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        pick(0.5),
+        pick(0.99),
+        pick(1.0)
+    );
     println!("server CPU: {cpu_pct:.0} % of one core");
     println!("server RSS: idle {idle_rss:.1} MiB, with {sessions} sessions {load_rss:.1} MiB");
 }

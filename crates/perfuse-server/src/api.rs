@@ -68,7 +68,9 @@ pub fn router(state: AppState) -> axum::Router {
     router
         .route(
             "/api/openapi.json",
-            axum::routing::get(move || async move { ([(header::CONTENT_TYPE, "application/json")], openapi_json) }),
+            axum::routing::get(move || async move {
+                ([(header::CONTENT_TYPE, "application/json")], openapi_json)
+            }),
         )
         .fallback(static_file)
         .layer(DefaultBodyLimit::max(limit))
@@ -83,14 +85,22 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 async fn static_file(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
     if path.starts_with("api/") {
-        return ApiError::new(StatusCode::NOT_FOUND, "path", format!("no endpoint {}", uri.path())).into_response();
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "path",
+            format!("no endpoint {}", uri.path()),
+        )
+        .into_response();
     }
     match assets::web_file(path) {
         Some((bytes, content_type)) => (
             [
                 (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
                 (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-                (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+                (
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ),
             ],
             bytes,
         )
@@ -100,8 +110,11 @@ async fn static_file(uri: Uri) -> Response {
 }
 
 /// Parses a JSON body into `T`, naming the offending field on error.
-fn parse_body<T: DeserializeOwned>(body: Result<Json<serde_json::Value>, JsonRejection>) -> Result<T, ApiError> {
-    let Json(value) = body.map_err(|rejection| ApiError::new(rejection.status(), "body", rejection.body_text()))?;
+fn parse_body<T: DeserializeOwned>(
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<T, ApiError> {
+    let Json(value) =
+        body.map_err(|rejection| ApiError::new(rejection.status(), "body", rejection.body_text()))?;
     serde_json::from_value(value).map_err(|e| {
         let message = e.to_string();
         ApiError::bad_request(field_of_serde_error(&message, "body", "body"), message)
@@ -120,7 +133,10 @@ struct Health {
 /// Liveness and version.
 #[utoipa::path(get, path = "/api/health", tag = "server", responses((status = 200, body = Health)))]
 async fn health() -> Json<Health> {
-    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
 }
 
 /// A shipped scenario.
@@ -197,7 +213,14 @@ pub struct Catalog {
 pub fn catalog() -> Catalog {
     Catalog {
         faults: FaultKind::ALL.iter().map(|f| f.name()).collect(),
-        drugs: Drug::ALL.iter().map(|d| DrugInfo { name: d.name(), unit: d.unit(), max_dose: d.max_dose() }).collect(),
+        drugs: Drug::ALL
+            .iter()
+            .map(|d| DrugInfo {
+                name: d.name(),
+                unit: d.unit(),
+                max_dose: d.max_dose(),
+            })
+            .collect(),
         cardioplegia_kinds: CardioplegiaKind::ALL.iter().map(|k| k.name()).collect(),
         fluid_kinds: FluidKind::ALL.iter().map(|k| k.name()).collect(),
         speeds: SPEEDS.to_vec(),
@@ -255,19 +278,27 @@ struct Created {
         (status = 503, body = ErrorBody, description = "Session limit reached"),
     )
 )]
-async fn create_session(State(state): State<AppState>, body: Result<Json<serde_json::Value>, JsonRejection>) -> Response {
+async fn create_session(
+    State(state): State<AppState>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Response {
     let request: CreateSession = match parse_body(body) {
         Ok(request) => request,
         Err(error) => return error.into_response(),
     };
     let speed = request.speed.unwrap_or(1);
     if !SPEEDS.contains(&speed) {
-        return ApiError::bad_request("speed", format!("speed {speed}: must be one of {SPEEDS:?}")).into_response();
+        return ApiError::bad_request("speed", format!("speed {speed}: must be one of {SPEEDS:?}"))
+            .into_response();
     }
     let (scenario, scenario_id) = match (&request.scenario_id, &request.scenario_toml) {
         (Some(id), None) => {
-            let Some((id, file_name, text)) = assets::scenarios().into_iter().find(|(sid, _, _)| sid == id) else {
-                return ApiError::bad_request("scenario_id", format!("no shipped scenario {id:?}")).into_response();
+            let Some((id, file_name, text)) = assets::scenarios()
+                .into_iter()
+                .find(|(sid, _, _)| sid == id)
+            else {
+                return ApiError::bad_request("scenario_id", format!("no shipped scenario {id:?}"))
+                    .into_response();
             };
             match perfuse_scenario::parse(text, &format!("scenarios/{file_name}")) {
                 Ok(scenario) => (scenario, Some(id.to_owned())),
@@ -276,15 +307,22 @@ async fn create_session(State(state): State<AppState>, body: Result<Json<serde_j
         }
         (None, Some(text)) => {
             let file_name = request.file_name.as_deref().unwrap_or("upload.toml");
-            let file_name: String = file_name.chars().filter(|c| !c.is_control()).take(100).collect();
+            let file_name: String = file_name
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(100)
+                .collect();
             match perfuse_scenario::parse(text, &file_name) {
                 Ok(scenario) => (scenario, None),
                 Err(error) => return scenario_error(&error),
             }
         }
         _ => {
-            return ApiError::bad_request("scenario_id", "give exactly one of scenario_id and scenario_toml")
-                .into_response();
+            return ApiError::bad_request(
+                "scenario_id",
+                "give exactly one of scenario_id and scenario_toml",
+            )
+            .into_response();
         }
     };
     let session = match state.registry.create(
@@ -323,10 +361,17 @@ struct Joined {
     params(("code" = String, Path, description = "Join code")),
     responses((status = 200, body = Joined), (status = 404, body = ErrorBody))
 )]
-async fn join_session(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<Joined>, ApiError> {
+async fn join_session(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<Joined>, ApiError> {
     let session = state.registry.get(&code)?;
     session.touch();
-    Ok(Json(Joined { code: session.code.clone(), student_token: session.student_token.clone(), status: session.status() }))
+    Ok(Json(Joined {
+        code: session.code.clone(),
+        student_token: session.student_token.clone(),
+        status: session.status(),
+    }))
 }
 
 /// State of a session.
@@ -374,16 +419,25 @@ async fn post_action(
     let session = state.registry.get(&code)?;
     let role = auth::role(&session, auth::bearer(&headers))?;
     session.touch();
-    let Json(value) = body.map_err(|rejection| ApiError::new(rejection.status(), "body", rejection.body_text()))?;
+    let Json(value) =
+        body.map_err(|rejection| ApiError::new(rejection.status(), "body", rejection.body_text()))?;
     let applied_at_s = apply_json(&session, role, value)?;
     Ok(Json(Applied { applied_at_s }))
 }
 
 /// Parses, authorises and applies one JSON action.
-pub fn apply_json(session: &session::Session, role: Role, value: serde_json::Value) -> Result<f64, ApiError> {
+pub fn apply_json(
+    session: &session::Session,
+    role: Role,
+    value: serde_json::Value,
+) -> Result<f64, ApiError> {
     let request = ActionRequest::from_json(value)?;
     if request.instructor_only() && role != Role::Instructor {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "action", "only the instructor may inject or clear faults"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "action",
+            "only the instructor may inject or clear faults",
+        ));
     }
     let action = request.to_action()?;
     session.apply(&action, role).map_err(conflict)
@@ -419,7 +473,10 @@ async fn post_control(
     session.touch();
     let control: Control = parse_body(body)?;
     if let Some(speed) = control.speed.filter(|s| !SPEEDS.contains(s)) {
-        return Err(ApiError::bad_request("speed", format!("speed {speed}: must be one of {SPEEDS:?}")));
+        return Err(ApiError::bad_request(
+            "speed",
+            format!("speed {speed}: must be one of {SPEEDS:?}"),
+        ));
     }
     if control.scripted_events.is_some() && role != Role::Instructor {
         return Err(ApiError::new(
@@ -470,14 +527,21 @@ async fn post_sample(
 }
 
 fn sample(session: &session::Session, role: Role, kind: &str) -> Result<SampleSent, ApiError> {
-    let kind = LabKind::from_name(kind)
-        .ok_or_else(|| ApiError::bad_request("kind", format!("unknown sample kind {kind:?}; expected abg or act")))?;
+    let kind = LabKind::from_name(kind).ok_or_else(|| {
+        ApiError::bad_request(
+            "kind",
+            format!("unknown sample kind {kind:?}; expected abg or act"),
+        )
+    })?;
     let drawn_at_s = session.sample(kind, role).map_err(conflict)?;
     let delay_s = match kind {
         LabKind::Abg => session::ABG_DELAY_S,
         LabKind::Act => session::ACT_DELAY_S,
     };
-    Ok(SampleSent { drawn_at_s, ready_at_s: drawn_at_s + delay_s })
+    Ok(SampleSent {
+        drawn_at_s,
+        ready_at_s: drawn_at_s + delay_s,
+    })
 }
 
 /// Sends a sample for a WebSocket client.
@@ -512,7 +576,10 @@ async fn post_annotation(
     let note: Annotation = parse_body(body)?;
     let text = note.text.trim();
     if text.is_empty() || text.chars().count() > MAX_NOTE_CHARS {
-        return Err(ApiError::bad_request("text", format!("must be 1 to {MAX_NOTE_CHARS} characters")));
+        return Err(ApiError::bad_request(
+            "text",
+            format!("must be 1 to {MAX_NOTE_CHARS} characters"),
+        ));
     }
     session.annotate(text);
     Ok(StatusCode::NO_CONTENT)

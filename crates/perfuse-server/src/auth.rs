@@ -15,10 +15,18 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// The role `token` grants in `session`: 401 without a token, 403 with a wrong one.
 pub fn role(session: &Session, token: Option<&str>) -> Result<Role, ApiError> {
     let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
-        ApiError::new(StatusCode::UNAUTHORIZED, "authorization", "missing bearer token of the session")
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "authorization",
+            "missing bearer token of the session",
+        )
     })?;
     session.role_of(token).ok_or_else(|| {
-        ApiError::new(StatusCode::FORBIDDEN, "authorization", "this token is not valid for this session")
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "authorization",
+            "this token is not valid for this session",
+        )
     })
 }
 

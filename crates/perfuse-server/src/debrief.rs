@@ -46,7 +46,13 @@ impl Recording {
         let columns = std::array::from_fn(|i| {
             observations::column(TREND_COLUMNS[i]).unwrap_or(&observations::COLUMNS[0])
         });
-        Recording { csv_rows: Vec::new(), times_s: Vec::new(), trend: Vec::new(), max_rows, columns }
+        Recording {
+            csv_rows: Vec::new(),
+            times_s: Vec::new(),
+            trend: Vec::new(),
+            max_rows,
+            columns,
+        }
     }
 
     /// Records one row (ignored past the bound).
@@ -58,7 +64,9 @@ impl Recording {
         observations::write_csv_row(obs, &mut row);
         self.csv_rows.push(row);
         self.times_s.push(obs.time_s as f32);
-        self.trend.push(std::array::from_fn(|i| self.columns[i].number(obs).map_or(f32::NAN, |v| v as f32)));
+        self.trend.push(std::array::from_fn(|i| {
+            self.columns[i].number(obs).map_or(f32::NAN, |v| v as f32)
+        }));
     }
 
     /// The CSV file: header and every row.
@@ -126,12 +134,18 @@ pub struct Score {
 impl Score {
     /// Nothing counted yet.
     pub fn new(objective: &Objective) -> Score {
-        Score { objective: objective.clone(), applicable_s: 0, out_of_range_s: 0 }
+        Score {
+            objective: objective.clone(),
+            applicable_s: 0,
+            out_of_range_s: 0,
+        }
     }
 
     /// Counts one second during which the objective applies.
     pub fn count(&mut self, obs: &Observations) {
-        let Some(value) = self.objective.column.number(obs) else { return };
+        let Some(value) = self.objective.column.number(obs) else {
+            return;
+        };
         self.applicable_s += 1;
         let low = self.objective.min.is_some_and(|min| value < min);
         let high = self.objective.max.is_some_and(|max| value > max);
@@ -170,7 +184,11 @@ impl From<&Objective> for ObjectiveInfo {
 
 /// The objectives of a scenario.
 pub fn objectives(scenario: &Scenario) -> Vec<ObjectiveInfo> {
-    scenario.objectives.iter().map(ObjectiveInfo::from).collect()
+    scenario
+        .objectives
+        .iter()
+        .map(ObjectiveInfo::from)
+        .collect()
 }
 
 /// How an objective went.

@@ -44,18 +44,36 @@ impl ApiError {
     }
 
     /// Any status.
-    pub fn new(status: StatusCode, field: impl Into<String>, message: impl Into<String>) -> ApiError {
-        ApiError { status, field: field.into(), message: message.into() }
+    pub fn new(
+        status: StatusCode,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// 404 for an unknown session code.
     pub fn no_session(code: &str) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "code", format!("no session with code {code:?}"))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "code",
+            format!("no session with code {code:?}"),
+        )
     }
 
     /// The JSON body of this error.
     pub fn body(&self) -> ErrorBody {
-        ErrorBody { error: ErrorDetail { field: self.field.clone(), message: self.message.clone(), line: None } }
+        ErrorBody {
+            error: ErrorDetail {
+                field: self.field.clone(),
+                message: self.message.clone(),
+                line: None,
+            },
+        }
     }
 }
 
@@ -69,7 +87,11 @@ impl IntoResponse for ApiError {
 pub fn scenario_error(error: &perfuse_scenario::ScenarioError) -> Response {
     let body = ErrorBody {
         error: ErrorDetail {
-            field: if error.field.is_empty() { "scenario_toml".to_owned() } else { error.field.clone() },
+            field: if error.field.is_empty() {
+                "scenario_toml".to_owned()
+            } else {
+                error.field.clone()
+            },
             message: error.to_string(),
             line: (error.line > 0).then_some(error.line),
         },
@@ -100,8 +122,17 @@ mod tests {
 
     #[test]
     fn serde_messages_name_their_field() {
-        assert_eq!(field_of_serde_error("missing field `flow_l_min` at line 1", "action", "body"), "flow_l_min");
-        assert_eq!(field_of_serde_error("unknown variant `go-on-pump`, expected", "action", "body"), "action");
-        assert_eq!(field_of_serde_error("expected value at line 1 column 1", "action", "body"), "body");
+        assert_eq!(
+            field_of_serde_error("missing field `flow_l_min` at line 1", "action", "body"),
+            "flow_l_min"
+        );
+        assert_eq!(
+            field_of_serde_error("unknown variant `go-on-pump`, expected", "action", "body"),
+            "action"
+        );
+        assert_eq!(
+            field_of_serde_error("expected value at line 1 column 1", "action", "body"),
+            "body"
+        );
     }
 }

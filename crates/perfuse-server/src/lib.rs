@@ -113,7 +113,10 @@ impl Server {
     pub async fn bind(config: ServerConfig) -> std::io::Result<Server> {
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let registry = Arc::new(Registry::new(config.limits.clone()));
-        let state = AppState { registry, config: Arc::new(config) };
+        let state = AppState {
+            registry,
+            config: Arc::new(config),
+        };
         Ok(Server { listener, state })
     }
 
@@ -129,7 +132,9 @@ impl Server {
             let mut every = tokio::time::interval(Duration::from_secs(60));
             loop {
                 every.tick().await;
-                let Some(registry) = registry.upgrade() else { break };
+                let Some(registry) = registry.upgrade() else {
+                    break;
+                };
                 registry.reap_idle();
             }
         });
@@ -141,7 +146,9 @@ impl Server {
 /// Runs a server on its own tokio runtime until the process stops, calling `bound` with the
 /// address once it listens (for `perfuse serve`, which has no runtime of its own).
 pub fn run_blocking(config: ServerConfig, bound: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let server = Server::bind(config).await?;
         bound(server.local_addr());

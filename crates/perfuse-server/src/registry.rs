@@ -7,9 +7,9 @@ use std::sync::{Arc, RwLock};
 use axum::http::StatusCode;
 use perfuse_scenario::Scenario;
 
+use crate::Limits;
 use crate::error::ApiError;
 use crate::session::{Session, SessionOptions, drive};
-use crate::Limits;
 
 /// Join-code alphabet: no 0/O, 1/I/L.
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -25,19 +25,29 @@ pub struct Registry {
 fn random_bytes<const N: usize>() -> Result<[u8; N], ApiError> {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(|e| {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "session", format!("no randomness for a token: {e}"))
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "session",
+            format!("no randomness for a token: {e}"),
+        )
     })?;
     Ok(bytes)
 }
 
 fn token() -> Result<String, ApiError> {
-    Ok(random_bytes::<16>()?.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(random_bytes::<16>()?
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 impl Registry {
     /// An empty registry.
     pub fn new(limits: Limits) -> Registry {
-        Registry { sessions: RwLock::new(HashMap::new()), limits }
+        Registry {
+            sessions: RwLock::new(HashMap::new()),
+            limits,
+        }
     }
 
     /// The server's bounds.
@@ -59,20 +69,37 @@ impl Registry {
             return Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "session",
-                format!("the server already runs {} sessions (its limit); end one first", sessions.len()),
+                format!(
+                    "the server already runs {} sessions (its limit); end one first",
+                    sessions.len()
+                ),
             ));
         }
         let code = loop {
             let bytes = random_bytes::<CODE_LEN>()?;
-            let code: String =
-                bytes.iter().map(|b| CODE_ALPHABET[*b as usize % CODE_ALPHABET.len()] as char).collect();
+            let code: String = bytes
+                .iter()
+                .map(|b| CODE_ALPHABET[*b as usize % CODE_ALPHABET.len()] as char)
+                .collect();
             if !sessions.contains_key(&code) {
                 break code;
             }
         };
-        let options = SessionOptions { scripted_events, speed, paused, max_session_s: self.limits.max_session_s };
-        let session = Session::new(code.clone(), token()?, token()?, scenario, scenario_id, &options)
-            .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.field, e.to_string()))?;
+        let options = SessionOptions {
+            scripted_events,
+            speed,
+            paused,
+            max_session_s: self.limits.max_session_s,
+        };
+        let session = Session::new(
+            code.clone(),
+            token()?,
+            token()?,
+            scenario,
+            scenario_id,
+            &options,
+        )
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.field, e.to_string()))?;
         let session = Arc::new(session);
         session.touch();
         sessions.insert(code, Arc::clone(&session));
@@ -84,12 +111,18 @@ impl Registry {
     pub fn get(&self, code: &str) -> Result<Arc<Session>, ApiError> {
         let code = code.trim().to_ascii_uppercase();
         let sessions = self.sessions.read().unwrap_or_else(|p| p.into_inner());
-        sessions.get(&code).cloned().ok_or_else(|| ApiError::no_session(&code))
+        sessions
+            .get(&code)
+            .cloned()
+            .ok_or_else(|| ApiError::no_session(&code))
     }
 
     /// Number of sessions.
     pub fn len(&self) -> usize {
-        self.sessions.read().unwrap_or_else(|p| p.into_inner()).len()
+        self.sessions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
     }
 
     /// Whether there are no sessions.

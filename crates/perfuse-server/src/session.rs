@@ -246,7 +246,9 @@ pub enum SessionError {
 }
 
 fn unix_ms() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
 fn steps_per_wave_sample(speed: u32) -> u32 {
@@ -266,7 +268,11 @@ impl Session {
         let simulation = Simulation::new(&scenario.patient, &scenario.circuit, scenario.seed)?;
         let last_observations = simulation.observe();
         let end_ms = scenario.duration_ms.min(options.max_session_s * 1000);
-        let speed = if SPEEDS.contains(&options.speed) { options.speed } else { 1 };
+        let speed = if SPEEDS.contains(&options.speed) {
+            options.speed
+        } else {
+            1
+        };
         let mut state = State {
             simulation,
             events: scenario.events.clone(),
@@ -291,8 +297,16 @@ impl Session {
             alarms_shown: Vec::new(),
             last_observations,
         };
-        let events = if options.scripted_events { "scripted events on" } else { "scripted events off" };
-        state.push_log(LogSource::System, format!("Session started: {} ({events})", scenario.name), None);
+        let events = if options.scripted_events {
+            "scripted events on"
+        } else {
+            "scripted events off"
+        };
+        state.push_log(
+            LogSource::System,
+            format!("Session started: {} ({events})", scenario.name),
+            None,
+        );
         let (frames, _) = broadcast::channel(32);
         let session = Session {
             code,
@@ -310,12 +324,15 @@ impl Session {
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Marks the session as used now (for idle reaping).
     pub fn touch(&self) {
-        self.last_activity_ms.store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
+        self.last_activity_ms
+            .store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
     }
 
     /// Time since the last request or client message.
@@ -333,7 +350,9 @@ impl Session {
     pub fn client_joined(self: &Arc<Self>) -> ClientGuard {
         self.clients.fetch_add(1, Ordering::Relaxed);
         self.touch();
-        ClientGuard { session: Arc::clone(self) }
+        ClientGuard {
+            session: Arc::clone(self),
+        }
     }
 
     /// Frames from now on.
@@ -379,10 +398,21 @@ impl Session {
             .columns()
             .iter()
             .filter_map(|name| observations::column(name))
-            .map(|column| LabValue { name: column.name, value: column.number(&observations), unit: column.unit })
+            .map(|column| LabValue {
+                name: column.name,
+                value: column.number(&observations),
+                unit: column.unit,
+            })
             .collect();
-        let result = LabResult { kind, drawn_at_s, values };
-        state.labs.push(PendingLab { ready_at_s: drawn_at_s + kind.delay_s(), result });
+        let result = LabResult {
+            kind,
+            drawn_at_s,
+            values,
+        };
+        state.labs.push(PendingLab {
+            ready_at_s: drawn_at_s + kind.delay_s(),
+            result,
+        });
         let text = match kind {
             LabKind::Abg => format!("Blood gas sent (result in {ABG_DELAY_S:.0} s)"),
             LabKind::Act => format!("ACT drawn (result in {ACT_DELAY_S:.0} s)"),
@@ -392,12 +422,22 @@ impl Session {
     }
 
     /// Pauses, resumes, changes speed or turns scripted events on or off.
-    pub fn control(&self, paused: Option<bool>, speed: Option<u32>, scripted_events: Option<bool>, role: Role) {
+    pub fn control(
+        &self,
+        paused: Option<bool>,
+        speed: Option<u32>,
+        scripted_events: Option<bool>,
+        role: Role,
+    ) {
         let mut state = self.state();
         let source = LogSource::from(role);
         if let Some(paused) = paused.filter(|&p| p != state.paused) {
             state.paused = paused;
-            state.push_log(source, if paused { "Paused" } else { "Resumed" }.to_owned(), None);
+            state.push_log(
+                source,
+                if paused { "Paused" } else { "Resumed" }.to_owned(),
+                None,
+            );
         }
         if let Some(speed) = speed.filter(|&s| s != state.speed) {
             state.speed = speed;
@@ -406,14 +446,19 @@ impl Session {
         }
         if let Some(scripted) = scripted_events.filter(|&s| s != state.scripted_events) {
             state.scripted_events = scripted;
-            let text = if scripted { "Scripted events on" } else { "Scripted events off (skipped, not postponed)" };
+            let text = if scripted {
+                "Scripted events on"
+            } else {
+                "Scripted events off (skipped, not postponed)"
+            };
             state.push_log(source, text.to_owned(), None);
         }
     }
 
     /// Adds an instructor's note to the log.
     pub fn annotate(&self, text: &str) {
-        self.state().push_log(LogSource::Note, text.to_owned(), None);
+        self.state()
+            .push_log(LogSource::Note, text.to_owned(), None);
     }
 
     /// Ends the session (idempotent).
@@ -527,7 +572,11 @@ impl Drop for ClientGuard {
 
 /// Compares two tokens without stopping at the first difference.
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Steps `session` in real time at [`PUSH_HZ`] until it ends or is removed.
@@ -537,7 +586,9 @@ pub async fn drive(session: Weak<Session>) {
     let mut last = Instant::now();
     loop {
         interval.tick().await;
-        let Some(session) = session.upgrade() else { break };
+        let Some(session) = session.upgrade() else {
+            break;
+        };
         let now = Instant::now();
         let wall_s = now.duration_since(last).as_secs_f64();
         last = now;
@@ -641,7 +692,12 @@ impl State {
     fn push_log(&mut self, source: LogSource, text: String, lab: Option<LabResult>) {
         if self.log.len() < MAX_LOG_ENTRIES {
             let time_s = self.simulation.time_s();
-            self.log.push(LogEntry { time_s, source, text, lab });
+            self.log.push(LogEntry {
+                time_s,
+                source,
+                text,
+                lab,
+            });
         }
     }
 
@@ -675,8 +731,10 @@ impl State {
             if self.steps_since_wave_sample >= self.steps_per_wave_sample {
                 self.steps_since_wave_sample = 0;
                 let observations = self.simulation.observe();
-                self.wave_pressure_mmhg.push(((observations.arterial_pressure_mmhg * 10.0).round() / 10.0) as f32);
-                self.wave_flow_l_min.push(((observations.pump_flow_l_min * 100.0).round() / 100.0) as f32);
+                self.wave_pressure_mmhg
+                    .push(((observations.arterial_pressure_mmhg * 10.0).round() / 10.0) as f32);
+                self.wave_flow_l_min
+                    .push(((observations.pump_flow_l_min * 100.0).round() / 100.0) as f32);
             }
         }
         self.last_observations = self.simulation.observe();
@@ -694,7 +752,10 @@ impl State {
     }
 
     fn next_event_due(&self, now_ms: u64) -> Option<perfuse_scenario::Event> {
-        self.events.get(self.next_event).copied().filter(|event| event.at_ms <= now_ms)
+        self.events
+            .get(self.next_event)
+            .copied()
+            .filter(|event| event.at_ms <= now_ms)
     }
 
     /// Once per simulated second: score objectives, record a row, deliver lab results.
@@ -732,15 +793,36 @@ impl State {
     }
 
     fn update_alarms(&mut self) {
-        let now: Vec<(Priority, &'static str)> =
-            self.last_observations.alarms.iter().map(|alarm| (alarm.priority, alarm.code)).collect();
-        let onsets: Vec<_> = now.iter().filter(|a| !self.alarms_shown.contains(a)).copied().collect();
-        let ends: Vec<_> = self.alarms_shown.iter().filter(|a| !now.contains(a)).copied().collect();
+        let now: Vec<(Priority, &'static str)> = self
+            .last_observations
+            .alarms
+            .iter()
+            .map(|alarm| (alarm.priority, alarm.code))
+            .collect();
+        let onsets: Vec<_> = now
+            .iter()
+            .filter(|a| !self.alarms_shown.contains(a))
+            .copied()
+            .collect();
+        let ends: Vec<_> = self
+            .alarms_shown
+            .iter()
+            .filter(|a| !now.contains(a))
+            .copied()
+            .collect();
         for (priority, code) in onsets {
-            self.push_log(LogSource::Alarm, format!("ALARM {}: {code}", priority.name()), None);
+            self.push_log(
+                LogSource::Alarm,
+                format!("ALARM {}: {code}", priority.name()),
+                None,
+            );
         }
         for (priority, code) in ends {
-            self.push_log(LogSource::Alarm, format!("Alarm cleared ({}): {code}", priority.name()), None);
+            self.push_log(
+                LogSource::Alarm,
+                format!("Alarm cleared ({}): {code}", priority.name()),
+                None,
+            );
         }
         self.alarms_shown = now;
     }
@@ -760,7 +842,10 @@ impl State {
             alarms: observations
                 .alarms
                 .iter()
-                .map(|alarm| AlarmOut { priority: alarm.priority.name(), code: alarm.code })
+                .map(|alarm| AlarmOut {
+                    priority: alarm.priority.name(),
+                    code: alarm.code,
+                })
                 .collect(),
             wave: WaveOut {
                 dt_s: f64::from(self.steps_per_wave_sample) * Simulation::DT_S,
@@ -770,19 +855,33 @@ impl State {
             log: &self.log[self.log_pushed..],
         };
         let student = serde_json::to_string(&out).unwrap_or_default();
-        let faults: Vec<&str> = observations.active_faults.iter().map(|fault| fault.name()).collect();
+        let faults: Vec<&str> = observations
+            .active_faults
+            .iter()
+            .map(|fault| fault.name())
+            .collect();
         let mut instructor = student.clone();
         instructor.pop();
         instructor.push_str(",\"active_faults\":");
         instructor.push_str(&serde_json::to_string(&faults).unwrap_or_default());
         instructor.push('}');
-        Frame { student: student.into(), instructor: instructor.into() }
+        Frame {
+            student: student.into(),
+            instructor: instructor.into(),
+        }
     }
 }
 
 fn lab_text(result: &LabResult) -> String {
-    let value = |name: &str| result.values.iter().find(|v| v.name == name).and_then(|v| v.value);
-    let fmt = |v: Option<f64>, decimals: usize| v.map_or("—".to_owned(), |v| format!("{v:.decimals$}"));
+    let value = |name: &str| {
+        result
+            .values
+            .iter()
+            .find(|v| v.name == name)
+            .and_then(|v| v.value)
+    };
+    let fmt =
+        |v: Option<f64>, decimals: usize| v.map_or("—".to_owned(), |v| format!("{v:.decimals$}"));
     match result.kind {
         LabKind::Abg => format!(
             "ABG result (drawn {}): pH {} PaO2 {} PaCO2 {} SBE {} Hct {} K {} Lac {}",
@@ -796,7 +895,11 @@ fn lab_text(result: &LabResult) -> String {
             fmt(value("lactate_mmol_l"), 1),
         ),
         LabKind::Act => {
-            format!("ACT result (drawn {}): {} s", clock(result.drawn_at_s), fmt(value("act_s"), 0))
+            format!(
+                "ACT result (drawn {}): {} s",
+                clock(result.drawn_at_s),
+                fmt(value("act_s"), 0)
+            )
         }
     }
 }

@@ -110,10 +110,22 @@ pub enum ActionRequest {
     },
 }
 
-fn named<T: Copy>(field: &str, value: &str, from_name: fn(&str) -> Option<T>, all: &[T], name: fn(T) -> &'static str) -> Result<T, ApiError> {
+fn named<T: Copy>(
+    field: &str,
+    value: &str,
+    from_name: fn(&str) -> Option<T>,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, ApiError> {
     from_name(value).ok_or_else(|| {
         let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
-        ApiError::bad_request(field, format!("unknown {field} {value:?}; expected one of {}", names.join(", ")))
+        ApiError::bad_request(
+            field,
+            format!(
+                "unknown {field} {value:?}; expected one of {}",
+                names.join(", ")
+            ),
+        )
     })
 }
 
@@ -128,7 +140,10 @@ impl ActionRequest {
 
     /// Whether only the instructor may send it.
     pub fn instructor_only(&self) -> bool {
-        matches!(self, ActionRequest::Fault { .. } | ActionRequest::ClearFault { .. })
+        matches!(
+            self,
+            ActionRequest::Fault { .. } | ActionRequest::ClearFault { .. }
+        )
     }
 
     /// The simulator action, range-checked by [`Action::validate`].
@@ -136,8 +151,12 @@ impl ActionRequest {
         let action = match self {
             ActionRequest::Heparin { units } => Action::Heparin { units: *units },
             ActionRequest::Protamine { mg } => Action::Protamine { mg: *mg },
-            ActionRequest::StartBypass { flow_l_min } => Action::StartBypass { flow_l_min: *flow_l_min },
-            ActionRequest::SetFlow { flow_l_min } => Action::SetFlow { flow_l_min: *flow_l_min },
+            ActionRequest::StartBypass { flow_l_min } => Action::StartBypass {
+                flow_l_min: *flow_l_min,
+            },
+            ActionRequest::SetFlow { flow_l_min } => Action::SetFlow {
+                flow_l_min: *flow_l_min,
+            },
             ActionRequest::SetRpm { rpm } => Action::SetRpm { rpm: *rpm },
             ActionRequest::SetSweep { l_min } => Action::SetSweep { l_min: *l_min },
             ActionRequest::SetFio2 { pct } => Action::SetFio2 { pct: *pct },
@@ -147,12 +166,24 @@ impl ActionRequest {
             ActionRequest::CrossClampOff => Action::CrossClampOff,
             ActionRequest::Cardioplegia { ml, kind } => Action::Cardioplegia {
                 ml: *ml,
-                kind: named("kind", kind, CardioplegiaKind::from_name, CardioplegiaKind::ALL, CardioplegiaKind::name)?,
+                kind: named(
+                    "kind",
+                    kind,
+                    CardioplegiaKind::from_name,
+                    CardioplegiaKind::ALL,
+                    CardioplegiaKind::name,
+                )?,
             },
             ActionRequest::GiveRbc { ml } => Action::GiveRbc { ml: *ml },
             ActionRequest::GiveFluid { ml, kind } => Action::GiveFluid {
                 ml: *ml,
-                kind: named("kind", kind, FluidKind::from_name, FluidKind::ALL, FluidKind::name)?,
+                kind: named(
+                    "kind",
+                    kind,
+                    FluidKind::from_name,
+                    FluidKind::ALL,
+                    FluidKind::name,
+                )?,
             },
             ActionRequest::Ultrafiltrate { ml } => Action::Ultrafiltrate { ml: *ml },
             ActionRequest::GiveDrug { drug, dose } => Action::GiveDrug {
@@ -162,14 +193,24 @@ impl ActionRequest {
             ActionRequest::ClampArterialLine => Action::ClampArterialLine,
             ActionRequest::UnclampArterialLine => Action::UnclampArterialLine,
             ActionRequest::EndBypass => Action::EndBypass,
-            ActionRequest::Fault { kind } => {
-                Action::Fault(named("kind", kind, FaultKind::from_name, FaultKind::ALL, FaultKind::name)?)
-            }
-            ActionRequest::ClearFault { kind } => {
-                Action::ClearFault(named("kind", kind, FaultKind::from_name, FaultKind::ALL, FaultKind::name)?)
-            }
+            ActionRequest::Fault { kind } => Action::Fault(named(
+                "kind",
+                kind,
+                FaultKind::from_name,
+                FaultKind::ALL,
+                FaultKind::name,
+            )?),
+            ActionRequest::ClearFault { kind } => Action::ClearFault(named(
+                "kind",
+                kind,
+                FaultKind::from_name,
+                FaultKind::ALL,
+                FaultKind::name,
+            )?),
         };
-        action.validate().map_err(|e| ApiError::bad_request(e.field, format!("{} {}: {}", e.field, e.value, e.message)))?;
+        action.validate().map_err(|e| {
+            ApiError::bad_request(e.field, format!("{} {}: {}", e.field, e.value, e.message))
+        })?;
         Ok(action)
     }
 }
@@ -226,15 +267,22 @@ mod tests {
 
     #[test]
     fn actions_parse_with_field_errors() {
-        let ok = ActionRequest::from_json(serde_json::json!({"action": "set-flow", "flow_l_min": 4.5})).unwrap();
+        let ok =
+            ActionRequest::from_json(serde_json::json!({"action": "set-flow", "flow_l_min": 4.5}))
+                .unwrap();
         assert_eq!(ok.to_action().unwrap(), Action::SetFlow { flow_l_min: 4.5 });
-        let err = ActionRequest::from_json(serde_json::json!({"action": "go-on-pump"})).unwrap_err();
+        let err =
+            ActionRequest::from_json(serde_json::json!({"action": "go-on-pump"})).unwrap_err();
         assert_eq!(err.field, "action");
         let err = ActionRequest::from_json(serde_json::json!({"action": "set-flow"})).unwrap_err();
         assert_eq!(err.field, "flow_l_min");
         let err = ActionRequest::SetFio2 { pct: 5.0 }.to_action().unwrap_err();
         assert_eq!(err.field, "pct");
-        let err = ActionRequest::Fault { kind: "gremlins".into() }.to_action().unwrap_err();
+        let err = ActionRequest::Fault {
+            kind: "gremlins".into(),
+        }
+        .to_action()
+        .unwrap_err();
         assert_eq!(err.field, "kind");
         assert!(err.message.contains("pump-failure"));
     }

@@ -45,7 +45,11 @@ pub async fn websocket(
     let session = state.registry.get(&code)?;
     let role = auth::role(&session, query.token.as_deref())?;
     if session.clients() >= state.registry.limits().max_clients_per_session {
-        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "code", "too many clients on this session"));
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "code",
+            "too many clients on this session",
+        ));
     }
     Ok(upgrade
         .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
@@ -57,7 +61,11 @@ async fn connection(socket: WebSocket, session: std::sync::Arc<Session>, role: R
     let _client = session.client_joined();
     let (mut sender, mut receiver) = socket.split();
     let mut frames = session.subscribe();
-    if sender.send(Message::Text(session.hello(role).into())).await.is_err() {
+    if sender
+        .send(Message::Text(session.hello(role).into()))
+        .await
+        .is_err()
+    {
         return;
     }
     loop {
@@ -111,7 +119,9 @@ fn handle(session: &Session, role: Role, text: &str) -> Option<String> {
         }
     };
     let result = match message {
-        ClientMessage::Action { fields } => api::apply_json(session, role, serde_json::Value::Object(fields)),
+        ClientMessage::Action { fields } => {
+            api::apply_json(session, role, serde_json::Value::Object(fields))
+        }
         ClientMessage::Sample { kind } => api::sample_json(session, role, &kind),
         ClientMessage::Ping => return None,
     };

@@ -10,7 +10,11 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 async fn start(limits: Limits) -> SocketAddr {
-    let config = ServerConfig { addr: "127.0.0.1:0".parse().unwrap(), db_path: None, limits };
+    let config = ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        db_path: None,
+        limits,
+    };
     let server = Server::bind(config).await.unwrap();
     let addr = server.local_addr();
     tokio::spawn(server.run());
@@ -25,7 +29,13 @@ struct Client {
 impl Client {
     async fn new() -> (Client, SocketAddr) {
         let addr = start(Limits::default()).await;
-        (Client { http: reqwest::Client::new(), base: format!("http://{addr}") }, addr)
+        (
+            Client {
+                http: reqwest::Client::new(),
+                base: format!("http://{addr}"),
+            },
+            addr,
+        )
     }
 
     async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
@@ -69,12 +79,23 @@ async fn health_scenarios_and_openapi() {
 
     let (_, body) = client.get("/api/scenarios", None).await;
     let scenarios: Value = serde_json::from_str(&body).unwrap();
-    assert!(scenarios.as_array().unwrap().len() >= 3, "shipped scenarios are embedded");
+    assert!(
+        scenarios.as_array().unwrap().len() >= 3,
+        "shipped scenarios are embedded"
+    );
 
     let (_, body) = client.get("/api/openapi.json", None).await;
     let openapi: Value = serde_json::from_str(&body).unwrap();
-    for path in ["/api/health", "/api/sessions", "/api/sessions/{code}/actions", "/api/sessions/{code}/ws"] {
-        assert!(openapi["paths"][path].is_object(), "{path} missing from the OpenAPI document");
+    for path in [
+        "/api/health",
+        "/api/sessions",
+        "/api/sessions/{code}/actions",
+        "/api/sessions/{code}/ws",
+    ] {
+        assert!(
+            openapi["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
     }
     let (status, page) = client.get("/", None).await;
     assert_eq!(status, 200);
@@ -86,32 +107,59 @@ async fn health_scenarios_and_openapi() {
 #[tokio::test]
 async fn bad_requests_name_their_field() {
     let (client, _) = Client::new().await;
-    let (status, error) = client.post("/api/sessions", None, json!({"scenario_id": "nope"})).await;
+    let (status, error) = client
+        .post("/api/sessions", None, json!({"scenario_id": "nope"}))
+        .await;
     assert_eq!((status, field(&error)), (400, "scenario_id"));
     let (status, error) = client.post("/api/sessions", None, json!({})).await;
     assert_eq!(status, 400, "{error}");
-    let (status, error) = client.post("/api/sessions", None, json!({"scenario_id": "x", "colour": 1})).await;
+    let (status, error) = client
+        .post(
+            "/api/sessions",
+            None,
+            json!({"scenario_id": "x", "colour": 1}),
+        )
+        .await;
     assert_eq!((status, field(&error)), (400, "colour"));
     let bad = "[scenario]\nname = \"x\"\nduration = \"10m\"\n[patient]\nsex = \"male\"\nage_years = 60\nheight_cm = 175\nweight_kg = -5\nhct_pct = 40\n[circuit]\npump = \"roller\"\nprime_ml = 1500\n";
-    let (status, error) = client.post("/api/sessions", None, json!({"scenario_toml": bad, "file_name": "bad.toml"})).await;
+    let (status, error) = client
+        .post(
+            "/api/sessions",
+            None,
+            json!({"scenario_toml": bad, "file_name": "bad.toml"}),
+        )
+        .await;
     assert_eq!(status, 422, "{error}");
     assert!(error["error"]["line"].as_u64().unwrap() > 0, "{error}");
-    assert!(error["error"]["message"].as_str().unwrap().contains("bad.toml"));
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("bad.toml")
+    );
     let huge = "#".repeat(300 * 1024);
-    let (status, error) = client.post("/api/sessions", None, json!({"scenario_toml": huge})).await;
+    let (status, error) = client
+        .post("/api/sessions", None, json!({"scenario_toml": huge}))
+        .await;
     assert_eq!(status, 413, "{error}");
-    let (status, error) = client.post("/api/sessions/ZZZZZZ/join", None, json!({})).await;
+    let (status, error) = client
+        .post("/api/sessions/ZZZZZZ/join", None, json!({}))
+        .await;
     assert_eq!((status, field(&error)), (404, "code"));
 }
 
 #[tokio::test]
 async fn tokens_guard_every_change() {
     let (client, _) = Client::new().await;
-    let created = client.create(json!({"scenario_id": "adult-cabg-routine", "scripted_events": false})).await;
+    let created = client
+        .create(json!({"scenario_id": "adult-cabg-routine", "scripted_events": false}))
+        .await;
     let code = created["code"].as_str().unwrap();
     assert_eq!(code.len(), 6);
     let instructor = created["instructor_token"].as_str().unwrap();
-    let (_, joined) = client.post(&format!("/api/sessions/{code}/join"), None, json!({})).await;
+    let (_, joined) = client
+        .post(&format!("/api/sessions/{code}/join"), None, json!({}))
+        .await;
     let student = joined["student_token"].as_str().unwrap();
     assert!(joined.get("instructor_token").is_none());
 
@@ -124,39 +172,128 @@ async fn tokens_guard_every_change() {
     assert!(applied["applied_at_s"].is_number());
 
     let fault = json!({"action": "fault", "kind": "pump-failure"});
-    assert_eq!(client.post(&actions, Some(student), fault.clone()).await.0, 403);
+    assert_eq!(
+        client.post(&actions, Some(student), fault.clone()).await.0,
+        403
+    );
     assert_eq!(client.post(&actions, Some(instructor), fault).await.0, 200);
-    let (status, error) = client.post(&actions, Some(student), json!({"action": "set-flow", "flow_l_min": 40})).await;
+    let (status, error) = client
+        .post(
+            &actions,
+            Some(student),
+            json!({"action": "set-flow", "flow_l_min": 40}),
+        )
+        .await;
     assert_eq!((status, field(&error)), (400, "flow_l_min"));
-    let (status, error) = client.post(&actions, Some(student), json!({"action": "go-on-pump"})).await;
+    let (status, error) = client
+        .post(&actions, Some(student), json!({"action": "go-on-pump"}))
+        .await;
     assert_eq!((status, field(&error)), (400, "action"));
-    let (status, error) = client.post(&actions, Some(student), json!({"action": "fault", "kind": "gremlins"})).await;
+    let (status, error) = client
+        .post(
+            &actions,
+            Some(student),
+            json!({"action": "fault", "kind": "gremlins"}),
+        )
+        .await;
     assert_eq!(status, 403, "{error}");
 
     let control = format!("/api/sessions/{code}/control");
-    assert_eq!(client.post(&control, Some(student), json!({"speed": 7})).await.0, 400);
-    assert_eq!(client.post(&control, Some(student), json!({"scripted_events": true})).await.0, 403);
-    let (status, state) = client.post(&control, Some(student), json!({"speed": 5, "paused": true})).await;
-    assert_eq!((status, state["speed"].as_u64(), state["paused"].as_bool()), (200, Some(5), Some(true)));
+    assert_eq!(
+        client
+            .post(&control, Some(student), json!({"speed": 7}))
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        client
+            .post(&control, Some(student), json!({"scripted_events": true}))
+            .await
+            .0,
+        403
+    );
+    let (status, state) = client
+        .post(&control, Some(student), json!({"speed": 5, "paused": true}))
+        .await;
+    assert_eq!(
+        (status, state["speed"].as_u64(), state["paused"].as_bool()),
+        (200, Some(5), Some(true))
+    );
 
     let notes = format!("/api/sessions/{code}/annotations");
-    assert_eq!(client.post(&notes, Some(student), json!({"text": "hi"})).await.0, 403);
-    assert_eq!(client.post(&notes, Some(instructor), json!({"text": ""})).await.0, 400);
-    assert_eq!(client.post(&notes, Some(instructor), json!({"text": "good catch"})).await.0, 204);
-    assert_eq!(client.post(&format!("/api/sessions/{code}/end"), Some(student), json!({})).await.0, 403);
-    assert_eq!(client.post(&format!("/api/sessions/{code}/end"), Some(instructor), json!({})).await.0, 200);
-    let (status, error) = client.post(&actions, Some(student), json!({"action": "end-bypass"})).await;
+    assert_eq!(
+        client
+            .post(&notes, Some(student), json!({"text": "hi"}))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        client
+            .post(&notes, Some(instructor), json!({"text": ""}))
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        client
+            .post(&notes, Some(instructor), json!({"text": "good catch"}))
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        client
+            .post(
+                &format!("/api/sessions/{code}/end"),
+                Some(student),
+                json!({})
+            )
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        client
+            .post(
+                &format!("/api/sessions/{code}/end"),
+                Some(instructor),
+                json!({})
+            )
+            .await
+            .0,
+        200
+    );
+    let (status, error) = client
+        .post(&actions, Some(student), json!({"action": "end-bypass"}))
+        .await;
     assert_eq!(status, 409, "{error}");
 }
 
 #[tokio::test]
 async fn session_limit_is_enforced() {
-    let addr = start(Limits { max_sessions: 2, ..Limits::default() }).await;
-    let client = Client { http: reqwest::Client::new(), base: format!("http://{addr}") };
+    let addr = start(Limits {
+        max_sessions: 2,
+        ..Limits::default()
+    })
+    .await;
+    let client = Client {
+        http: reqwest::Client::new(),
+        base: format!("http://{addr}"),
+    };
     for _ in 0..2 {
-        client.create(json!({"scenario_id": "adult-cabg-routine"})).await;
+        client
+            .create(json!({"scenario_id": "adult-cabg-routine"}))
+            .await;
     }
-    let (status, error) = client.post("/api/sessions", None, json!({"scenario_id": "adult-cabg-routine"})).await;
+    let (status, error) = client
+        .post(
+            "/api/sessions",
+            None,
+            json!({"scenario_id": "adult-cabg-routine"}),
+        )
+        .await;
     assert_eq!((status, field(&error)), (503, "session"));
 }
 
@@ -166,7 +303,11 @@ async fn next_json(
 ) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let message = tokio::time::timeout_at(deadline, socket.next()).await.expect("timed out").unwrap().unwrap();
+        let message = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .expect("timed out")
+            .unwrap()
+            .unwrap();
         if let Message::Text(text) = message {
             let value: Value = serde_json::from_str(&text).unwrap();
             if value["type"] == kind {
@@ -179,43 +320,75 @@ async fn next_json(
 #[tokio::test]
 async fn websocket_pushes_frames_and_takes_actions() {
     let (client, addr) = Client::new().await;
-    let created = client.create(json!({"scenario_id": "adult-cabg-routine", "scripted_events": false, "speed": 20})).await;
+    let created = client
+        .create(json!({"scenario_id": "adult-cabg-routine", "scripted_events": false, "speed": 20}))
+        .await;
     let code = created["code"].as_str().unwrap();
     let student = created["student_token"].as_str().unwrap();
 
-    let refused = tokio_tungstenite::connect_async(format!("ws://{addr}/api/sessions/{code}/ws?token=bad")).await;
+    let refused =
+        tokio_tungstenite::connect_async(format!("ws://{addr}/api/sessions/{code}/ws?token=bad"))
+            .await;
     assert!(refused.is_err(), "a bad token gets no WebSocket");
 
-    let (mut socket, _) =
-        tokio_tungstenite::connect_async(format!("ws://{addr}/api/sessions/{code}/ws?token={student}")).await.unwrap();
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!(
+        "ws://{addr}/api/sessions/{code}/ws?token={student}"
+    ))
+    .await
+    .unwrap();
     let hello = next_json(&mut socket, "hello").await;
     assert_eq!(hello["role"], "student");
-    assert!(hello["catalog"]["faults"].as_array().unwrap().iter().any(|f| f == "pump-failure"));
+    assert!(
+        hello["catalog"]["faults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "pump-failure")
+    );
     let frame = next_json(&mut socket, "frame").await;
     assert_eq!(frame["phase"], "pre-bypass");
     assert!(frame["server_time_ms"].as_f64().unwrap() > 1.0e12);
     assert!(frame["obs"]["map_mmhg"].as_f64().unwrap() > 30.0);
-    assert!(frame.get("active_faults").is_none(), "students do not see the fault list");
+    assert!(
+        frame.get("active_faults").is_none(),
+        "students do not see the fault list"
+    );
 
     // Malformed messages get an error reply and the connection goes on.
-    for junk in ["not json", "{\"type\": \"action\", \"action\": \"set-flow\"}", "{\"type\": \"warp\"}", "[]"] {
+    for junk in [
+        "not json",
+        "{\"type\": \"action\", \"action\": \"set-flow\"}",
+        "{\"type\": \"warp\"}",
+        "[]",
+    ] {
         socket.send(Message::text(junk)).await.unwrap();
         let error = next_json(&mut socket, "error").await;
         assert!(error["error"]["field"].is_string(), "{error}");
     }
-    socket.send(Message::binary(vec![0u8, 159, 146, 150])).await.unwrap();
+    socket
+        .send(Message::binary(vec![0u8, 159, 146, 150]))
+        .await
+        .unwrap();
     next_json(&mut socket, "error").await;
 
     let go = json!({"type": "action", "action": "start-bypass", "flow_l_min": 4.8});
     socket.send(Message::text(go.to_string())).await.unwrap();
     next_json(&mut socket, "ack").await;
-    socket.send(Message::text(json!({"type": "sample", "kind": "abg"}).to_string())).await.unwrap();
+    socket
+        .send(Message::text(
+            json!({"type": "sample", "kind": "abg"}).to_string(),
+        ))
+        .await
+        .unwrap();
     next_json(&mut socket, "ack").await;
     let mut waveform_samples = 0;
     let mut saw_bypass = false;
     for _ in 0..40 {
         let frame = next_json(&mut socket, "frame").await;
-        waveform_samples += frame["wave"]["arterial_pressure_mmhg"].as_array().unwrap().len();
+        waveform_samples += frame["wave"]["arterial_pressure_mmhg"]
+            .as_array()
+            .unwrap()
+            .len();
         if frame["phase"] == "bypass" && frame["obs"]["pump_flow_l_min"].as_f64().unwrap() > 1.0 {
             saw_bypass = true;
             break;
@@ -223,7 +396,10 @@ async fn websocket_pushes_frames_and_takes_actions() {
     }
     assert!(saw_bypass, "pump flow rises after start-bypass");
     for _ in 0..3 {
-        waveform_samples += next_json(&mut socket, "frame").await["wave"]["pump_flow_l_min"].as_array().unwrap().len();
+        waveform_samples += next_json(&mut socket, "frame").await["wave"]["pump_flow_l_min"]
+            .as_array()
+            .unwrap()
+            .len();
     }
     assert!(waveform_samples > 10, "waveforms are batched into frames");
 }
@@ -231,15 +407,29 @@ async fn websocket_pushes_frames_and_takes_actions() {
 #[tokio::test]
 async fn debrief_and_csv_after_the_end() {
     let (client, addr) = Client::new().await;
-    let created = client.create(json!({"scenario_id": "pump-failure-arrested-heart", "speed": 20})).await;
+    let created = client
+        .create(json!({"scenario_id": "pump-failure-arrested-heart", "speed": 20}))
+        .await;
     let code = created["code"].as_str().unwrap();
     let instructor = created["instructor_token"].as_str().unwrap();
-    let (mut socket, _) =
-        tokio_tungstenite::connect_async(format!("ws://{addr}/api/sessions/{code}/ws?token={instructor}")).await.unwrap();
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!(
+        "ws://{addr}/api/sessions/{code}/ws?token={instructor}"
+    ))
+    .await
+    .unwrap();
     let frame = next_json(&mut socket, "frame").await;
-    assert!(frame["active_faults"].is_array(), "instructors see the fault list");
+    assert!(
+        frame["active_faults"].is_array(),
+        "instructors see the fault list"
+    );
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let (status, _) = client.post(&format!("/api/sessions/{code}/end"), Some(instructor), json!({})).await;
+    let (status, _) = client
+        .post(
+            &format!("/api/sessions/{code}/end"),
+            Some(instructor),
+            json!({}),
+        )
+        .await;
     assert_eq!(status, 200);
     loop {
         if next_json(&mut socket, "frame").await["ended"] == true {
@@ -247,7 +437,9 @@ async fn debrief_and_csv_after_the_end() {
         }
     }
 
-    let (status, body) = client.get(&format!("/api/sessions/{code}/debrief"), Some(instructor)).await;
+    let (status, body) = client
+        .get(&format!("/api/sessions/{code}/debrief"), Some(instructor))
+        .await;
     assert_eq!(status, 200);
     let debrief: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(debrief["ended"], true);
@@ -255,15 +447,35 @@ async fn debrief_and_csv_after_the_end() {
     assert_eq!(objective["observe"], "map_mmhg");
     assert!(objective["met"].is_boolean());
     assert!(debrief["trend"]["time_s"].as_array().unwrap().len() >= 20);
-    assert!(debrief["log"].as_array().unwrap().iter().any(|e| e["text"].as_str().unwrap().contains("ended")));
+    assert!(
+        debrief["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["text"].as_str().unwrap().contains("ended"))
+    );
 
-    let (status, csv) = client.get(&format!("/api/sessions/{code}/csv"), Some(instructor)).await;
+    let (status, csv) = client
+        .get(&format!("/api/sessions/{code}/csv"), Some(instructor))
+        .await;
     assert_eq!(status, 200);
     let mut lines = csv.lines();
-    assert_eq!(lines.next().unwrap(), perfuse_scenario::observations::csv_header());
+    assert_eq!(
+        lines.next().unwrap(),
+        perfuse_scenario::observations::csv_header()
+    );
     let rows: Vec<&str> = lines.collect();
-    assert!(rows.len() >= 20, "one row per simulated second at ×20 for 1.5 s");
+    assert!(
+        rows.len() >= 20,
+        "one row per simulated second at ×20 for 1.5 s"
+    );
     assert!(rows[0].starts_with("0.000,pre-bypass,"));
     assert!(rows[1].starts_with("1.000,"));
-    assert_eq!(client.get(&format!("/api/sessions/{code}/csv"), None).await.0, 401);
+    assert_eq!(
+        client
+            .get(&format!("/api/sessions/{code}/csv"), None)
+            .await
+            .0,
+        401
+    );
 }

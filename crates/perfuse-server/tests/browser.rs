@@ -15,7 +15,11 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use perfuse_server::{Server, ServerConfig};
 
-const CHROMIUM: &[&str] = &["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+const CHROMIUM: &[&str] = &[
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+];
 const CHROMEDRIVER: &[&str] = &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"];
 
 fn first_existing(paths: &[&str]) -> Option<PathBuf> {
@@ -33,7 +37,10 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }
 
 async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> T
@@ -62,7 +69,13 @@ async fn number(client: &Client, css: &str) -> Option<f64> {
 /// Clicks `css`, retrying while the element is missing or being re-rendered.
 async fn click(client: &Client, css: &str) {
     wait_for(css, Duration::from_secs(10), || async {
-        client.find(Locator::Css(css)).await.ok()?.click().await.ok()
+        client
+            .find(Locator::Css(css))
+            .await
+            .ok()?
+            .click()
+            .await
+            .ok()
     })
     .await;
 }
@@ -77,7 +90,10 @@ async fn screenshot(client: &Client, name: &str) {
 /// Makes the page's viewport (not the window) 1280 × 800 for the screenshots.
 async fn fit_viewport(client: &Client) {
     let _ = client.set_window_size(1280, 800).await;
-    if let Ok(inner) = client.execute("return [innerWidth, innerHeight]", vec![]).await {
+    if let Ok(inner) = client
+        .execute("return [innerWidth, innerHeight]", vec![])
+        .await
+    {
         let size = |i: usize| inner[i].as_u64().unwrap_or(0) as u32;
         let _ = client.set_window_size(2560 - size(0), 1600 - size(1)).await;
     }
@@ -85,14 +101,21 @@ async fn fit_viewport(client: &Client) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_instructor_and_debrief_in_chromium() {
-    let (Some(chromium), Some(chromedriver)) = (first_existing(CHROMIUM), first_existing(CHROMEDRIVER)) else {
+    let (Some(chromium), Some(chromedriver)) =
+        (first_existing(CHROMIUM), first_existing(CHROMEDRIVER))
+    else {
         let message = "chromium and chromedriver are not installed (run .ci/browser.sh)";
         assert!(std::env::var_os("CI").is_none(), "{message}");
         eprintln!("skipped: {message}");
         return;
     };
 
-    let server = Server::bind(ServerConfig { addr: "127.0.0.1:0".parse().unwrap(), ..Default::default() }).await.unwrap();
+    let server = Server::bind(ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let base = format!("http://{}", server.local_addr());
     tokio::spawn(server.run());
 
@@ -120,7 +143,8 @@ async fn console_instructor_and_debrief_in_chromium() {
     });
     let webdriver = format!("http://127.0.0.1:{port}");
     let client = wait_for("chromedriver", Duration::from_secs(20), || {
-        let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        let mut builder =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
         builder.capabilities(capabilities.as_object().unwrap().clone());
         let webdriver = webdriver.clone();
         async move { builder.connect(&webdriver).await.ok() }
@@ -130,16 +154,32 @@ async fn console_instructor_and_debrief_in_chromium() {
 
     // Landing page: start the routine CABG without scripted events, so the student runs it.
     client.goto(&format!("{base}/")).await.unwrap();
-    client.wait().for_element(Locator::Css("#start-adult-cabg-routine")).await.unwrap();
-    client.execute("document.getElementById('scripted-events').checked = false", vec![]).await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("#start-adult-cabg-routine"))
+        .await
+        .unwrap();
+    client
+        .execute(
+            "document.getElementById('scripted-events').checked = false",
+            vec![],
+        )
+        .await
+        .unwrap();
     click(&client, "#start-adult-cabg-routine").await;
-    let code = wait_for("a session code", Duration::from_secs(10), || text(&client, "#new-code")).await;
+    let code = wait_for("a session code", Duration::from_secs(10), || {
+        text(&client, "#new-code")
+    })
+    .await;
     let instructor_token = text(&client, "#instructor-token").await.unwrap();
     assert_eq!(code.len(), 6);
 
     // Student console: ×20, then go on bypass with the console's own controls.
     click(&client, "#open-console").await;
-    let map_before = wait_for("MAP before bypass", Duration::from_secs(15), || number(&client, "#map-value")).await;
+    let map_before = wait_for("MAP before bypass", Duration::from_secs(15), || {
+        number(&client, "#map-value")
+    })
+    .await;
     let flow_before = number(&client, "#flow-value").await.unwrap();
     assert!(flow_before < 0.1, "no pump flow before bypass");
     click(&client, "#speed-20").await;
@@ -147,57 +187,97 @@ async fn console_instructor_and_debrief_in_chromium() {
     flow_input.clear().await.unwrap();
     flow_input.send_keys("4.8").await.unwrap();
     click(&client, "#btn-start-bypass").await;
-    wait_for("bypass phase and pump flow", Duration::from_secs(30), || async {
-        let phase = text(&client, "#phase").await?;
-        let flow = number(&client, "#flow-value").await?;
-        (phase == "bypass" && flow > 3.0).then_some(())
-    })
+    wait_for(
+        "bypass phase and pump flow",
+        Duration::from_secs(30),
+        || async {
+            let phase = text(&client, "#phase").await?;
+            let flow = number(&client, "#flow-value").await?;
+            (phase == "bypass" && flow > 3.0).then_some(())
+        },
+    )
     .await;
-    wait_for("MAP to change on bypass", Duration::from_secs(30), || async {
-        let map = number(&client, "#map-value").await?;
-        ((map - map_before).abs() >= 5.0).then_some(())
-    })
+    wait_for(
+        "MAP to change on bypass",
+        Duration::from_secs(30),
+        || async {
+            let map = number(&client, "#map-value").await?;
+            ((map - map_before).abs() >= 5.0).then_some(())
+        },
+    )
     .await;
     tokio::time::sleep(Duration::from_secs(3)).await; // let the waveforms and trend fill
     let console_window = client.window().await.unwrap();
 
     // Instructor station in a second window, with the token the creator was shown.
     let instructor_window = client.new_window(false).await.unwrap();
-    client.switch_to_window(instructor_window.handle.clone()).await.unwrap();
+    client
+        .switch_to_window(instructor_window.handle.clone())
+        .await
+        .unwrap();
     fit_viewport(&client).await;
-    client.goto(&format!("{base}/instructor.html?code={code}#token={instructor_token}")).await.unwrap();
+    client
+        .goto(&format!(
+            "{base}/instructor.html?code={code}#token={instructor_token}"
+        ))
+        .await
+        .unwrap();
     click(&client, "#inject-pump-failure").await;
-    wait_for("the fault to show as active", Duration::from_secs(15), || async {
-        let faults = text(&client, "#faults .fault.on").await?;
-        faults.contains("pump-failure").then_some(())
-    })
+    wait_for(
+        "the fault to show as active",
+        Duration::from_secs(15),
+        || async {
+            let faults = text(&client, "#faults .fault.on").await?;
+            faults.contains("pump-failure").then_some(())
+        },
+    )
     .await;
-    wait_for("a high alarm at the instructor station", Duration::from_secs(15), || async {
-        client.find(Locator::Css("#alarm-list .alarm.high")).await.ok().map(|_| ())
-    })
+    wait_for(
+        "a high alarm at the instructor station",
+        Duration::from_secs(15),
+        || async {
+            client
+                .find(Locator::Css("#alarm-list .alarm.high"))
+                .await
+                .ok()
+                .map(|_| ())
+        },
+    )
     .await;
     screenshot(&client, "instructor.png").await;
 
     // The student console raises the high-priority alarm.
-    client.switch_to_window(console_window.clone()).await.unwrap();
-    let alarm = wait_for("a high alarm on the student console", Duration::from_secs(15), || {
-        text(&client, "#alarm-list .alarm.high")
-    })
+    client
+        .switch_to_window(console_window.clone())
+        .await
+        .unwrap();
+    let alarm = wait_for(
+        "a high alarm on the student console",
+        Duration::from_secs(15),
+        || text(&client, "#alarm-list .alarm.high"),
+    )
     .await;
     assert!(!alarm.is_empty());
     screenshot(&client, "console.png").await;
 
     // The instructor ends the session; the student opens the debrief.
-    client.switch_to_window(instructor_window.handle).await.unwrap();
+    client
+        .switch_to_window(instructor_window.handle)
+        .await
+        .unwrap();
     click(&client, "#btn-end-session").await;
     click(&client, "#btn-end-session").await;
     client.switch_to_window(console_window).await.unwrap();
     click(&client, "#open-debrief").await;
-    let met = wait_for("objective scores", Duration::from_secs(15), || text(&client, "#objectives-met")).await;
+    let met = wait_for("objective scores", Duration::from_secs(15), || {
+        text(&client, "#objectives-met")
+    })
+    .await;
     assert!(met.contains('/'), "{met}");
     wait_for("the event log", Duration::from_secs(10), || async {
         let log = text(&client, "#event-log").await?;
-        (log.contains("FAULT injected: pump-failure") && log.contains("Session ended")).then_some(())
+        (log.contains("FAULT injected: pump-failure") && log.contains("Session ended"))
+            .then_some(())
     })
     .await;
     screenshot(&client, "debrief.png").await;
