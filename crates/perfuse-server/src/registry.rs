@@ -137,3 +137,34 @@ impl Registry {
         sessions.retain(|_, session| session.clients() > 0 || session.idle_for() < timeout);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    const SCENARIO: &str = "[scenario]\nname = \"t\"\nduration = \"10m\"\n[patient]\nsex = \"female\"\nage_years = 50\nheight_cm = 165\nweight_kg = 60\nhct_pct = 38\n[circuit]\npump = \"roller\"\nprime_ml = 1400\n";
+
+    #[tokio::test]
+    async fn idle_sessions_are_reaped_and_codes_are_short() {
+        let registry = Registry::new(Limits {
+            idle_timeout: Duration::ZERO,
+            ..Limits::default()
+        });
+        let scenario = perfuse_scenario::parse(SCENARIO, "t.toml").unwrap();
+        let session = registry.create(scenario, None, true, 1, false).unwrap();
+        assert_eq!(session.code.len(), CODE_LEN);
+        assert!(session.code.bytes().all(|b| CODE_ALPHABET.contains(&b)));
+        assert_eq!(
+            registry.get(&session.code.to_lowercase()).unwrap().code,
+            session.code
+        );
+        let _client = session.client_joined();
+        registry.reap_idle();
+        assert_eq!(registry.len(), 1, "a session with a client is never idle");
+        drop(_client);
+        registry.reap_idle();
+        assert!(registry.is_empty());
+    }
+}

@@ -479,3 +479,24 @@ async fn debrief_and_csv_after_the_end() {
         401
     );
 }
+
+#[test]
+fn docs_api_md_names_every_endpoint() {
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/api.md")).unwrap();
+    let openapi = perfuse_server::api::openapi();
+    for (path, item) in &openapi.paths.paths {
+        let methods = [
+            ("GET", item.get.is_some()),
+            ("POST", item.post.is_some()),
+            ("PUT", item.put.is_some()),
+            ("DELETE", item.delete.is_some()),
+        ];
+        for (method, present) in methods {
+            if present {
+                let row = format!("`{method} {path}");
+                assert!(docs.contains(&row), "docs/api.md lacks {row}`");
+            }
+        }
+    }
+}
