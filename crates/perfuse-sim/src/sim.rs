@@ -501,14 +501,14 @@ impl Simulation {
         100.0 * self.rbc_patient_ml / self.circ.total_ml().max(1.0)
     }
 
-    fn circuit_hct_pct(&self) -> f64 {
-        100.0 * self.rbc_circuit_ml / self.circuit_volume_ml().max(1.0)
-    }
-
-    /// Hct of arterial blood: the circuit's on bypass, the patient's otherwise.
+    /// Hct of the blood the patient is perfused with: on bypass the patient's and the circuit's
+    /// blood are one well-mixed pool (the gas model uses the same Hb), otherwise the patient's.
+    /// Reading the reservoir alone would show the clear prime (Hct 0) at the instant bypass
+    /// starts, which no blood gas or in-line monitor reports.
     fn arterial_hct_pct(&self) -> f64 {
         if self.phase == Phase::Bypass {
-            self.circuit_hct_pct()
+            let total_ml = self.circ.total_ml() + self.circuit_volume_ml();
+            100.0 * (self.rbc_patient_ml + self.rbc_circuit_ml) / total_ml.max(1.0)
         } else {
             self.patient_hct_pct()
         }
@@ -565,15 +565,11 @@ impl Simulation {
         let on_bypass = self.phase == Phase::Bypass;
         let patient_ml = self.circ.total_ml();
         let arterial_ml = self.circ.volume_ml[SA] + self.circ.volume_ml[SP];
-        let (venous_ml, hb_venous) = if on_bypass {
-            let total = patient_ml + self.circuit_volume_ml();
-            (
-                total - arterial_ml,
-                100.0 * (self.rbc_patient_ml + self.rbc_circuit_ml) / total.max(1.0)
-                    * HB_G_DL_PER_HCT_PCT,
-            )
+        let hb_venous = self.arterial_hct_pct() * HB_G_DL_PER_HCT_PCT;
+        let venous_ml = if on_bypass {
+            patient_ml + self.circuit_volume_ml() - arterial_ml
         } else {
-            (patient_ml - arterial_ml, hct_patient * HB_G_DL_PER_HCT_PCT)
+            patient_ml - arterial_ml
         };
         let transfer = if self.faults & fault_bit(FaultKind::OxygenatorFailure) != 0 {
             0.3

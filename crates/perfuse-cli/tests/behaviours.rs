@@ -1,0 +1,298 @@
+//! The textbook behaviours of `shared/spec/scenario.md`, checked end to end: scenario file →
+//! `perfuse run` → CSV. Expected numbers come from the literature cited beside each test,
+//! not from what the model happens to print.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+
+use perfuse_clinical::blood;
+
+/// A `perfuse run` CSV, by column.
+struct Table {
+    header: HashMap<String, usize>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn run(scenario: &str, every: &str) -> Table {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/scenarios")
+            .join(scenario);
+        let output = Command::new(env!("CARGO_BIN_EXE_perfuse"))
+            .args([
+                "run",
+                path.to_str().unwrap(),
+                "--csv",
+                "-",
+                "--every",
+                every,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = String::from_utf8(output.stdout).unwrap();
+        let mut lines = text.lines();
+        let header = lines
+            .next()
+            .unwrap()
+            .split(',')
+            .enumerate()
+            .map(|(i, n)| (n.to_owned(), i))
+            .collect();
+        let rows = lines
+            .map(|l| l.split(',').map(str::to_owned).collect())
+            .collect();
+        Table { header, rows }
+    }
+
+    fn row(&self, time_s: f64) -> &Vec<String> {
+        let t = self.header["time_s"];
+        self.rows
+            .iter()
+            .find(|r| (r[t].parse::<f64>().unwrap() - time_s).abs() < 1e-6)
+            .unwrap_or_else(|| panic!("no sample at {time_s} s"))
+    }
+
+    fn text(&self, time_s: f64, column: &str) -> &str {
+        &self.row(time_s)[self.header[column]]
+    }
+
+    /// The value of `column` at `time` (`"h:mm:ss"`).
+    fn at(&self, time: &str, column: &str) -> f64 {
+        let time_s = seconds(time);
+        let text = self.text(time_s, column);
+        text.parse()
+            .unwrap_or_else(|_| panic!("{column} at {time} is {text:?}"))
+    }
+
+    /// Every (time, value) of `column` between two times, inclusive.
+    fn series(&self, from: &str, to: &str, column: &str) -> Vec<(f64, f64)> {
+        let (from, to, t, c) = (
+            seconds(from),
+            seconds(to),
+            self.header["time_s"],
+            self.header[column],
+        );
+        self.rows
+            .iter()
+            .map(|r| {
+                (
+                    r[t].parse::<f64>().unwrap(),
+                    r[c].parse::<f64>().unwrap_or(f64::NAN),
+                )
+            })
+            .filter(|(time, _)| (from..=to).contains(time))
+            .collect()
+    }
+}
+
+fn seconds(time: &str) -> f64 {
+    let parts: Vec<f64> = time.split(':').map(|p| p.parse().unwrap()).collect();
+    parts.iter().fold(0.0, |acc, p| acc * 60.0 + p)
+}
+
+fn within(value: f64, low: f64, high: f64, what: &str) {
+    assert!(
+        (low..=high).contains(&value),
+        "{what} = {value:.2}, expected {low}–{high}"
+    );
+}
+
+/// Pre-bypass (anaesthetised adult): HR, MAP, CO and CVP normal (Guyton & Hall).
+#[test]
+fn pre_bypass_haemodynamics_are_normal() {
+    let table = Table::run("normal.toml", "30s");
+    within(table.at("0:01:00", "hr_bpm"), 55.0, 100.0, "HR");
+    within(table.at("0:01:00", "map_mmhg"), 70.0, 105.0, "MAP");
+    within(table.at("0:01:00", "cardiac_output_l_min"), 4.0, 7.0, "CO");
+    within(table.at("0:01:00", "cvp_mmhg"), 1.0, 10.0, "CVP");
+    assert!(
+        table.at("0:01:00", "sbp_mmhg") > table.at("0:01:00", "dbp_mmhg") + 25.0,
+        "pulse pressure"
+    );
+}
+
+/// Normal adult on bypass at 37 °C, CI 2.4, FiO2 60 %, sweep ≈ 0.64 × flow: scenario.md ranges.
+#[test]
+fn normal_adult_on_bypass_values() {
+    let table = Table::run("normal.toml", "30s");
+    let t = "0:50:00";
+    within(table.at(t, "pao2_mmhg"), 150.0, 300.0, "PaO2");
+    within(table.at(t, "paco2_mmhg"), 35.0, 45.0, "PaCO2");
+    within(table.at(t, "ph"), 7.35, 7.45, "pH");
+    within(table.at(t, "svo2_pct"), 65.0, 80.0, "SvO2");
+    within(table.at(t, "lactate_mmol_l"), 0.3, 2.0, "lactate");
+    within(table.at(t, "map_mmhg"), 50.0, 80.0, "MAP");
+    assert_eq!(table.at(t, "hr_bpm"), 0.0, "arrested heart");
+    assert_eq!(table.text(seconds(t), "phase"), "bypass");
+}
+
+/// Hct shortly after going on bypass matches the red-cell mass balance within 3 points
+/// (Gravlee; `on-bypass-hct` of calc.md).
+#[test]
+fn hemodilution_matches_mass_balance() {
+    let table = Table::run("anticoagulation.toml", "30s");
+    let expected = blood::on_bypass_hct_pct(80.0 * 70.0, 40.0, 1500.0, 0.0, 0.0);
+    within(
+        table.at("0:13:00", "hct_pct"),
+        expected - 3.0,
+        expected + 3.0,
+        "Hct on bypass",
+    );
+    // Regression: the sample taken at the very instant bypass starts once read the clear
+    // prime in the reservoir (Hct 0).
+    within(
+        table.at("0:10:00", "hct_pct"),
+        expected - 3.0,
+        expected + 3.0,
+        "Hct as bypass starts",
+    );
+    // Hb follows Hct (MCHC ≈ 33 g/dL).
+    within(
+        table.at("0:13:00", "hb_g_dl") / table.at("0:13:00", "hct_pct") * 100.0,
+        30.0,
+        36.0,
+        "MCHC",
+    );
+}
+
+/// Heparin 400 U/kg: ACT from ~125 s to > 480 s within minutes; protamine 1 mg per 100 U
+/// brings it back within ~40 s of baseline (Bull 1975).
+#[test]
+fn heparin_and_protamine() {
+    let table = Table::run("anticoagulation.toml", "30s");
+    within(table.at("0:01:00", "act_s"), 100.0, 150.0, "baseline ACT");
+    assert!(
+        table.at("0:07:00", "act_s") > 480.0,
+        "ACT 5 min after 400 U/kg"
+    );
+    let baseline = table.at("0:01:00", "act_s");
+    within(
+        table.at("1:10:00", "act_s"),
+        baseline - 40.0,
+        baseline + 40.0,
+        "ACT 10 min after protamine",
+    );
+    assert!(table.at("1:10:00", "heparin_u_ml") < 0.5);
+}
+
+/// PaCO2 roughly inversely proportional to sweep (CO2 removal ∝ sweep; model-reference §4):
+/// doubling the sweep at constant flow lowers PaCO2 by a factor of roughly 1.4–2.5 (less than
+/// 2 because removal plateaus as the membrane limits, Karagiannidis 2019), while PaO2 barely moves.
+#[test]
+fn paco2_falls_inversely_with_sweep() {
+    let table = Table::run("sweep.toml", "30s");
+    let (slow, fast) = (
+        table.at("0:39:30", "paco2_mmhg"),
+        table.at("1:14:30", "paco2_mmhg"),
+    );
+    within(slow / fast, 1.4, 2.5, "PaCO2 ratio sweep 2 vs 4 L/min");
+    let pao2_ratio = table.at("0:39:30", "pao2_mmhg") / table.at("1:14:30", "pao2_mmhg");
+    within(pao2_ratio, 0.85, 1.15, "PaO2 ratio sweep 2 vs 4 L/min");
+}
+
+/// PaO2 rises at least 1.6× when FiO2 goes 50 → 100 %.
+#[test]
+fn pao2_follows_fio2() {
+    let table = Table::run("fio2.toml", "30s");
+    let ratio = table.at("0:49:30", "pao2_mmhg") / table.at("0:29:30", "pao2_mmhg");
+    assert!(ratio >= 1.6, "PaO2 ratio {ratio:.2}");
+    assert!(table.at("0:49:30", "sao2_pct") <= 100.0);
+}
+
+/// Cooling: VO2 falls ≈ 7 %/°C (Q10 ≈ 2), the core follows the water with a minutes-scale
+/// lag, and arterial blood leads the core (Gravlee; Engelman 2015).
+#[test]
+fn cooling_lowers_vo2_and_the_core_lags_the_water() {
+    let table = Table::run("cooling.toml", "30s");
+    let (warm_t, cold_t) = (
+        table.at("0:14:30", "temp_core_c"),
+        table.at("1:29:30", "temp_core_c"),
+    );
+    let (warm_vo2, cold_vo2) = (
+        table.at("0:14:30", "vo2i_ml_min_m2"),
+        table.at("1:29:30", "vo2i_ml_min_m2"),
+    );
+    assert!(
+        warm_t - cold_t > 4.0,
+        "core cooled only from {warm_t} to {cold_t}"
+    );
+    let per_degree = 1.0 - (cold_vo2 / warm_vo2).powf(1.0 / (warm_t - cold_t));
+    within(per_degree * 100.0, 4.5, 9.5, "VO2 fall per °C (%)");
+
+    let water = table.at("0:20:00", "temp_water_c");
+    let gap_at_start = table.at("0:14:30", "temp_core_c") - water;
+    let gap_after_5_min = table.at("0:20:00", "temp_core_c") - water;
+    assert!(
+        gap_after_5_min > 0.5 * gap_at_start,
+        "core should lag the water by minutes"
+    );
+    let gap_after_60_min = table.at("1:15:00", "temp_core_c") - water;
+    assert!(
+        gap_after_60_min < 0.5 * gap_at_start,
+        "core should follow the water within an hour"
+    );
+    for ((_, arterial), (_, core)) in table
+        .series("0:17:00", "0:50:00", "temp_arterial_c")
+        .iter()
+        .zip(table.series("0:17:00", "0:50:00", "temp_core_c"))
+    {
+        assert!(
+            *arterial < core,
+            "arterial {arterial} should lead (be colder than) core {core}"
+        );
+    }
+}
+
+/// DO2i below the critical ≈ 270 mL/min/m² raises lactate by ≥ 1 mmol/L in 30 min and lowers
+/// SvO2 (Ranucci 2005; de Somer 2011); normal flow keeps lactate flat.
+#[test]
+fn low_do2i_raises_lactate_while_normal_flow_keeps_it_flat() {
+    let low = Table::run("low-do2i.toml", "30s");
+    for (time, do2i) in low.series("0:10:00", "0:35:00", "do2i_ml_min_m2") {
+        assert!(do2i < 270.0, "DO2i {do2i} at {time} s is not low");
+    }
+    let rise = low.at("0:35:00", "lactate_mmol_l") - low.at("0:05:00", "lactate_mmol_l");
+    assert!(
+        rise >= 1.0,
+        "lactate rose only {rise:.2} mmol/L in 30 min at low DO2i"
+    );
+
+    let normal = Table::run("normal.toml", "30s");
+    assert!(normal.at("0:35:00", "do2i_ml_min_m2") > 280.0);
+    let drift = normal.at("0:35:00", "lactate_mmol_l") - normal.at("0:05:00", "lactate_mmol_l");
+    assert!(
+        drift.abs() < 0.3,
+        "lactate drifted {drift:.2} at normal DO2i"
+    );
+    assert!(low.at("0:35:00", "svo2_pct") < normal.at("0:35:00", "svo2_pct") - 5.0);
+}
+
+/// On full bypass with the heart arrested MAP ≈ flow × SVR: it falls with flow, and collapses
+/// within seconds of a pump stop, with a high-priority alarm.
+#[test]
+fn arrested_heart_map_follows_flow_and_collapses_on_pump_failure() {
+    let table = Table::run("flow-and-pump-failure.toml", "1s");
+    let (full, reduced) = (
+        table.at("0:19:50", "map_mmhg"),
+        table.at("0:29:50", "map_mmhg"),
+    );
+    within(reduced / full, 0.55, 0.92, "MAP ratio at 3.5 vs 4.7 L/min");
+    let before = table.at("0:39:59", "map_mmhg");
+    let after = table.at("0:40:10", "map_mmhg");
+    assert!(
+        after < 0.4 * before,
+        "MAP {before:.0} → {after:.0} 10 s after pump failure"
+    );
+    assert_eq!(table.at("0:40:05", "pump_flow_l_min"), 0.0);
+    let alarms = table.text(seconds("0:40:05"), "alarms");
+    assert!(
+        alarms.starts_with("high:"),
+        "alarms after pump failure: {alarms:?}"
+    );
+}
