@@ -132,6 +132,24 @@ enum RecordCommand {
     /// Continuing-education entries.
     #[command(subcommand)]
     Ce(CeCommand),
+    /// Users of the records HTTP API (`perfuse serve`).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Issue (or replace) someone's API token; chiefs only. The token is printed once and
+    /// only its SHA-256 is stored.
+    Add {
+        /// The person's name, as it appears in record teams.
+        name: String,
+        /// perfusionist, chief or read-only.
+        #[arg(long = "user-role", value_name = "ROLE", value_parser = parse_role)]
+        user_role: Role,
+    },
+    /// List who holds an API token.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -506,6 +524,34 @@ async fn execute(store: &Store, args: &RecordArgs) -> Result<(), Failure> {
                         e.date, e.perfusionist, e.units, e.title, e.provider
                     )
                 })
+                .collect();
+            print(&lines)
+        }
+        RecordCommand::User(command) => execute_user(store, args, command).await,
+    }
+}
+
+async fn execute_user(
+    store: &Store,
+    args: &RecordArgs,
+    command: &UserCommand,
+) -> Result<(), Failure> {
+    match command {
+        UserCommand::Add { name, user_role } => {
+            let token = store
+                .issue_token(&writer(args)?, name, *user_role)
+                .await
+                .map_err(|error| from_record_error(error, "user add"))?;
+            print(&format!("{token}\n"))
+        }
+        UserCommand::List => {
+            let users = store
+                .api_users(&reader(args))
+                .await
+                .map_err(|error| from_record_error(error, "user list"))?;
+            let lines: String = users
+                .iter()
+                .map(|(name, role)| format!("{name}\t{}\n", role.name()))
                 .collect();
             print(&lines)
         }

@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | [`Error::Invalid`] | 2 | 422 `{"error":{"field":…,"message":…}}` |
 //! | [`Error::NotFound`] | 2 | 404 |
+//! | [`Error::Unauthenticated`] | 1 | 401 |
 //! | [`Error::Forbidden`] | 1 | 403 |
 //! | [`Error::Conflict`] | 1 | 409 |
 //! | [`Error::Storage`] | 1 | 500 |
@@ -31,6 +32,9 @@ pub enum Error {
         /// The id that was asked for.
         id: i64,
     },
+    /// No valid credentials: a missing, malformed or unknown API token.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(String),
     /// The actor's role does not allow the operation.
     #[error("forbidden: {0}")]
     Forbidden(String),
@@ -59,6 +63,7 @@ impl Error {
         match self {
             Error::Invalid { .. } => 422,
             Error::NotFound { .. } => 404,
+            Error::Unauthenticated(_) => 401,
             Error::Forbidden(_) => 403,
             Error::Conflict(_) => 409,
             Error::Storage(_) | Error::Migration(_) => 500,

@@ -24,6 +24,8 @@ use crate::plan::Plan;
 use crate::time::{Date, now_rfc3339};
 use crate::validate::{check_range, check_text, validate, validate_complete};
 
+mod users;
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 

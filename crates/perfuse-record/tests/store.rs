@@ -6,7 +6,7 @@ mod common;
 use common::{adult_cabg, auditor, author, chief, colleague};
 use perfuse_record::model::{Category, TeamMember, TeamRole};
 use perfuse_record::store::CeEntry;
-use perfuse_record::{Date, Error, ListFilter, Status, Store};
+use perfuse_record::{Date, Error, ListFilter, Role, Status, Store};
 use sqlx::Executor;
 
 backend_tests!(
@@ -18,6 +18,7 @@ backend_tests!(
     list_filters,
     case_log_and_continuing_education,
     exports_csv,
+    api_tokens_authenticate_and_are_stored_hashed,
 );
 
 async fn create_and_read_back_exactly(store: Store, _url: String) {
@@ -444,4 +445,53 @@ async fn exports_csv(store: Store, _url: String) {
     let csv = perfuse_record::csv::case_log_csv(&log);
     assert_eq!(csv.lines().count(), 3);
     assert!(csv.contains("2024-03-14,1,Sam Lee,assisting,adult,clinical,"));
+}
+
+async fn api_tokens_authenticate_and_are_stored_hashed(store: Store, url: String) {
+    // Only chiefs issue tokens.
+    let error = store
+        .issue_token(&author(), "B. Perfusionist", Role::Perfusionist)
+        .await
+        .unwrap_err();
+    assert_eq!(error.http_status(), 403);
+
+    let token = store
+        .issue_token(&chief(), "B. Perfusionist", Role::Perfusionist)
+        .await
+        .unwrap();
+    assert_eq!(token.len(), 64);
+    let actor = store.authenticate(&token).await.unwrap();
+    assert_eq!(
+        (actor.name.as_str(), actor.role),
+        ("B. Perfusionist", Role::Perfusionist)
+    );
+
+    // The token is not in the database, only its hash.
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let stored: String = sqlx::query_scalar("SELECT token_sha256 FROM api_users")
+        .fetch_one(&mut connection)
+        .await
+        .unwrap();
+    assert_ne!(stored, token);
+    assert_eq!(stored.len(), 64);
+
+    // Reissuing replaces the old token; unknown and malformed tokens are refused with 401.
+    let second = store
+        .issue_token(&chief(), "B. Perfusionist", Role::ReadOnly)
+        .await
+        .unwrap();
+    for bad in [token.as_str(), "", "not-a-token", &"0".repeat(64)] {
+        let error = store.authenticate(bad).await.unwrap_err();
+        assert_eq!(error.http_status(), 401, "{bad:?}");
+    }
+    assert_eq!(
+        store.authenticate(&second).await.unwrap().role,
+        Role::ReadOnly
+    );
+    assert_eq!(
+        store.api_users(&auditor()).await.unwrap(),
+        [("B. Perfusionist".to_owned(), Role::ReadOnly)]
+    );
 }
