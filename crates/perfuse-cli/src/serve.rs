@@ -1,7 +1,6 @@
 //! `perfuse serve`: the live console (HTTP + WebSocket) of `perfuse-server`.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use anyhow::Context;
 
@@ -13,9 +12,15 @@ pub struct ServeArgs {
     /// Address to listen on (loopback by default; another address exposes the console to the network).
     #[arg(long, default_value = "127.0.0.1:7070")]
     addr: SocketAddr,
-    /// Database file of perfusion records.
-    #[arg(long, value_name = "FILE")]
-    db: Option<PathBuf>,
+    /// Perfusion records for the `/api/records` endpoints: a SQLite file (created if missing)
+    /// or a `postgres://` URL.
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "PERFUSE_DB",
+        default_value = "perfuse.db"
+    )]
+    db: String,
 }
 
 /// Serves until interrupted.
@@ -28,7 +33,7 @@ pub fn run(args: &ServeArgs) -> Result<(), Failure> {
     }
     let config = perfuse_server::ServerConfig {
         addr: args.addr,
-        db_path: args.db.clone(),
+        records_db: Some(args.db.clone()),
         ..Default::default()
     };
     perfuse_server::run_blocking(config, |addr| println!("perfuse console: http://{addr}/"))

@@ -25,7 +25,7 @@ use crate::{AppState, assets, auth, ws};
 #[openapi(
     info(title = "perfuse live console API", description = "Sessions of the perfuse heart-lung machine simulator: create, join, act, instruct, debrief. The WebSocket protocol of `/api/sessions/{code}/ws` is described in docs/api.md."),
     modifiers(&BearerAuth),
-    tags((name = "server", description = "Health and reference data"), (name = "sessions", description = "Live sessions"))
+    tags((name = "server", description = "Health and reference data"), (name = "sessions", description = "Live sessions"), (name = "records", description = "Perfusion records, case log and continuing education (API token from `perfuse record user add`)"))
 )]
 struct ApiDoc;
 
@@ -58,6 +58,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_debrief))
         .routes(routes!(get_csv))
         .routes(routes!(ws::websocket))
+        .merge(crate::records::routes())
 }
 
 /// The whole application: API routes, the OpenAPI document and the embedded web pages.
@@ -110,7 +111,7 @@ async fn static_file(uri: Uri) -> Response {
 }
 
 /// Parses a JSON body into `T`, naming the offending field on error.
-fn parse_body<T: DeserializeOwned>(
+pub(crate) fn parse_body<T: DeserializeOwned>(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<T, ApiError> {
     let Json(value) =

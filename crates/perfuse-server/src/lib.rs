@@ -31,13 +31,13 @@ mod assets;
 mod auth;
 pub mod debrief;
 mod error;
+mod records;
 mod registry;
 mod session;
 pub mod wire;
 mod ws;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -76,9 +76,9 @@ impl Default for Limits {
 pub struct ServerConfig {
     /// Address to listen on; `127.0.0.1:7070` by default (loopback only).
     pub addr: SocketAddr,
-    /// Database of perfusion records (used by the records feature; kept here so that
-    /// `perfuse serve --db` has one place to go).
-    pub db_path: Option<PathBuf>,
+    /// Database of perfusion records for the `/api/records` endpoints: a SQLite file path or a
+    /// `postgres://` URL. `None` serves no records (those endpoints answer 503).
+    pub records_db: Option<String>,
     /// Resource bounds.
     pub limits: Limits,
 }
@@ -87,7 +87,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 7070)),
-            db_path: None,
+            records_db: None,
             limits: Limits::default(),
         }
     }
@@ -106,16 +106,28 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     /// The configuration the server was started with.
     pub config: Arc<ServerConfig>,
+    /// The records database, when configured.
+    pub records: Option<perfuse_record::Store>,
 }
 
 impl Server {
-    /// Binds the listening socket (use port 0 for an ephemeral port).
+    /// Opens the records database (if configured) and binds the listening socket (use port 0
+    /// for an ephemeral port).
     pub async fn bind(config: ServerConfig) -> std::io::Result<Server> {
+        let records = match &config.records_db {
+            Some(location) => {
+                Some(perfuse_record::Store::open(location).await.map_err(|e| {
+                    std::io::Error::other(format!("records database {location}: {e}"))
+                })?)
+            }
+            None => None,
+        };
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let registry = Arc::new(Registry::new(config.limits.clone()));
         let state = AppState {
             registry,
             config: Arc::new(config),
+            records,
         };
         Ok(Server { listener, state })
     }

@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 async fn start(limits: Limits) -> SocketAddr {
     let config = ServerConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
-        db_path: None,
+        records_db: None,
         limits,
     };
     let server = Server::bind(config).await.unwrap();

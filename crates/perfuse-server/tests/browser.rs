@@ -2,7 +2,8 @@
 //! create a session on the landing page, go on bypass with the console's controls, see MAP and
 //! flow change, open the instructor station in a second window, inject `pump-failure`, see the
 //! high-priority alarm on the student console, end the session and open the debrief.
-//! Screenshots of the three pages go to `docs/screenshots/`.
+//! Screenshots of the three pages go to the test's scratch directory, or to `docs/screenshots/`
+//! (the README's pictures) when `UPDATE_SCREENSHOTS` is set, so a test run leaves git clean.
 //!
 //! Needs `chromium` and `chromedriver` (`.ci/browser.sh`). Without them the test fails when
 //! `CI` is set and is skipped (with a message) otherwise.
@@ -81,7 +82,11 @@ async fn click(client: &Client, css: &str) {
 }
 
 async fn screenshot(client: &Client, name: &str) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
+    let dir = if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
+    } else {
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
+    };
     std::fs::create_dir_all(&dir).unwrap();
     let png = client.screenshot().await.unwrap();
     std::fs::write(dir.join(name), png).unwrap();

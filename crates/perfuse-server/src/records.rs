@@ -1,0 +1,456 @@
+//! The records HTTP API: thin glue over [`perfuse_record::Store`], the same operations as
+//! `perfuse record`. Every endpoint, reads included (records hold patient data), needs an API
+//! token that a chief issued with `perfuse record user add`; the token names the [`Actor`] and
+//! the library enforces what its role may do. Errors keep the library's status and field:
+//! 422 invalid field, 401 no/unknown token, 403 role, 404 id, 409 state.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use perfuse_record::model::{Category, RecordKind};
+use perfuse_record::store::{AuditEntry, CaseLogEntry, CaseLogSummary, CeEntry, RecordSummary};
+use perfuse_record::{Actor, Date, ListFilter, Record, Status, Store, StoredRecord, csv};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::auth::bearer;
+use crate::error::{ApiError, ErrorBody};
+
+/// The record routes, annotated for the OpenAPI document.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_records, create_record))
+        .routes(routes!(get_record, update_record))
+        .routes(routes!(finalise_record))
+        .routes(routes!(amend_record))
+        .routes(routes!(audit_trail))
+        .routes(routes!(export_records))
+        .routes(routes!(case_log))
+        .routes(routes!(list_ce, add_ce))
+}
+
+fn record_error(error: perfuse_record::Error) -> ApiError {
+    let status =
+        StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = error.to_json();
+    let field = body["error"]["field"]
+        .as_str()
+        .unwrap_or("record")
+        .to_owned();
+    let message = body["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    ApiError::new(status, field, message)
+}
+
+/// The store and the caller, or 503 without a database and 401 without a valid token.
+async fn caller(state: &AppState, headers: &HeaderMap) -> Result<(Store, Actor), ApiError> {
+    let store = state.records.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "db",
+            "this server has no records database (start it with --db)",
+        )
+    })?;
+    let token = bearer(headers).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "authorization",
+            "missing bearer token (issued by `perfuse record user add`)",
+        )
+    })?;
+    let actor = store.authenticate(token).await.map_err(record_error)?;
+    Ok((store, actor))
+}
+
+/// A record document in the request body: the JSON shape of `docs/records.md`.
+fn record_from(body: Result<Json<serde_json::Value>, JsonRejection>) -> Result<Record, ApiError> {
+    let Json(value) =
+        body.map_err(|rejection| ApiError::new(rejection.status(), "body", rejection.body_text()))?;
+    Record::from_json_str(&value.to_string()).map_err(record_error)
+}
+
+/// Filters of a listing or export; all optional, combined with AND.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct Filter {
+    /// Cases in this calendar year.
+    year: Option<i32>,
+    /// Cases on or after this date (YYYY-MM-DD).
+    #[param(value_type = Option<String>)]
+    from: Option<Date>,
+    /// Cases on or before this date (YYYY-MM-DD).
+    #[param(value_type = Option<String>)]
+    to: Option<Date>,
+    /// Someone on the team, in any role.
+    perfusionist: Option<String>,
+    /// adult, pediatric, neonatal, ecmo, vad or other.
+    #[param(value_type = Option<String>)]
+    category: Option<Category>,
+    /// draft, final or amended.
+    #[param(value_type = Option<String>)]
+    status: Option<Status>,
+    /// clinical or training.
+    #[param(value_type = Option<String>)]
+    kind: Option<RecordKind>,
+    /// At most this many rows, newest case first.
+    limit: Option<i64>,
+    /// Export format: `json` (default) or `csv`.
+    format: Option<String>,
+}
+
+impl Filter {
+    fn to_list_filter(&self) -> Result<ListFilter, ApiError> {
+        let mut filter = match self.year {
+            Some(year) => {
+                if self.from.is_some() || self.to.is_some() {
+                    return Err(ApiError::bad_request(
+                        "year",
+                        "give either year or from/to, not both",
+                    ));
+                }
+                ListFilter::year(year).map_err(record_error)?
+            }
+            None => ListFilter {
+                from: self.from,
+                to: self.to,
+                ..ListFilter::default()
+            },
+        };
+        filter.perfusionist = self.perfusionist.clone();
+        filter.category = self.category;
+        filter.status = self.status;
+        filter.kind = self.kind;
+        filter.limit = self.limit;
+        Ok(filter)
+    }
+}
+
+fn query<T: Default>(
+    query: Result<Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<T, ApiError> {
+    query
+        .map(|Query(q)| q)
+        .map_err(|rejection| ApiError::bad_request("query", rejection.body_text()))
+}
+
+/// Records matching the filters (summaries, newest case first).
+#[utoipa::path(
+    get, path = "/api/records", tag = "records", params(Filter), security(("bearer" = [])),
+    responses((status = 200, body = Vec<serde_json::Value>, description = "Record summaries"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody))
+)]
+async fn list_records(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    filter: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<RecordSummary>>, ApiError> {
+    let (store, actor) = caller(&state, &headers).await?;
+    let filter = query(filter)?.to_list_filter()?;
+    Ok(Json(
+        store.list(&actor, &filter).await.map_err(record_error)?,
+    ))
+}
+
+/// A new id.
+#[derive(Serialize, ToSchema)]
+struct CreatedRecord {
+    /// Database id of the record.
+    id: i64,
+}
+
+/// Creates a draft record (the caller becomes its author); nothing is written if any field is
+/// invalid.
+#[utoipa::path(
+    post, path = "/api/records", tag = "records", security(("bearer" = [])),
+    request_body(content = serde_json::Value, description = "A record document (docs/records.md)"),
+    responses((status = 201, body = CreatedRecord), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "Read-only role"), (status = 422, body = ErrorBody, description = "Invalid field, named"))
+)]
+async fn create_record(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let (store, actor) = caller(&state, &headers).await?;
+    let record = record_from(body)?;
+    let id = store.create(&actor, &record).await.map_err(record_error)?;
+    Ok((StatusCode::CREATED, Json(CreatedRecord { id })).into_response())
+}
+
+/// One record with its plan and quality indicators.
+#[utoipa::path(
+    get, path = "/api/records/{id}", tag = "records", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Record id")),
+    responses((status = 200, body = serde_json::Value, description = "The stored record, plan and indicators"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+async fn get_record(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Json<StoredRecord>, ApiError> {
+    let (store, actor) = caller(&state, &headers).await?;
+    Ok(Json(store.get(&actor, id).await.map_err(record_error)?))
+}
+
+/// Replaces a draft (author or chief); finalised records are amended instead.
+#[utoipa::path(
+    put, path = "/api/records/{id}", tag = "records", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Record id")),
+    request_body(content = serde_json::Value, description = "The whole corrected record document"),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not a draft"), (status = 422, body = ErrorBody))
+)]
+async fn update_record(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let (store, actor) = caller(&state, &headers).await?;
+    let record = record_from(body)?;
+    store
+        .update_draft(&actor, id, &record)
+        .await
+        .map_err(record_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Finalises a draft (author or chief): from now on it counts in the case log and changes only
+/// by audited amendment.
+#[utoipa::path(
+    post, path = "/api/records/{id}/finalise", tag = "records", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Record id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody, description = "Record incomplete"))
+)]
+async fn finalise_record(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let (store, actor) = caller(&state, &headers).await?;
+    store.finalise(&actor, id).await.map_err(record_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An amendment: the whole corrected record and why.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct Amendment {
+    /// The corrected record document.
+    record: serde_json::Value,
+    /// Why it is amended (kept in the audit log).
+    reason: String,
+}
+
+/// Amends a finalised record with a reason (author or chief); the before and after states go
+/// to the append-only audit log.
+#[utoipa::path(
+    post, path = "/api/records/{id}/amend", tag = "records", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Record id")), request_body = Amendment,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not finalised"), (status = 422, body = ErrorBody))
+)]
+async fn amend_record(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let (store, actor) = caller(&state, &headers).await?;
+    let amendment: Amendment = crate::api::parse_body(body)?;
+    let record = Record::from_json_str(&amendment.record.to_string()).map_err(record_error)?;
+    store
+        .amend(&actor, id, &record, &amendment.reason)
+        .await
+        .map_err(record_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every change to a record: who, when, what, why, before and after.
+#[utoipa::path(
+    get, path = "/api/records/{id}/audit", tag = "records", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Record id")),
+    responses((status = 200, body = Vec<serde_json::Value>, description = "Audit entries, oldest first"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+async fn audit_trail(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    let (store, actor) = caller(&state, &headers).await?;
+    Ok(Json(
+        store.audit_trail(&actor, id).await.map_err(record_error)?,
+    ))
+}
+
+fn csv_response(text: String, file_name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        text,
+    )
+        .into_response()
+}
+
+/// Export: whole records as JSON (re-importable with `perfuse record import`), or the
+/// registry-style CSV extract with `format=csv`.
+#[utoipa::path(
+    get, path = "/api/records/export", tag = "records", params(Filter), security(("bearer" = [])),
+    responses((status = 200, description = "JSON array of stored records, or text/csv"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+)]
+async fn export_records(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    filter: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let (store, actor) = caller(&state, &headers).await?;
+    let filter = query(filter)?;
+    let list_filter = filter.to_list_filter()?;
+    match filter.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(
+            store
+                .export(&actor, &list_filter)
+                .await
+                .map_err(record_error)?,
+        )
+        .into_response()),
+        "csv" => {
+            let rows = store
+                .list(&actor, &list_filter)
+                .await
+                .map_err(record_error)?;
+            Ok(csv_response(csv::records_csv(&rows), "records.csv"))
+        }
+        other => Err(ApiError::bad_request(
+            "format",
+            format!("{other:?}: expected json or csv"),
+        )),
+    }
+}
+
+/// Which part of the case log.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct CaseLogQuery {
+    /// Calendar year (required for the summary).
+    year: Option<i32>,
+    /// Only this perfusionist.
+    perfusionist: Option<String>,
+    /// `summary` (default, JSON counts per category and role), `json` (every case) or `csv`.
+    format: Option<String>,
+}
+
+/// A summary of the case log for recertification.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+enum CaseLogBody {
+    /// Counts per perfusionist, category, role and kind, with CE units.
+    #[schema(value_type = Object)]
+    Summary(CaseLogSummary),
+    /// Every case.
+    #[schema(value_type = Vec<Object>)]
+    Entries(Vec<CaseLogEntry>),
+}
+
+/// The recertification case log: finalised records only, once per team member and role.
+#[utoipa::path(
+    get, path = "/api/caselog", tag = "records", params(CaseLogQuery), security(("bearer" = [])),
+    responses((status = 200, body = CaseLogBody, description = "Summary (JSON), cases (JSON) or CSV"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+)]
+async fn case_log(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Result<Query<CaseLogQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let (store, actor) = caller(&state, &headers).await?;
+    let q = query(q)?;
+    let perfusionist = q.perfusionist.as_deref();
+    match q.format.as_deref().unwrap_or("summary") {
+        "summary" => {
+            let year = q
+                .year
+                .ok_or_else(|| ApiError::bad_request("year", "required for the summary"))?;
+            let summary = store
+                .case_log_summary(&actor, year, perfusionist)
+                .await
+                .map_err(record_error)?;
+            Ok(Json(CaseLogBody::Summary(summary)).into_response())
+        }
+        "json" => {
+            let entries = store
+                .case_log(&actor, perfusionist, q.year)
+                .await
+                .map_err(record_error)?;
+            Ok(Json(CaseLogBody::Entries(entries)).into_response())
+        }
+        "csv" => {
+            let entries = store
+                .case_log(&actor, perfusionist, q.year)
+                .await
+                .map_err(record_error)?;
+            Ok(csv_response(csv::case_log_csv(&entries), "caselog.csv"))
+        }
+        other => Err(ApiError::bad_request(
+            "format",
+            format!("{other:?}: expected summary, json or csv"),
+        )),
+    }
+}
+
+/// Which continuing-education entries.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct CeQuery {
+    /// Calendar year.
+    year: Option<i32>,
+    /// Only this perfusionist.
+    perfusionist: Option<String>,
+}
+
+/// Continuing-education entries, oldest first.
+#[utoipa::path(
+    get, path = "/api/ce", tag = "records", params(CeQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<serde_json::Value>, description = "Entries: perfusionist, title, provider, units, date"), (status = 401, body = ErrorBody))
+)]
+async fn list_ce(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Result<Query<CeQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<CeEntry>>, ApiError> {
+    let (store, actor) = caller(&state, &headers).await?;
+    let q = query(q)?;
+    Ok(Json(
+        store
+            .list_ce(&actor, q.perfusionist.as_deref(), q.year)
+            .await
+            .map_err(record_error)?,
+    ))
+}
+
+/// Adds a continuing-education entry (to your own log; a chief may add to anyone's).
+#[utoipa::path(
+    post, path = "/api/ce", tag = "records", security(("bearer" = [])),
+    request_body(content = serde_json::Value, description = "perfusionist, title, provider, units (0–100), date (YYYY-MM-DD)"),
+    responses((status = 201, body = CreatedRecord), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+async fn add_ce(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let (store, actor) = caller(&state, &headers).await?;
+    let entry: CeEntry = crate::api::parse_body(body)?;
+    let id = store.add_ce(&actor, &entry).await.map_err(record_error)?;
+    Ok((StatusCode::CREATED, Json(CreatedRecord { id })).into_response())
+}

@@ -1,0 +1,308 @@
+//! The records endpoints of `perfuse serve` against a real server on a loopback port, on
+//! SQLite and on PostgreSQL (`PERFUSE_TEST_POSTGRES`; with `CI` set a missing server fails).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use perfuse_record::{Actor, Role, Store};
+use perfuse_server::{Server, ServerConfig};
+use serde_json::{Value, json};
+
+/// The sample record of perfuse-record's tests, as the JSON document the API takes.
+fn record_json() -> Value {
+    let text = include_str!("../../perfuse-record/tests/data/adult_cabg.toml");
+    let record = perfuse_record::Record::from_toml_str(text).unwrap();
+    serde_json::from_str(&record.to_json_pretty()).unwrap()
+}
+
+fn unique(test: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "t_{}_{}_{test}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A fresh database location: a SQLite file, or a PostgreSQL schema (`None`: skip).
+async fn location(backend: &str, test: &str) -> Option<String> {
+    let name = unique(test);
+    match backend {
+        "sqlite" => {
+            let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.db"));
+            Some(path.to_str().unwrap().to_owned())
+        }
+        _ => {
+            let base = match std::env::var("PERFUSE_TEST_POSTGRES") {
+                Ok(url) if !url.is_empty() => url,
+                _ if std::env::var_os("CI").is_some() => {
+                    panic!("PERFUSE_TEST_POSTGRES is not set but CI is")
+                }
+                _ => {
+                    eprintln!("skipping PostgreSQL test: PERFUSE_TEST_POSTGRES is not set");
+                    return None;
+                }
+            };
+            sqlx::any::install_default_drivers();
+            let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+                .await
+                .unwrap();
+            sqlx::query(&format!("CREATE SCHEMA {name}"))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            let separator = if base.contains('?') { '&' } else { '?' };
+            Some(format!(
+                "{base}{separator}options=-c%20search_path%3D{name}"
+            ))
+        }
+    }
+}
+
+struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if !token.is_empty() {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}
+
+async fn life_cycle_roles_and_case_log(backend: &str) {
+    let Some(db) = location(backend, "records_api").await else {
+        return;
+    };
+    // A chief issues tokens locally, as `perfuse record user add` does.
+    let store = Store::open(&db).await.unwrap();
+    let chief = Actor::new("Pat Chief", Role::Chief).unwrap();
+    let author = store
+        .issue_token(&chief, "Alex Morgan", Role::Perfusionist)
+        .await
+        .unwrap();
+    let colleague = store
+        .issue_token(&chief, "Sam Lee", Role::Perfusionist)
+        .await
+        .unwrap();
+    let auditor = store
+        .issue_token(&chief, "Quinn Auditor", Role::ReadOnly)
+        .await
+        .unwrap();
+    store.close().await;
+
+    let config = ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        records_db: Some(db),
+        ..Default::default()
+    };
+    let server = Server::bind(config).await.unwrap();
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: format!("http://{}", server.local_addr()),
+    };
+    tokio::spawn(server.run());
+    use reqwest::Method as M;
+
+    // Authentication: no token, unknown token.
+    let (status, body) = api.call(M::GET, "/api/records", "", None).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (401, Some("authorization"))
+    );
+    assert_eq!(
+        api.call(M::GET, "/api/records", &"ab".repeat(32), None)
+            .await
+            .0,
+        401
+    );
+
+    // Create: read-only may not; an invalid field is named and nothing is written.
+    assert_eq!(
+        api.call(M::POST, "/api/records", &auditor, Some(record_json()))
+            .await
+            .0,
+        403
+    );
+    let mut bad = record_json();
+    bad["case"]["patient"]["weight_kg"] = json!(-5);
+    let (status, body) = api.call(M::POST, "/api/records", &author, Some(bad)).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["field"], "case.patient.weight_kg");
+    assert_eq!(
+        api.call(M::GET, "/api/records", &auditor, None).await.1,
+        json!([])
+    );
+    let (status, body) = api
+        .call(M::POST, "/api/records", &author, Some(record_json()))
+        .await;
+    assert_eq!(status, 201);
+    let id = body["id"].as_i64().unwrap();
+
+    // Read back with plan and indicators, by anyone with a token.
+    let (status, stored) = api
+        .call(M::GET, &format!("/api/records/{id}"), &auditor, None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(stored["status"], "draft");
+    assert!(stored["plan"]["bsa_m2"].as_f64().unwrap() > 1.0);
+    assert_eq!(
+        api.call(M::GET, "/api/records/999999", &auditor, None)
+            .await
+            .0,
+        404
+    );
+
+    // Only the author (or a chief) finalises; a finalised record is amended, never replaced.
+    assert_eq!(
+        api.call(
+            M::POST,
+            &format!("/api/records/{id}/finalise"),
+            &colleague,
+            None
+        )
+        .await
+        .0,
+        403
+    );
+    assert_eq!(
+        api.call(
+            M::POST,
+            &format!("/api/records/{id}/finalise"),
+            &author,
+            None
+        )
+        .await
+        .0,
+        204
+    );
+    assert_eq!(
+        api.call(
+            M::PUT,
+            &format!("/api/records/{id}"),
+            &author,
+            Some(record_json())
+        )
+        .await
+        .0,
+        409
+    );
+    let amendment = json!({"record": record_json(), "reason": "urine volume transcribed wrongly"});
+    assert_eq!(
+        api.call(
+            M::POST,
+            &format!("/api/records/{id}/amend"),
+            &author,
+            Some(amendment)
+        )
+        .await
+        .0,
+        204
+    );
+    let (_, audit) = api
+        .call(M::GET, &format!("/api/records/{id}/audit"), &auditor, None)
+        .await;
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["create", "finalise", "amend"]);
+    assert_eq!(audit[2]["reason"], "urine volume transcribed wrongly");
+
+    // The case log counts the finalised record for each team member.
+    let year = &stored["record"]["case"]["date"].as_str().unwrap()[..4];
+    let (status, summary) = api
+        .call(M::GET, &format!("/api/caselog?year={year}"), &auditor, None)
+        .await;
+    assert_eq!(status, 200);
+    let primary = summary["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["perfusionist"] == "Alex Morgan")
+        .unwrap();
+    assert_eq!(
+        (primary["role"].as_str(), primary["cases"].as_i64()),
+        (Some("primary"), Some(1))
+    );
+    let (status, csv) = api
+        .call(M::GET, "/api/caselog?format=csv", &auditor, None)
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        csv.as_str()
+            .unwrap()
+            .starts_with("case_date,record_id,perfusionist,role")
+    );
+
+    // Continuing education: your own log only, unless chief.
+    let ce = json!({"perfusionist": "Sam Lee", "title": "ECMO course", "provider": "AmSECT", "units": 8, "date": "2026-05-01"});
+    assert_eq!(
+        api.call(M::POST, "/api/ce", &author, Some(ce.clone()))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        api.call(M::POST, "/api/ce", &colleague, Some(ce)).await.0,
+        201
+    );
+    assert_eq!(
+        api.call(M::GET, "/api/ce?year=2026", &auditor, None)
+            .await
+            .1[0]["units"],
+        8.0
+    );
+
+    // Bad queries name the parameter.
+    let (status, body) = api
+        .call(M::GET, "/api/records/export?format=xml", &auditor, None)
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("format"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_api_on_sqlite() {
+    life_cycle_roles_and_case_log("sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_api_on_postgres() {
+    life_cycle_roles_and_case_log("postgres").await;
+}
+
+#[tokio::test]
+async fn without_a_database_records_answer_503() {
+    let config = ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    };
+    let server = Server::bind(config).await.unwrap();
+    let base = format!("http://{}", server.local_addr());
+    tokio::spawn(server.run());
+    let response = reqwest::get(format!("{base}/api/records")).await.unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+}
