@@ -152,13 +152,15 @@ impl ObjectivePhase {
         Self::NAMES[self as usize]
     }
 
-    fn applies(self, obs: &Observations, clamp_was_on: bool) -> bool {
+    /// Whether an objective for this phase applies to `obs`; `clamp_on` says whether the aorta
+    /// was cross-clamped over the last second.
+    pub fn applies(self, obs: &Observations, clamp_on: bool) -> bool {
         match self {
             ObjectivePhase::Whole => true,
             ObjectivePhase::PreBypass => obs.phase == Phase::PreBypass,
             ObjectivePhase::Bypass => obs.phase == Phase::Bypass,
             ObjectivePhase::PostBypass => obs.phase == Phase::PostBypass,
-            ObjectivePhase::CrossClamp => clamp_was_on,
+            ObjectivePhase::CrossClamp => clamp_on,
         }
     }
 }
@@ -178,6 +180,59 @@ impl ObjectiveScore {
     /// Met when the observation never left its range while the objective applied.
     pub fn met(&self) -> bool {
         self.out_of_range_s == 0
+    }
+}
+
+/// Scores objectives one simulated second at a time, the same way in `perfuse run` and in the
+/// live console, so a student's debrief and a batch run agree.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scoring {
+    scores: Vec<ObjectiveScore>,
+    last_clamp_time_s: f64,
+}
+
+impl Scoring {
+    /// Nothing counted yet.
+    pub fn new(objectives: &[Objective]) -> Scoring {
+        let scores = objectives
+            .iter()
+            .map(|objective| ObjectiveScore {
+                objective: objective.clone(),
+                applicable_s: 0,
+                out_of_range_s: 0,
+            })
+            .collect();
+        Scoring {
+            scores,
+            last_clamp_time_s: 0.0,
+        }
+    }
+
+    /// Counts one simulated second ending at `obs`; call exactly once per second.
+    pub fn count_second(&mut self, obs: &Observations) {
+        // The clamp is on when its cumulative time grew since the previous second.
+        let clamp_on = obs.cross_clamp_time_s > self.last_clamp_time_s;
+        self.last_clamp_time_s = obs.cross_clamp_time_s;
+        for score in &mut self.scores {
+            let objective = &score.objective;
+            if !objective.during.applies(obs, clamp_on) {
+                continue;
+            }
+            let Some(value) = objective.column.number(obs) else {
+                continue;
+            };
+            score.applicable_s += 1;
+            let low = objective.min.is_some_and(|min| value < min);
+            let high = objective.max.is_some_and(|max| value > max);
+            if low || high {
+                score.out_of_range_s += 1;
+            }
+        }
+    }
+
+    /// The scores so far, in the scenario's order.
+    pub fn scores(&self) -> &[ObjectiveScore] {
+        &self.scores
     }
 }
 
@@ -215,9 +270,8 @@ pub struct Run {
     next_sample_ms: u64,
     next_tick_ms: u64,
     finished: bool,
-    scores: Vec<ObjectiveScore>,
+    scoring: Scoring,
     last_alarms_raised: u32,
-    last_clamp_time_s: f64,
 }
 
 impl Run {
@@ -234,17 +288,8 @@ impl Run {
             next_sample_ms: 0,
             next_tick_ms: 0,
             finished: false,
-            scores: scenario
-                .objectives
-                .iter()
-                .map(|objective| ObjectiveScore {
-                    objective: objective.clone(),
-                    applicable_s: 0,
-                    out_of_range_s: 0,
-                })
-                .collect(),
+            scoring: Scoring::new(&scenario.objectives),
             last_alarms_raised: 0,
-            last_clamp_time_s: 0.0,
         })
     }
 
@@ -293,27 +338,8 @@ impl Run {
     }
 
     fn score_objectives(&mut self) {
-        if self.scores.is_empty() {
-            return;
-        }
-        let obs = self.simulation.observe();
-        // The clamp is on when its cumulative time grew since the previous tick.
-        let clamp_on = obs.cross_clamp_time_s > self.last_clamp_time_s;
-        self.last_clamp_time_s = obs.cross_clamp_time_s;
-        for score in &mut self.scores {
-            let objective = &score.objective;
-            if !objective.during.applies(&obs, clamp_on) {
-                continue;
-            }
-            let Some(value) = objective.column.number(&obs) else {
-                continue;
-            };
-            score.applicable_s += OBJECTIVE_TICK_MS / 1000;
-            let low = objective.min.is_some_and(|min| value < min);
-            let high = objective.max.is_some_and(|max| value > max);
-            if low || high {
-                score.out_of_range_s += OBJECTIVE_TICK_MS / 1000;
-            }
+        if !self.scoring.scores().is_empty() {
+            self.scoring.count_second(&self.simulation.observe());
         }
     }
 
@@ -334,7 +360,7 @@ impl Run {
 
     /// Objective scores so far.
     pub fn scores(&self) -> &[ObjectiveScore] {
-        &self.scores
+        self.scoring.scores()
     }
 
     /// The simulation, for callers that drive it live (the console).

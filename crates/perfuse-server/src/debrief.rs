@@ -3,7 +3,7 @@
 //! channels, and the scenario's objectives scored once per simulated second.
 
 use perfuse_scenario::observations::{self, Column};
-use perfuse_scenario::{Objective, Scenario};
+use perfuse_scenario::{Objective, ObjectiveScore, Scenario};
 use perfuse_sim::Observations;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -120,41 +120,6 @@ pub struct Series {
     pub values: Vec<Option<f32>>,
 }
 
-/// An objective being scored.
-#[derive(Clone, Debug)]
-pub struct Score {
-    /// The objective.
-    pub objective: Objective,
-    /// Seconds during which it applied.
-    pub applicable_s: u64,
-    /// Seconds out of range while it applied.
-    pub out_of_range_s: u64,
-}
-
-impl Score {
-    /// Nothing counted yet.
-    pub fn new(objective: &Objective) -> Score {
-        Score {
-            objective: objective.clone(),
-            applicable_s: 0,
-            out_of_range_s: 0,
-        }
-    }
-
-    /// Counts one second during which the objective applies.
-    pub fn count(&mut self, obs: &Observations) {
-        let Some(value) = self.objective.column.number(obs) else {
-            return;
-        };
-        self.applicable_s += 1;
-        let low = self.objective.min.is_some_and(|min| value < min);
-        let high = self.objective.max.is_some_and(|max| value > max);
-        if low || high {
-            self.out_of_range_s += 1;
-        }
-    }
-}
-
 /// An objective as shown to people.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ObjectiveInfo {
@@ -239,7 +204,7 @@ impl Debrief {
         sim_time_s: f64,
         ended: bool,
         last: &Observations,
-        scores: &[Score],
+        scores: &[ObjectiveScore],
         recording: &Recording,
         log: &[LogEntry],
     ) -> Debrief {
@@ -255,7 +220,7 @@ impl Debrief {
                 .iter()
                 .map(|score| ObjectiveResult {
                     objective: ObjectiveInfo::from(&score.objective),
-                    met: score.out_of_range_s == 0,
+                    met: score.met(),
                     applicable_s: score.applicable_s,
                     out_of_range_s: score.out_of_range_s,
                 })

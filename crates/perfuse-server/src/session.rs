@@ -11,13 +11,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::Utf8Bytes;
 use perfuse_scenario::observations::{self, COLUMNS};
-use perfuse_scenario::{ObjectivePhase, Scenario};
-use perfuse_sim::{Action, Observations, Phase, Priority, Simulation};
+use perfuse_scenario::{Scenario, Scoring};
+use perfuse_sim::{Action, Observations, Priority, Simulation};
 use serde::Serialize;
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
 
-use crate::debrief::{Recording, Score};
+use crate::debrief::Recording;
 use crate::wire::describe;
 
 /// Pushes per second of wall time.
@@ -227,8 +227,7 @@ struct State {
     log: Vec<LogEntry>,
     log_pushed: usize,
     recording: Recording,
-    scores: Vec<Score>,
-    last_cross_clamp_s: f64,
+    scoring: Scoring,
     labs: Vec<PendingLab>,
     alarms_shown: Vec<(Priority, &'static str)>,
     last_observations: Observations,
@@ -291,8 +290,7 @@ impl Session {
             log: Vec::new(),
             log_pushed: 0,
             recording: Recording::new(end_ms / 1000 + 1),
-            scores: scenario.objectives.iter().map(Score::new).collect(),
-            last_cross_clamp_s: 0.0,
+            scoring: Scoring::new(&scenario.objectives),
             labs: Vec::new(),
             alarms_shown: Vec::new(),
             last_observations,
@@ -527,7 +525,7 @@ impl Session {
             state.simulation.time_s(),
             state.ended,
             &state.last_observations,
-            &state.scores,
+            state.scoring.scores(),
             &state.recording,
             &state.log,
         )
@@ -762,20 +760,7 @@ impl State {
     fn every_second(&mut self, now_ms: u64) {
         let mut observations = self.simulation.observe();
         observations.time_s = now_ms as f64 / 1000.0;
-        let clamp_on = observations.cross_clamp_time_s > self.last_cross_clamp_s;
-        self.last_cross_clamp_s = observations.cross_clamp_time_s;
-        for score in &mut self.scores {
-            let applies = match score.objective.during {
-                ObjectivePhase::Whole => true,
-                ObjectivePhase::PreBypass => observations.phase == Phase::PreBypass,
-                ObjectivePhase::Bypass => observations.phase == Phase::Bypass,
-                ObjectivePhase::PostBypass => observations.phase == Phase::PostBypass,
-                ObjectivePhase::CrossClamp => clamp_on,
-            };
-            if applies {
-                score.count(&observations);
-            }
-        }
+        self.scoring.count_second(&observations);
         self.recording.record(&observations);
         let now_s = observations.time_s;
         let mut ready = Vec::new();
