@@ -7,6 +7,7 @@ mod calc;
 mod record;
 mod run;
 mod serve;
+mod training;
 
 use std::process::ExitCode;
 

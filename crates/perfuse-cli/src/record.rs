@@ -48,6 +48,27 @@ enum RecordCommand {
         #[arg(long)]
         finalise: bool,
     },
+    /// Run a scenario and save the run as a training record (kind `training`, the trainee as
+    /// student): it counts in the trainee's log once finalised.
+    FromRun {
+        /// Scenario file (as for `perfuse run`).
+        scenario: PathBuf,
+        /// The student who ran the pump (default: --as).
+        #[arg(long)]
+        trainee: Option<String>,
+        /// The supervising educator.
+        #[arg(long)]
+        supervisor: Option<String>,
+        /// Seed of the simulator (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Date of the session, YYYY-MM-DD (default: today, UTC).
+        #[arg(long, value_parser = parse_date)]
+        date: Option<Date>,
+        /// Finalise it at once.
+        #[arg(long)]
+        finalise: bool,
+    },
     /// Import a JSON array of records (as written by `export --format json`) in one transaction.
     Import {
         /// The JSON file.
@@ -358,6 +379,32 @@ async fn execute(store: &Store, args: &RecordArgs) -> Result<(), Failure> {
             if *deidentify {
                 record.case.patient.deidentify();
             }
+            let ids = store
+                .import(&actor, std::slice::from_ref(&record), *finalise)
+                .await
+                .map_err(fail)?;
+            print(&format!("{}\n", ids[0]))
+        }
+        RecordCommand::FromRun {
+            scenario,
+            trainee,
+            supervisor,
+            seed,
+            date,
+            finalise,
+        } => {
+            let actor = writer(args)?;
+            let shown = scenario.display().to_string();
+            let text = std::fs::read_to_string(scenario)
+                .map_err(|e| Failure::Input(format!("{shown}: {e}")))?;
+            let scenario = perfuse_scenario::parse(&text, &shown)
+                .map_err(|e| Failure::Input(e.to_string()))?;
+            let trainee = crate::training::Trainee {
+                name: trainee.clone().unwrap_or_else(|| actor.name.clone()),
+                supervisor: supervisor.clone(),
+                date: date.unwrap_or_else(Date::today_utc),
+            };
+            let record = crate::training::record_of_run(&scenario, *seed, trainee)?;
             let ids = store
                 .import(&actor, std::slice::from_ref(&record), *finalise)
                 .await

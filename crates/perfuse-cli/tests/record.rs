@@ -122,3 +122,39 @@ fn bad_input_exits_2_naming_the_field() {
         "[]"
     );
 }
+
+/// A simulator run saved as a training record counts in the trainee's and the supervisor's
+/// log, with the indicators of the run (here: low flow, DO2i below 272 for most of bypass).
+#[test]
+fn simulator_run_becomes_a_training_record() {
+    let db = fresh_db("from-run");
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/low-flow-low-do2i.toml"
+    );
+    let id = stdout(&perfuse(
+        &db,
+        &[
+            "--as",
+            "Jo Student",
+            "from-run",
+            scenario,
+            "--supervisor",
+            "Dr Educator",
+            "--date",
+            "2026-03-02",
+            "--finalise",
+        ],
+    ));
+    let shown: serde_json::Value =
+        serde_json::from_str(&stdout(&perfuse(&db, &["show", id.trim(), "--json"]))).unwrap();
+    assert_eq!(shown["record"]["case"]["kind"], "training");
+    let indicators = &shown["indicators"];
+    // The scenario runs CI 1.6 L/min/m² from 0:08 to 0:55 with Hb ≈ 8.5: DO2i well below 272.
+    assert!(indicators["nadir_do2i_ml_min_m2"].as_f64().unwrap() > 100.0);
+    assert!(indicators["time_below_do2i_272_min"].as_f64().unwrap() > 40.0);
+    assert!(indicators["max_lactate_mmol_l"].as_f64().unwrap() > 2.0);
+    let log = stdout(&perfuse(&db, &["caselog", "--year", "2026", "--csv"]));
+    assert!(log.contains("Jo Student,student"), "{log}");
+    assert!(log.contains("Dr Educator,supervising"), "{log}");
+}
