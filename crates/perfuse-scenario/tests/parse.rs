@@ -214,3 +214,30 @@ fn every_shipped_scenario_parses() {
     }
     assert!(count >= 6, "only {count} scenarios shipped");
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text at all: a scenario or a located error, never a panic.
+        #[test]
+        fn on_arbitrary_text(text in ".{0,400}") {
+            let _ = parse(&text, "fuzz.toml");
+        }
+
+        /// A valid file with one line replaced by junk, or one value by an extreme number:
+        /// either accepted or rejected with a line number, never a panic.
+        #[test]
+        fn on_damaged_files(line in 0usize..14, junk in "[a-z_ =\"\\[\\]0-9.:-]{0,30}", number in prop::num::f64::ANY) {
+            let mut lines: Vec<String> = BASE.lines().map(str::to_owned).collect();
+            let index = line % lines.len();
+            lines[index] = junk;
+            if let Err(error) = parse(&lines.join("\n"), "x.toml") {
+                prop_assert!(error.line > 0 || !error.field.is_empty(), "{error}");
+            }
+            let with_number = BASE.replace("weight_kg = 80", &format!("weight_kg = {number:?}"));
+            let _ = parse(&with_number, "x.toml");
+        }
+    }
+}
