@@ -296,3 +296,16 @@ fn arrested_heart_map_follows_flow_and_collapses_on_pump_failure() {
         "alarms after pump failure: {alarms:?}"
     );
 }
+
+/// Regression: going on bypass once raised a high-priority low-PaO2 alarm for ~20 s because
+/// ventilation stopped while the heart still ejected unoxygenated blood. Initiation at FiO2
+/// 60 % must keep the patient saturated and quiet.
+#[test]
+fn going_on_bypass_does_not_desaturate_the_patient() {
+    let table = Table::run("normal.toml", "1s");
+    for (time, pao2) in table.series("0:04:00", "0:07:00", "pao2_mmhg") {
+        assert!(pao2 > 150.0, "PaO2 {pao2} at {time} s");
+        let alarms = table.text(time, "alarms");
+        assert!(!alarms.contains("low-pao2"), "alarms at {time} s: {alarms}");
+    }
+}

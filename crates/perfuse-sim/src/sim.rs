@@ -31,6 +31,10 @@ const WINDOW_MAX_STEPS: u32 = 600;
 const FLOW_SMOOTHING_TAU_S: f64 = 3.0;
 /// Resting cardiac index of an anaesthetised adult before bypass, L/min/m² (Gravlee: 2.5–3).
 const RESTING_CI_L_MIN_M2: f64 = 2.6;
+/// Native share of total flow below which bypass is "full" and ventilation stops (Gravlee,
+/// *Cardiopulmonary Bypass*: ventilation is discontinued once full flow is reached and the
+/// heart has emptied; the 10 % figure is an assumption).
+const FULL_BYPASS_NATIVE_FRACTION: f64 = 0.1;
 /// Hematocrit of packed red cells, % (scenario.md).
 const PRBC_HCT_PCT: f64 = 60.0;
 /// Ventilator FiO2 before bypass, fraction (assumption: typical intra-operative setting).
@@ -582,7 +586,12 @@ impl Simulation {
                 tissue_flow_l_min: tissue_l_min,
                 pump_flow_l_min: pump_l_min,
                 native_flow_l_min: native_l_min,
-                ventilated: !on_bypass,
+                // The lungs are ventilated until full bypass: while the heart still ejects a
+                // real share of the flow (partial bypass, the first seconds on the pump) its
+                // blood must still be oxygenated; ventilation stops once native output is
+                // below 10 % of the total (Gravlee, initiation of CPB).
+                ventilated: !on_bypass
+                    || native_l_min > FULL_BYPASS_NATIVE_FRACTION * (native_l_min + pump_l_min),
                 ventilator_fio2: self.ventilator_fio2,
                 hb_arterial_g_dl: hb_venous,
                 hb_venous_g_dl: hb_venous,
