@@ -237,16 +237,8 @@ struct FilterArgs {
 
 impl FilterArgs {
     fn to_filter(&self) -> Result<ListFilter, Failure> {
-        let mut filter = match self.year {
-            Some(year) => {
-                ListFilter::year(year).map_err(|error| from_record_error(error, "--year"))?
-            }
-            None => ListFilter {
-                from: self.from,
-                to: self.to,
-                ..ListFilter::default()
-            },
-        };
+        let mut filter = ListFilter::for_dates(self.year, self.from, self.to)
+            .map_err(|error| from_record_error(error, "--year"))?;
         filter.perfusionist = self.perfusionist.clone();
         filter.category = self.category;
         filter.status = self.status;

@@ -149,6 +149,26 @@ pub struct ListFilter {
 }
 
 impl ListFilter {
+    /// A filter on a calendar year, or on a date range (either end open); not both.
+    pub fn for_dates(
+        year: Option<i32>,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> Result<ListFilter> {
+        match year {
+            Some(_) if from.is_some() || to.is_some() => Err(Error::invalid(
+                "year",
+                "give either a year or from/to dates, not both",
+            )),
+            Some(year) => ListFilter::year(year),
+            None => Ok(ListFilter {
+                from,
+                to,
+                ..ListFilter::default()
+            }),
+        }
+    }
+
     /// A filter on one calendar year.
     pub fn year(year: i32) -> Result<ListFilter> {
         let (from, to) = year_bounds(year)?;
@@ -244,6 +264,27 @@ pub struct CeEntry {
     pub units: f64,
     /// Date of the activity.
     pub date: Date,
+}
+
+/// Appends `AND date BETWEEN …` for a calendar year and `AND person = …` to `sql`, as given;
+/// returns the values to bind, in placeholder order.
+fn filter_year_and_person(
+    sql: &mut String,
+    (date_column, person_column): (&str, &str),
+    year: Option<i32>,
+    perfusionist: Option<&str>,
+) -> Result<Vec<Bind>> {
+    let mut binds = Vec::new();
+    if let Some(year) = year {
+        let (from, to) = year_bounds(year)?;
+        sql.push_str(&format!(" AND {date_column} >= $1 AND {date_column} <= $2"));
+        binds.extend([Bind::Text(from.to_string()), Bind::Text(to.to_string())]);
+    }
+    if let Some(name) = perfusionist {
+        binds.push(Bind::Text(name.to_owned()));
+        sql.push_str(&format!(" AND {person_column} = ${}", binds.len()));
+    }
+    Ok(binds)
 }
 
 /// A value bound to a dynamically built query.
@@ -621,16 +662,12 @@ impl Store {
              r.bypass_time_min, r.cross_clamp_time_min \
              FROM record_team t JOIN records r ON r.id = t.record_id WHERE r.status <> 'draft'",
         );
-        let mut binds = Vec::new();
-        if let Some(year) = year {
-            let (from, to) = year_bounds(year)?;
-            sql.push_str(" AND r.case_date >= $1 AND r.case_date <= $2");
-            binds.extend([Bind::Text(from.to_string()), Bind::Text(to.to_string())]);
-        }
-        if let Some(name) = perfusionist {
-            binds.push(Bind::Text(name.to_owned()));
-            sql.push_str(&format!(" AND t.perfusionist = ${}", binds.len()));
-        }
+        let binds = filter_year_and_person(
+            &mut sql,
+            ("r.case_date", "t.perfusionist"),
+            year,
+            perfusionist,
+        )?;
         sql.push_str(" ORDER BY r.case_date, r.id, t.perfusionist, t.role");
         let rows = bind_all(sqlx::query(&sql), binds)
             .fetch_all(&self.pool)
@@ -768,16 +805,8 @@ impl Store {
         let mut sql = String::from(
             "SELECT perfusionist, title, provider, units, entry_date FROM ce_entries WHERE 1 = 1",
         );
-        let mut binds = Vec::new();
-        if let Some(year) = year {
-            let (from, to) = year_bounds(year)?;
-            sql.push_str(" AND entry_date >= $1 AND entry_date <= $2");
-            binds.extend([Bind::Text(from.to_string()), Bind::Text(to.to_string())]);
-        }
-        if let Some(name) = perfusionist {
-            binds.push(Bind::Text(name.to_owned()));
-            sql.push_str(&format!(" AND perfusionist = ${}", binds.len()));
-        }
+        let binds =
+            filter_year_and_person(&mut sql, ("entry_date", "perfusionist"), year, perfusionist)?;
         sql.push_str(" ORDER BY entry_date, id");
         let rows = bind_all(sqlx::query(&sql), binds)
             .fetch_all(&self.pool)

@@ -108,22 +108,8 @@ struct Filter {
 
 impl Filter {
     fn to_list_filter(&self) -> Result<ListFilter, ApiError> {
-        let mut filter = match self.year {
-            Some(year) => {
-                if self.from.is_some() || self.to.is_some() {
-                    return Err(ApiError::bad_request(
-                        "year",
-                        "give either year or from/to, not both",
-                    ));
-                }
-                ListFilter::year(year).map_err(record_error)?
-            }
-            None => ListFilter {
-                from: self.from,
-                to: self.to,
-                ..ListFilter::default()
-            },
-        };
+        let mut filter =
+            ListFilter::for_dates(self.year, self.from, self.to).map_err(record_error)?;
         filter.perfusionist = self.perfusionist.clone();
         filter.category = self.category;
         filter.status = self.status;

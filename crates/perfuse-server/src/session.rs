@@ -471,7 +471,11 @@ impl Session {
 
     /// A summary of the session now.
     pub fn status(&self) -> Status {
-        let state = self.state();
+        self.status_of(&self.state())
+    }
+
+    /// The summary, from state the caller has already locked.
+    fn status_of(&self, state: &State) -> Status {
         Status {
             code: self.code.clone(),
             scenario_name: self.scenario.name.clone(),
@@ -494,19 +498,7 @@ impl Session {
         let hello = Hello {
             kind: "hello",
             role,
-            status: Status {
-                code: self.code.clone(),
-                scenario_name: self.scenario.name.clone(),
-                scenario_id: self.scenario_id.clone(),
-                sim_time_s: state.simulation.time_s(),
-                duration_s: state.end_ms as f64 / 1000.0,
-                phase: state.last_observations.phase.name(),
-                paused: state.paused,
-                speed: state.speed,
-                scripted_events: state.scripted_events,
-                ended: state.ended,
-                clients: self.clients(),
-            },
+            status: self.status_of(&state),
             description: &self.scenario.description,
             log: &state.log,
             trend: state.recording.trend(600),
