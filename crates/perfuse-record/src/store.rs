@@ -933,33 +933,21 @@ async fn insert_record(
     now: &str,
 ) -> Result<i64> {
     let columns = Columns::of(record);
-    let indicators = &columns.indicators;
     let finalised = (status != Status::Draft).then(|| (now.to_owned(), actor.name.clone()));
-    let id: i64 = sqlx::query(
-        "INSERT INTO records (kind, status, version, author, case_date, procedure_name, category, urgency, \
-         primary_perfusionist, deidentified, bypass_time_min, cross_clamp_time_min, nadir_hct_pct, \
-         nadir_do2i_ml_min_m2, time_below_do2i_272_min, max_lactate_mmol_l, prbc_units, transfused, \
-         created_at, updated_at, finalised_at, finalised_by, body) \
-         VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20, $21) \
-         RETURNING id",
+    let id: i64 = bind_columns(
+        sqlx::query(
+            "INSERT INTO records (kind, status, case_date, procedure_name, category, urgency, \
+             primary_perfusionist, deidentified, bypass_time_min, cross_clamp_time_min, nadir_hct_pct, \
+             nadir_do2i_ml_min_m2, time_below_do2i_272_min, max_lactate_mmol_l, prbc_units, transfused, \
+             version, author, created_at, updated_at, finalised_at, finalised_by, body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $18, $18, $19, $20, $21) \
+             RETURNING id",
+        ),
+        record,
+        status,
+        &columns,
     )
-    .bind(enum_name(&record.case.kind))
-    .bind(status.name())
     .bind(actor.name.clone())
-    .bind(record.case.date.to_string())
-    .bind(record.case.procedure.clone())
-    .bind(enum_name(&record.case.category))
-    .bind(enum_name(&record.case.urgency))
-    .bind(columns.primary_perfusionist.clone())
-    .bind(i64::from(record.case.patient.identity.is_none()))
-    .bind(indicators.bypass_time_min)
-    .bind(indicators.cross_clamp_time_min)
-    .bind(indicators.nadir_hct_pct)
-    .bind(indicators.nadir_do2i_ml_min_m2)
-    .bind(indicators.time_below_do2i_272_min)
-    .bind(indicators.max_lactate_mmol_l)
-    .bind(indicators.prbc_units)
-    .bind(i64::from(indicators.transfused()))
     .bind(now.to_owned())
     .bind(finalised.as_ref().map(|(at, _)| at.clone()))
     .bind(finalised.map(|(_, by)| by))
@@ -987,6 +975,34 @@ async fn insert_team(
     Ok(())
 }
 
+/// Binds $1–$16 of an INSERT or UPDATE of `records`: kind, status, the case columns and the
+/// indicator columns, in table order.
+fn bind_columns<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    record: &Record,
+    status: Status,
+    columns: &Columns,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let indicators = &columns.indicators;
+    query
+        .bind(enum_name(&record.case.kind))
+        .bind(status.name())
+        .bind(record.case.date.to_string())
+        .bind(record.case.procedure.clone())
+        .bind(enum_name(&record.case.category))
+        .bind(enum_name(&record.case.urgency))
+        .bind(columns.primary_perfusionist.clone())
+        .bind(i64::from(record.case.patient.identity.is_none()))
+        .bind(indicators.bypass_time_min)
+        .bind(indicators.cross_clamp_time_min)
+        .bind(indicators.nadir_hct_pct)
+        .bind(indicators.nadir_do2i_ml_min_m2)
+        .bind(indicators.time_below_do2i_272_min)
+        .bind(indicators.max_lactate_mmol_l)
+        .bind(indicators.prbc_units)
+        .bind(i64::from(indicators.transfused()))
+}
+
 /// Rewrites the document and its columns, if the version is still `version` (else a conflict).
 async fn write_body(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -998,31 +1014,19 @@ async fn write_body(
     finalised_by: Option<&str>,
 ) -> Result<()> {
     let columns = Columns::of(record);
-    let indicators = &columns.indicators;
-    let result = sqlx::query(
-        "UPDATE records SET kind = $1, status = $2, version = version + 1, case_date = $3, procedure_name = $4, \
-         category = $5, urgency = $6, primary_perfusionist = $7, deidentified = $8, bypass_time_min = $9, \
-         cross_clamp_time_min = $10, nadir_hct_pct = $11, nadir_do2i_ml_min_m2 = $12, \
-         time_below_do2i_272_min = $13, max_lactate_mmol_l = $14, prbc_units = $15, transfused = $16, \
-         updated_at = $17, finalised_at = COALESCE(finalised_at, $18), finalised_by = COALESCE(finalised_by, $19), \
-         body = $20 WHERE id = $21 AND version = $22",
+    let result = bind_columns(
+        sqlx::query(
+            "UPDATE records SET kind = $1, status = $2, version = version + 1, case_date = $3, procedure_name = $4, \
+             category = $5, urgency = $6, primary_perfusionist = $7, deidentified = $8, bypass_time_min = $9, \
+             cross_clamp_time_min = $10, nadir_hct_pct = $11, nadir_do2i_ml_min_m2 = $12, \
+             time_below_do2i_272_min = $13, max_lactate_mmol_l = $14, prbc_units = $15, transfused = $16, \
+             updated_at = $17, finalised_at = COALESCE(finalised_at, $18), finalised_by = COALESCE(finalised_by, $19), \
+             body = $20 WHERE id = $21 AND version = $22",
+        ),
+        record,
+        status,
+        &columns,
     )
-    .bind(enum_name(&record.case.kind))
-    .bind(status.name())
-    .bind(record.case.date.to_string())
-    .bind(record.case.procedure.clone())
-    .bind(enum_name(&record.case.category))
-    .bind(enum_name(&record.case.urgency))
-    .bind(columns.primary_perfusionist.clone())
-    .bind(i64::from(record.case.patient.identity.is_none()))
-    .bind(indicators.bypass_time_min)
-    .bind(indicators.cross_clamp_time_min)
-    .bind(indicators.nadir_hct_pct)
-    .bind(indicators.nadir_do2i_ml_min_m2)
-    .bind(indicators.time_below_do2i_272_min)
-    .bind(indicators.max_lactate_mmol_l)
-    .bind(indicators.prbc_units)
-    .bind(i64::from(indicators.transfused()))
     .bind(now.to_owned())
     .bind(finalised_by.map(|_| now.to_owned()))
     .bind(finalised_by.map(str::to_owned))
