@@ -52,5 +52,26 @@ document.getElementById('btn-csv').addEventListener('click', async () => {
   document.body.append(link); link.click(); link.remove();
 });
 
+// A training record needs a records API token (`perfuse record user add`), not the session's:
+// it writes to the department's records, so the server authenticates the person.
+document.getElementById('btn-record').addEventListener('click', async () => {
+  const message = document.getElementById('debrief-error');
+  const recordsToken = localStorage.getItem('perfuse:records-token') || prompt('Records API token (from `perfuse record user add`):');
+  if (!recordsToken) return;
+  const trainee = prompt('Student who ran the pump:');
+  if (!trainee) return;
+  const supervisor = prompt('Supervising educator (optional):') || undefined;
+  try {
+    const saved = await request('POST', `/api/sessions/${code}/training-record`, { token: recordsToken, body: { trainee, supervisor } });
+    localStorage.setItem('perfuse:records-token', recordsToken);
+    message.className = 'ok';
+    message.textContent = `Saved as training record ${saved.id} (a draft: finalise it to count in the case log).`;
+  } catch (e) {
+    if (e.status === 401) localStorage.removeItem('perfuse:records-token');
+    message.className = 'error';
+    message.textContent = e.message;
+  }
+});
+
 if (!token) document.getElementById('debrief-error').textContent = 'No token for this session in this browser: join it first.';
 else load().catch((e) => { document.getElementById('debrief-error').textContent = e.message; });

@@ -7,7 +7,6 @@ mod calc;
 mod record;
 mod run;
 mod serve;
-mod training;
 
 use std::process::ExitCode;
 

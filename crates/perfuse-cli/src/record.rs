@@ -13,6 +13,7 @@ use perfuse_record::csv::{case_log_csv, ce_csv, records_csv};
 use perfuse_record::model::{Category, RecordKind};
 use perfuse_record::store::{CeEntry, RecordSummary};
 use perfuse_record::{Actor, Date, ListFilter, Record, Role, Status, Store, StoredRecord};
+use perfuse_scenario::{Run, RunOptions, observations};
 use serde::de::DeserializeOwned;
 
 use crate::Failure;
@@ -391,12 +392,25 @@ async fn execute(store: &Store, args: &RecordArgs) -> Result<(), Failure> {
                 .map_err(|e| Failure::Input(format!("{shown}: {e}")))?;
             let scenario = perfuse_scenario::parse(&text, &shown)
                 .map_err(|e| Failure::Input(e.to_string()))?;
-            let trainee = crate::training::Trainee {
+            let trainee = perfuse_server::training::Trainee {
                 name: trainee.clone().unwrap_or_else(|| actor.name.clone()),
                 supervisor: supervisor.clone(),
                 date: date.unwrap_or_else(Date::today_utc),
             };
-            let record = crate::training::record_of_run(&scenario, *seed, trainee)?;
+            let options = RunOptions {
+                every_ms: 60_000,
+                until_ms: None,
+                seed: *seed,
+            };
+            let mut run = Run::new(&scenario, &options)
+                .map_err(|e| Failure::Input(format!("{shown}: {e}")))?;
+            let mut csv = observations::csv_header();
+            while let Some(obs) = run.next_sample() {
+                csv.push('\n');
+                observations::write_csv_row(&obs, &mut csv);
+            }
+            let record = perfuse_server::training::training_record(&scenario, &csv, trainee)
+                .map_err(|error| from_record_error(error, "training record"))?;
             let ids = store
                 .import(&actor, std::slice::from_ref(&record), *finalise)
                 .await

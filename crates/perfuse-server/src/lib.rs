@@ -34,6 +34,7 @@ mod error;
 mod records;
 mod registry;
 mod session;
+pub mod training;
 pub mod wire;
 mod ws;
 

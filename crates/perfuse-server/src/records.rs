@@ -20,6 +20,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::auth::bearer;
 use crate::error::{ApiError, ErrorBody};
+use crate::training::{Trainee, training_record};
 
 /// The record routes, annotated for the OpenAPI document.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -32,6 +33,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(export_records))
         .routes(routes!(case_log))
         .routes(routes!(list_ce, add_ce))
+        .routes(routes!(save_session))
 }
 
 fn record_error(error: perfuse_record::Error) -> ApiError {
@@ -439,4 +441,47 @@ async fn add_ce(
     let entry: CeEntry = crate::api::parse_body(body)?;
     let id = store.add_ce(&actor, &entry).await.map_err(record_error)?;
     Ok((StatusCode::CREATED, Json(CreatedRecord { id })).into_response())
+}
+
+/// Who ran a live session, to save it as a training record.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct SaveSession {
+    /// The student who ran the pump.
+    trainee: String,
+    /// The supervising educator.
+    supervisor: Option<String>,
+    /// Finalise the record at once (default false: a draft to review).
+    finalise: Option<bool>,
+}
+
+/// Saves a live session, as recorded so far, as a training record (kind `training`, dated today)
+/// authored by the caller: the trainee's and supervisor's case log counts it once finalised.
+#[utoipa::path(
+    post, path = "/api/sessions/{code}/training-record", tag = "records", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Join code")), request_body = SaveSession,
+    responses((status = 201, body = CreatedRecord), (status = 401, body = ErrorBody, description = "No records API token"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+async fn save_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let (store, actor) = caller(&state, &headers).await?;
+    let request: SaveSession = crate::api::parse_body(body)?;
+    let session = state.registry.get(&code)?;
+    let trainee = Trainee {
+        name: request.trainee,
+        supervisor: request.supervisor,
+        date: Date::today_utc(),
+    };
+    let record =
+        training_record(&session.scenario, &session.csv(), trainee).map_err(record_error)?;
+    let finalise = request.finalise.unwrap_or(false);
+    let ids = store
+        .import(&actor, std::slice::from_ref(&record), finalise)
+        .await
+        .map_err(record_error)?;
+    Ok((StatusCode::CREATED, Json(CreatedRecord { id: ids[0] })).into_response())
 }

@@ -274,6 +274,58 @@ async fn life_cycle_roles_and_case_log(backend: &str) {
         8.0
     );
 
+    // A live session (run at ×20 for a few seconds) saved as a training record of the student.
+    let (status, created) = api
+        .call(
+            M::POST,
+            "/api/sessions",
+            "",
+            Some(json!({"scenario_id": "adult-cabg-routine", "speed": 20})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    let path = format!(
+        "/api/sessions/{}/training-record",
+        created["code"].as_str().unwrap()
+    );
+    let body = json!({"trainee": "Jo Student", "supervisor": "Alex Morgan", "finalise": true});
+    assert_eq!(
+        api.call(M::POST, &path, "", Some(body.clone())).await.0,
+        401
+    );
+    assert_eq!(
+        api.call(M::POST, &path, &auditor, Some(body.clone()))
+            .await
+            .0,
+        403
+    );
+    let (status, saved) = api.call(M::POST, &path, &author, Some(body)).await;
+    assert_eq!(status, 201, "{saved}");
+    let (_, training) = api
+        .call(
+            M::GET,
+            &format!("/api/records/{}", saved["id"]),
+            &auditor,
+            None,
+        )
+        .await;
+    assert_eq!(training["record"]["case"]["kind"], "training");
+    assert_eq!(
+        training["record"]["case"]["procedure"],
+        "Adult CABG, routine"
+    );
+    assert_eq!(training["status"], "final");
+    let (status, _) = api
+        .call(
+            M::POST,
+            "/api/sessions/NOSUCH/training-record",
+            &author,
+            Some(json!({"trainee": "X"})),
+        )
+        .await;
+    assert_eq!(status, 404);
+
     // Bad queries name the parameter.
     let (status, body) = api
         .call(M::GET, "/api/records/export?format=xml", &auditor, None)

@@ -1,44 +1,43 @@
-//! A simulator run saved as a training record: the glue between `perfuse-scenario` and
-//! `perfuse-record`, which know nothing of each other. The run's observations go through the
-//! same CSV as `perfuse run --csv` (the contract both sides already speak), sampled once a
-//! minute so a two-hour case is 120 lab rows.
+//! A simulator session saved as a training record: the glue between `perfuse-scenario` and
+//! `perfuse-record`, which know nothing of each other. Both the live console (a session's
+//! recording) and `perfuse record from-run` (a batch run) hand over the same thing — the CSV of
+//! `perfuse run`, the contract both sides already speak — and get the same record.
 
 use perfuse_record::model::{Category, Circuit, Patient, PrimeComponent, PumpKind, Sex};
 use perfuse_record::observations::{ObservationRow, TrainingSession};
 use perfuse_record::{Date, Record};
-use perfuse_scenario::{Run, RunOptions, Scenario, observations};
+use perfuse_scenario::Scenario;
 
-use crate::Failure;
+/// Rows kept per record: one a minute (every row becomes a lab sample, so a two-hour case is
+/// 120 samples, not 7,200).
+const SAMPLE_EVERY_S: f64 = 60.0;
 
 /// Who ran the pump, under whom, on which day.
+#[derive(Clone, Debug)]
 pub struct Trainee {
+    /// The student (or perfusionist) at the pump.
     pub name: String,
+    /// The supervising educator, if any.
     pub supervisor: Option<String>,
+    /// Day of the session.
     pub date: Date,
 }
 
-/// Runs `scenario` to its end and builds the training record of that run.
-pub fn record_of_run(
+/// The training record of a run of `scenario`, from its observations as `perfuse run` CSV
+/// (any sampling interval that divides a minute).
+pub fn training_record(
     scenario: &Scenario,
-    seed: Option<u64>,
+    csv: &str,
     trainee: Trainee,
-) -> Result<Record, Failure> {
-    let options = RunOptions {
-        every_ms: 60_000,
-        until_ms: None,
-        seed,
-    };
-    let mut run = Run::new(scenario, &options).map_err(|e| Failure::Input(e.to_string()))?;
-    let mut csv = observations::csv_header();
-    while let Some(obs) = run.next_sample() {
-        csv.push('\n');
-        observations::write_csv_row(&obs, &mut csv);
-    }
-    let mut rows = ObservationRow::parse_csv(&csv).map_err(|e| Failure::Other(e.into()))?;
-    // A sample taken at the very instant bypass starts shows the phase already `bypass` but the
-    // pump not yet turning (flow 0, bypass time 0); as a lab row it would read as DO2i 0. The
-    // bypass run itself comes from the cumulative counter, so nothing else is lost.
-    rows.retain(|row| !(row.phase == "bypass" && row.bypass_time_s == Some(0.0)));
+) -> perfuse_record::Result<Record> {
+    let mut rows = ObservationRow::parse_csv(csv)?;
+    rows.retain(|row| {
+        // A sample taken at the very instant bypass starts shows the phase already `bypass` but
+        // the pump not yet turning (flow 0, bypass time 0); as a lab row it would read as DO2i 0.
+        // Bypass and clamp runs come from the cumulative counters, so nothing else is lost.
+        let starting = row.phase == "bypass" && row.bypass_time_s == Some(0.0);
+        row.time_s % SAMPLE_EVERY_S == 0.0 && !starting
+    });
     let patient = &scenario.patient;
     let circuit = &scenario.circuit;
     let session = TrainingSession {
@@ -86,5 +85,4 @@ pub fn record_of_run(
         },
     };
     Record::from_observations(session, &rows)
-        .map_err(|e| Failure::Input(format!("training record: {e}")))
 }
