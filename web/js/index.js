@@ -2,6 +2,8 @@
 
 import { request, saveTokens, el, clock } from './api.js';
 
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 const created = document.getElementById('created');
 
 async function create(body) {
@@ -23,7 +25,7 @@ async function loadScenarios() {
     el('h4', {}, s.name), el('p', {}, s.description),
     el('div', { class: 'btnrow' },
       el('button', { class: 'primary', id: `start-${s.id}`, onclick: () => create({ scenario_id: s.id }).catch((e) => alert(e.message)) }, 'Start session'),
-      el('span', { style: 'color: var(--dim)' }, `${clock(s.duration_s)} · ${s.events} events · ${s.objectives.length} objectives`)))));
+      el('span', { style: 'color: var(--dim)' }, `${clock(s.duration_s)} · ${plural(s.events, 'event')} · ${plural(s.objectives.length, 'objective')}`)))));
 }
 
 document.getElementById('join-form').addEventListener('submit', async (event) => {
