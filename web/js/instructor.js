@@ -1,9 +1,18 @@
-// Instructor station: the student's console plus faults, patient changes (drugs, volume),
+// Instructor station: the student's console plus faults, patient changes (vascular tone,
+// contractility, metabolic rate, bleeding),
 // scripted events, annotations and ending the session. Needs the session's instructor token
 // (from the creator's browser, the #token= of the link the creator got, or typed in).
 
 import { Console } from './console.js';
 import { codeFromUrl, tokens, saveTokens, request, el } from './api.js';
+
+/** Patient changes: action, field, label, unit, initial value, range, step (ranges as the model's). */
+const PATIENT = [
+  ['set-vascular-tone', 'factor', 'Vascular tone', '× baseline', 1, 0.2, 3, 0.1],
+  ['set-contractility', 'factor', 'Contractility', '× baseline', 1, 0.1, 2, 0.1],
+  ['set-metabolic-rate', 'factor', 'Metabolic rate', '× normal', 1, 0.3, 3, 0.1],
+  ['set-bleeding', 'ml_min', 'Bleeding', 'mL/min', 0, 0, 1000, 25],
+];
 
 function panel(code, token) {
   const status = el('div', { class: 'status', id: 'instructor-status' });
@@ -21,12 +30,12 @@ function panel(code, token) {
     el('h3', { style: 'color: #c792ea' }, 'Instructor'),
     el('div', { class: 'section' }, el('div', { class: 'section-title' }, 'Faults'), faultList),
     el('div', { class: 'section' }, el('div', { class: 'section-title' }, 'Patient'),
-      el('div', { style: 'color: var(--dim); font-size: 11px' }, 'No direct patient-parameter action in the model: change the patient with drugs and volume.'),
-      el('div', { class: 'btnrow' },
-        el('button', { id: 'btn-vasoplegia', onclick: () => post('actions', { action: 'give-drug', drug: 'nitroglycerin', dose: 400 }) }, 'Vasodilate (NTG 400 mcg)'),
-        el('button', { id: 'btn-pressor', onclick: () => post('actions', { action: 'give-drug', drug: 'phenylephrine', dose: 200 }) }, 'Phenylephrine 200 mcg'),
-        el('button', { id: 'btn-bleed', onclick: () => post('actions', { action: 'ultrafiltrate', ml: 500 }) }, 'Volume loss 500 mL'),
-        el('button', { id: 'btn-calcium', onclick: () => post('actions', { action: 'give-drug', drug: 'calcium-chloride', dose: 500 }) }, 'CaCl 500 mg'))),
+      ...PATIENT.map(([action, field, label, unit, value, min, max, step]) => {
+        const input = el('input', { id: `patient-${action}`, type: 'number', value, min, max, step });
+        const go = () => post('actions', { action, [field]: Number(input.value) }).then(() => say(`${label}: ${input.value} ${unit}`));
+        return el('div', { class: 'ctl' }, el('label', { for: `patient-${action}` }, label),
+          el('span', { class: 'inp' }, input, el('span', {}, unit)), el('button', { id: `btn-${action}`, onclick: go }, 'Set'));
+      })),
     el('div', { class: 'section' }, el('div', { class: 'section-title' }, 'Session'),
       el('label', {}, scripted, ' scripted scenario events'),
       el('div', { class: 'btnrow' }, note, el('button', { id: 'btn-annotate', onclick: async () => { if (note.value.trim()) { await post('annotations', { text: note.value }); note.value = ''; } } }, 'Annotate')),

@@ -309,3 +309,48 @@ fn going_on_bypass_does_not_desaturate_the_patient() {
         assert!(!alarms.contains("low-pao2"), "alarms at {time} s: {alarms}");
     }
 }
+
+/// The instructor's patient changes act through the physiology: halving vascular tone on an
+/// arrested heart at fixed flow roughly halves MAP − CVP (MAP = flow × SVR); a 1.5× metabolic
+/// rate raises VO2i 1.5× and lowers SvO2 (Fick); 1 L of surgical bleeding leaves the circuit
+/// 1 L poorer at an unchanged Hct (whole blood).
+#[test]
+fn instructor_patient_changes() {
+    let table = Table::run("patient-changes.toml", "1m");
+    let (before, during) = (
+        table.at("0:20:00", "map_mmhg"),
+        table.at("0:25:00", "map_mmhg"),
+    );
+    let cvp = table.at("0:20:00", "cvp_mmhg");
+    within(
+        (during - cvp) / (before - cvp),
+        0.4,
+        0.65,
+        "MAP − CVP ratio at half vascular tone",
+    );
+    within(
+        table.at("0:30:00", "map_mmhg"),
+        before - 3.0,
+        before + 3.0,
+        "MAP after tone restored",
+    );
+
+    let ratio = table.at("0:44:00", "vo2i_ml_min_m2") / table.at("0:30:00", "vo2i_ml_min_m2");
+    within(ratio, 1.4, 1.6, "VO2i ratio at 1.5× metabolic rate");
+    assert!(table.at("0:44:00", "svo2_pct") < table.at("0:30:00", "svo2_pct") - 8.0);
+
+    let lost_ml =
+        table.at("0:50:00", "reservoir_volume_ml") - table.at("0:56:00", "reservoir_volume_ml");
+    within(
+        lost_ml,
+        900.0,
+        1100.0,
+        "reservoir fall after 5 min at 200 mL/min bleeding (mL)",
+    );
+    within(
+        table.at("0:56:00", "hct_pct") - table.at("0:50:00", "hct_pct"),
+        -0.5,
+        0.5,
+        "Hct change",
+    );
+}

@@ -492,6 +492,18 @@ impl<'a> Parser<'a> {
                     .ok_or_else(|| f.missing("drug"))?,
                 dose: f.required_number("dose")?,
             },
+            "set-vascular-tone" => Action::SetVascularTone {
+                factor: f.required_number("factor")?,
+            },
+            "set-contractility" => Action::SetContractility {
+                factor: f.required_number("factor")?,
+            },
+            "set-metabolic-rate" => Action::SetMetabolicRate {
+                factor: f.required_number("factor")?,
+            },
+            "set-bleeding" => Action::SetBleeding {
+                ml_min: f.required_number("ml_min")?,
+            },
             "clamp-arterial-line" => Action::ClampArterialLine,
             "unclamp-arterial-line" => Action::UnclampArterialLine,
             "end-bypass" => Action::EndBypass,
@@ -581,6 +593,10 @@ pub const ACTION_NAMES: &[&str] = &[
     "give-fluid",
     "ultrafiltrate",
     "give-drug",
+    "set-vascular-tone",
+    "set-contractility",
+    "set-metabolic-rate",
+    "set-bleeding",
     "clamp-arterial-line",
     "unclamp-arterial-line",
     "end-bypass",

@@ -92,6 +92,26 @@ pub enum ActionRequest {
         /// Dose in the drug's unit.
         dose: f64,
     },
+    /// Patient's vascular tone × baseline (instructor only).
+    SetVascularTone {
+        /// Factor on systemic vascular resistance, 0.2–3.
+        factor: f64,
+    },
+    /// Patient's contractility × baseline (instructor only).
+    SetContractility {
+        /// Factor on ventricular elastance, 0.1–2.
+        factor: f64,
+    },
+    /// Patient's metabolic rate × normal (instructor only).
+    SetMetabolicRate {
+        /// Factor on VO2 and VCO2, 0.3–3.
+        factor: f64,
+    },
+    /// Surgical bleeding (instructor only).
+    SetBleeding {
+        /// Blood lost, mL/min (0 stops it).
+        ml_min: f64,
+    },
     /// Clamp the arterial line.
     ClampArterialLine,
     /// Unclamp the arterial line.
@@ -142,7 +162,12 @@ impl ActionRequest {
     pub fn instructor_only(&self) -> bool {
         matches!(
             self,
-            ActionRequest::Fault { .. } | ActionRequest::ClearFault { .. }
+            ActionRequest::Fault { .. }
+                | ActionRequest::ClearFault { .. }
+                | ActionRequest::SetVascularTone { .. }
+                | ActionRequest::SetContractility { .. }
+                | ActionRequest::SetMetabolicRate { .. }
+                | ActionRequest::SetBleeding { .. }
         )
     }
 
@@ -190,6 +215,16 @@ impl ActionRequest {
                 drug: named("drug", drug, Drug::from_name, Drug::ALL, Drug::name)?,
                 dose: *dose,
             },
+            ActionRequest::SetVascularTone { factor } => {
+                Action::SetVascularTone { factor: *factor }
+            }
+            ActionRequest::SetContractility { factor } => {
+                Action::SetContractility { factor: *factor }
+            }
+            ActionRequest::SetMetabolicRate { factor } => {
+                Action::SetMetabolicRate { factor: *factor }
+            }
+            ActionRequest::SetBleeding { ml_min } => Action::SetBleeding { ml_min: *ml_min },
             ActionRequest::ClampArterialLine => Action::ClampArterialLine,
             ActionRequest::UnclampArterialLine => Action::UnclampArterialLine,
             ActionRequest::EndBypass => Action::EndBypass,
@@ -234,6 +269,10 @@ pub fn describe(action: &Action) -> String {
         Action::GiveFluid { ml, kind } => format!("{} {ml:.0} mL", kind.name()),
         Action::Ultrafiltrate { ml } => format!("Ultrafiltration {ml:.0} mL"),
         Action::GiveDrug { drug, dose } => format!("{} {dose} {}", drug.name(), drug.unit()),
+        Action::SetVascularTone { factor } => format!("Patient vascular tone × {factor:.2}"),
+        Action::SetContractility { factor } => format!("Patient contractility × {factor:.2}"),
+        Action::SetMetabolicRate { factor } => format!("Patient metabolic rate × {factor:.2}"),
+        Action::SetBleeding { ml_min } => format!("Surgical bleeding {ml_min:.0} mL/min"),
         Action::ClampArterialLine => "Arterial line clamped".to_owned(),
         Action::UnclampArterialLine => "Arterial line unclamped".to_owned(),
         Action::EndBypass => "Come off bypass".to_owned(),
@@ -285,5 +324,19 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.field, "kind");
         assert!(err.message.contains("pump-failure"));
+        // Changing the patient is the instructor's, like faults.
+        let bleed =
+            ActionRequest::from_json(serde_json::json!({"action": "set-bleeding", "ml_min": 150}))
+                .unwrap();
+        assert!(bleed.instructor_only());
+        assert_eq!(
+            bleed.to_action().unwrap(),
+            Action::SetBleeding { ml_min: 150.0 }
+        );
+        let tone = ActionRequest::SetVascularTone { factor: 9.0 }
+            .to_action()
+            .unwrap_err();
+        assert_eq!(tone.field, "factor");
+        assert!(!ActionRequest::SetFlow { flow_l_min: 4.0 }.instructor_only());
     }
 }

@@ -160,6 +160,29 @@ pub enum Action {
         /// Dose, mcg or mg (see [`Drug::unit`]).
         dose: f64,
     },
+    /// Systemic vascular tone as a multiple of the patient's own: < 1 vasoplegia (sepsis,
+    /// anaphylaxis, protamine reaction), > 1 vasoconstriction. Stays until set again.
+    SetVascularTone {
+        /// Factor on systemic peripheral resistance (1 = baseline).
+        factor: f64,
+    },
+    /// Ventricular contractility as a multiple of the patient's own: < 1 stunned or failing
+    /// heart (hard to wean), > 1 inotropy. Stays until set again.
+    SetContractility {
+        /// Factor on end-systolic elastance (1 = baseline).
+        factor: f64,
+    },
+    /// Metabolic rate as a multiple of the normal for the temperature: > 1 light anaesthesia,
+    /// shivering, sepsis, malignant hyperthermia; < 1 deep anaesthesia. Stays until set again.
+    SetMetabolicRate {
+        /// Factor on VO2 and VCO2 (1 = normal).
+        factor: f64,
+    },
+    /// Continuous surgical blood loss from the patient, not returned to the circuit (0 stops it).
+    SetBleeding {
+        /// Blood lost, mL/min.
+        ml_min: f64,
+    },
     /// Clamp the arterial line.
     ClampArterialLine,
     /// Unclamp the arterial line.
@@ -194,6 +217,16 @@ impl Action {
             Action::GiveDrug { drug, dose } => {
                 check_positive("dose", dose, drug.max_dose(), drug.unit())
             }
+            Action::SetVascularTone { factor } => {
+                check_range("factor", factor, 0.2, 3.0, "× baseline")
+            }
+            Action::SetContractility { factor } => {
+                check_range("factor", factor, 0.1, 2.0, "× baseline")
+            }
+            Action::SetMetabolicRate { factor } => {
+                check_range("factor", factor, 0.3, 3.0, "× normal")
+            }
+            Action::SetBleeding { ml_min } => check_range("ml_min", ml_min, 0.0, 1000.0, "mL/min"),
             Action::CrossClampOn
             | Action::CrossClampOff
             | Action::ClampArterialLine

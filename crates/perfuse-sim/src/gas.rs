@@ -86,6 +86,8 @@ pub struct GasInputs {
     pub venous_volume_ml: f64,
     /// Core temperature, °C.
     pub core_c: f64,
+    /// Metabolic rate as a multiple of the normal for the temperature (1 = normal).
+    pub metabolic_rate: f64,
     /// The oxygenator.
     pub oxygenator: Oxygenator,
 }
@@ -290,7 +292,8 @@ impl Gas {
         }
 
         // Tissues: demand scaled by Q10, limited when venous blood is nearly exhausted.
-        let demand = vo2_at_temp_ml_min(VO2I_37_ML_MIN_M2 * self.bsa_m2, u.core_c, Q10);
+        let demand =
+            vo2_at_temp_ml_min(VO2I_37_ML_MIN_M2 * self.bsa_m2, u.core_c, Q10) * u.metabolic_rate;
         let (high, low) = SVO2_SUPPLY_LIMIT;
         let supply = ((self.svo2 - low) / (high - low)).clamp(0.0, 1.0);
         self.vo2_ml_min = demand * supply;

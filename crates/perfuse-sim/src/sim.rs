@@ -19,6 +19,28 @@ use crate::reflex::Reflex;
 use crate::thermal::{Thermal, ThermalInputs};
 use perfuse_clinical::body::{BsaMethod, bsa_m2};
 
+/// What the instructor (or a scenario) changed about the patient: multipliers on the patient's
+/// own vascular tone, contractility and metabolic rate, and a surgical blood loss. All neutral
+/// at start.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Conditions {
+    vascular_tone: f64,
+    contractility: f64,
+    metabolic_rate: f64,
+    bleeding_ml_min: f64,
+}
+
+impl Default for Conditions {
+    fn default() -> Self {
+        Conditions {
+            vascular_tone: 1.0,
+            contractility: 1.0,
+            metabolic_rate: 1.0,
+            bleeding_ml_min: 0.0,
+        }
+    }
+}
+
 /// Slow subsystems run every this many hemodynamic steps (0.1 s).
 pub const SLOW_EVERY: u64 = 20;
 /// The window for MAP, SBP, DBP, CVP and cardiac output closes at the first beat after
@@ -136,6 +158,7 @@ pub struct Simulation {
     gas: Gas,
     thermal: Thermal,
     pharm: Pharm,
+    conditions: Conditions,
     drive: Drive,
     period_s: f64,
     phase: Phase,
@@ -276,6 +299,7 @@ impl Simulation {
             gas,
             thermal,
             pharm: Pharm::new(),
+            conditions: Conditions::default(),
             drive: Drive {
                 activation: 0.0,
                 emax_factor: 1.0,
@@ -558,12 +582,15 @@ impl Simulation {
         self.drive.peripheral_resistance = self.p.peripheral_resistance_basal
             * viscosity
             * (1.0 + self.reflex.resistance_offset)
-            * (1.0 + drug.resistance).max(0.2);
+            * (1.0 + drug.resistance).max(0.2)
+            * self.conditions.vascular_tone;
         self.drive.venous_unstressed_ml = self.p.venous_unstressed_basal_ml
             + self.reflex.venous_offset_ml
             + drug.venous_fraction * self.p.ebv_ml;
-        self.drive.emax_factor =
-            self.heart.contractility * (1.0 + self.reflex.emax_offset) * (1.0 + drug.emax);
+        self.drive.emax_factor = self.heart.contractility
+            * (1.0 + self.reflex.emax_offset)
+            * (1.0 + drug.emax)
+            * self.conditions.contractility;
         self.period_s = (self.p.period_set_s + self.reflex.period_offset_s).clamp(0.3, 2.0);
 
         let on_bypass = self.phase == Phase::Bypass;
@@ -598,6 +625,7 @@ impl Simulation {
                 arterial_volume_ml: arterial_ml,
                 venous_volume_ml: venous_ml,
                 core_c: self.thermal.core_c,
+                metabolic_rate: self.conditions.metabolic_rate,
                 oxygenator: Oxygenator {
                     area_m2: self.p.oxygenator_area_m2,
                     sweep_l_min: self.sweep_l_min,
@@ -626,6 +654,13 @@ impl Simulation {
         let urine = urine.min(self.circ.volume_ml[SV]);
         self.circ.volume_ml[SV] -= urine;
         self.urine_ml += urine;
+
+        // Surgical bleeding: whole blood at the patient's Hct leaves the systemic veins.
+        let lost_ml = (self.conditions.bleeding_ml_min * dt / 60.0).min(self.circ.volume_ml[SV]);
+        if lost_ml > 0.0 {
+            self.rbc_patient_ml -= (lost_ml * hct_patient / 100.0).min(self.rbc_patient_ml);
+            self.circ.volume_ml[SV] -= lost_ml;
+        }
 
         if let Some(t) = self.weaning_s {
             let t = t + dt;
@@ -786,6 +821,10 @@ impl Simulation {
                 }
             }
             Action::GiveDrug { drug, dose } => self.pharm.give(drug, dose),
+            Action::SetVascularTone { factor } => self.conditions.vascular_tone = factor,
+            Action::SetContractility { factor } => self.conditions.contractility = factor,
+            Action::SetMetabolicRate { factor } => self.conditions.metabolic_rate = factor,
+            Action::SetBleeding { ml_min } => self.conditions.bleeding_ml_min = ml_min,
             Action::ClampArterialLine => self.arterial_clamped = true,
             Action::UnclampArterialLine => self.arterial_clamped = false,
             Action::EndBypass => {

@@ -127,6 +127,10 @@ fn any_action() -> impl Strategy<Value = Action> {
             drug: Drug::Nitroglycerin,
             dose
         }),
+        (0.2..3.0).prop_map(|factor| Action::SetVascularTone { factor }),
+        (0.1..2.0).prop_map(|factor| Action::SetContractility { factor }),
+        (0.3..3.0).prop_map(|factor| Action::SetMetabolicRate { factor }),
+        (0.0..1000.0).prop_map(|ml_min| Action::SetBleeding { ml_min }),
         Just(Action::ClampArterialLine),
         Just(Action::UnclampArterialLine),
         Just(Action::EndBypass),
