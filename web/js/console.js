@@ -202,6 +202,7 @@ export class Console {
     const tr = message.trend; const col = (name) => (tr.series.find((x) => x.name === name) || { values: [] }).values;
     this.trend = { time_s: [...tr.time_s], map: [...col('map_mmhg')], flow: [...col('pump_flow_l_min')], svo2: [...col('svo2_pct')], temp: [...col('temp_core_c')] };
     this.catalog = message.catalog;
+    this.drawTrend(); // at once, not at the next 1 s tick (background tabs throttle timers)
     if (this.onHello) this.onHello(message);
   }
 

@@ -8,9 +8,9 @@ import { codeFromUrl, tokens, saveTokens, request, el } from './api.js';
 
 /** Patient changes: action, field, label, unit, initial value, range, step (ranges as the model's). */
 const PATIENT = [
-  ['set-vascular-tone', 'factor', 'Vascular tone', '× baseline', 1, 0.2, 3, 0.1],
-  ['set-contractility', 'factor', 'Contractility', '× baseline', 1, 0.1, 2, 0.1],
-  ['set-metabolic-rate', 'factor', 'Metabolic rate', '× normal', 1, 0.3, 3, 0.1],
+  ['set-vascular-tone', 'factor', 'Vascular tone', '×', 1, 0.2, 3, 0.1],
+  ['set-contractility', 'factor', 'Contractility', '×', 1, 0.1, 2, 0.1],
+  ['set-metabolic-rate', 'factor', 'Metabolic rate', '×', 1, 0.3, 3, 0.1],
   ['set-bleeding', 'ml_min', 'Bleeding', 'mL/min', 0, 0, 1000, 25],
 ];
 
@@ -31,9 +31,9 @@ function panel(code, token) {
     el('div', { class: 'section' }, el('div', { class: 'section-title' }, 'Faults'), faultList),
     el('div', { class: 'section' }, el('div', { class: 'section-title' }, 'Patient'),
       ...PATIENT.map(([action, field, label, unit, value, min, max, step]) => {
-        const input = el('input', { id: `patient-${action}`, type: 'number', value, min, max, step });
+        const input = el('input', { id: `patient-${action}`, type: 'number', value, min, max, step, style: 'width: 56px' });
         const go = () => post('actions', { action, [field]: Number(input.value) }).then(() => say(`${label}: ${input.value} ${unit}`));
-        return el('div', { class: 'ctl' }, el('label', { for: `patient-${action}` }, label),
+        return el('div', { class: 'ctl', title: `${label}: ${min}–${max} ${unit === '×' ? '× the patient\'s own' : unit}` }, el('label', { for: `patient-${action}` }, label),
           el('span', { class: 'inp' }, input, el('span', {}, unit)), el('button', { id: `btn-${action}`, onclick: go }, 'Set'));
       })),
     el('div', { class: 'section' }, el('div', { class: 'section-title' }, 'Session'),
