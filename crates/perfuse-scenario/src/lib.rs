@@ -80,7 +80,7 @@ pub struct Event {
 }
 
 /// Keep an observation within bounds during a phase.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Objective {
     /// The observation watched.
     pub column: &'static Column,
@@ -90,29 +90,6 @@ pub struct Objective {
     pub max: Option<f64>,
     /// When it applies.
     pub during: ObjectivePhase,
-}
-
-impl Clone for Objective {
-    fn clone(&self) -> Self {
-        Objective {
-            column: self.column,
-            min: self.min,
-            max: self.max,
-            during: self.during,
-        }
-    }
-}
-
-impl std::fmt::Debug for Column {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name)
-    }
-}
-
-impl PartialEq for Column {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
 }
 
 /// The part of the case an objective applies to.

@@ -25,6 +25,19 @@ enum Read {
     Text(fn(&Observations) -> String),
 }
 
+impl std::fmt::Debug for Column {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// Columns are identified by their name (their readers are functions, not comparable).
+impl PartialEq for Column {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
 /// One value of a row.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cell {
