@@ -168,6 +168,8 @@ columns! {
     vco2i_ml_min_m2: "mL/min/m2" = num(1),
     urine_ml: "mL" = num(0),
     cardioplegia_ml: "mL" = num(0),
+    fluid_in_ml: "mL" = num(0),
+    fluid_out_ml: "mL" = num(0),
     bypass_time_s: "s" = num(0),
     cross_clamp_time_s: "s" = num(0),
     alarms: "" = text,

@@ -189,10 +189,30 @@ impl Circulation {
         q
     }
 
-    /// Moves volume along the links for `dt_s`.
+    /// Moves volume along the links for `dt_s`. A compartment never gives more than it holds:
+    /// when its outflows in one step would exceed its volume (an emptied heart or vein,
+    /// exsanguination) they are scaled down together — a positivity-preserving limiter, so no
+    /// volume goes negative and none is created.
     pub fn advance(&mut self, q: &[f64; N], dt_s: f64) {
+        let mut outflow_ml = [0.0; N];
         for (k, &(a, b, _)) in LINKS.iter().enumerate() {
             let dv = q[k] * dt_s;
+            if dv >= 0.0 {
+                outflow_ml[a] += dv;
+            } else {
+                outflow_ml[b] -= dv;
+            }
+        }
+        // Rare (a compartment nearly empty), so the common step pays one comparison pass.
+        let limited = (0..N).any(|i| outflow_ml[i] > self.volume_ml[i]);
+        for (k, &(a, b, _)) in LINKS.iter().enumerate() {
+            let mut dv = q[k] * dt_s;
+            if limited {
+                let source = if dv >= 0.0 { a } else { b };
+                if outflow_ml[source] > self.volume_ml[source] {
+                    dv *= self.volume_ml[source].max(0.0) / outflow_ml[source];
+                }
+            }
             self.volume_ml[a] -= dv;
             self.volume_ml[b] += dv;
         }
@@ -201,5 +221,27 @@ impl Circulation {
     /// Total blood volume in the patient, mL.
     pub fn total_ml(&self) -> f64 {
         self.volume_ml.iter().sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outflows_never_exceed_what_a_compartment_holds() {
+        let mut circ = Circulation {
+            volume_ml: [5.0, 1.0, 40.0, 0.5, 3.0, 1.0, 2.0, 0.0, 7.0, 9.0],
+        };
+        let before = circ.total_ml();
+        // Huge flows out of every compartment in one step.
+        let q = [1e4, -1e4, 1e4, 1e4, -1e4, 1e4, 1e4, 1e4, -1e4, 1e4];
+        circ.advance(&q, 0.005);
+        assert!(
+            circ.volume_ml.iter().all(|&v| v >= -1e-12),
+            "{:?}",
+            circ.volume_ml
+        );
+        assert!((circ.total_ml() - before).abs() < 1e-9);
     }
 }

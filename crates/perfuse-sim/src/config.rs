@@ -72,6 +72,11 @@ pub(crate) fn check_positive(
     }
 }
 
+/// Plausible body-mass index, kg/m² (premature neonates ≈ 8; WHO class III obesity starts at 40,
+/// the heaviest recorded adults exceed 100 only in case reports).
+const MIN_BMI: f64 = 7.0;
+const MAX_BMI: f64 = 100.0;
+
 /// The patient. `Default` is a 65-year-old, 80 kg, 175 cm man with Hct 40 %.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PatientConfig {
@@ -129,6 +134,20 @@ impl PatientConfig {
         check_range("age_years", self.age_years, 0.0, 120.0, "years")?;
         check_range("height_cm", self.height_cm, 40.0, 250.0, "cm")?;
         check_range("weight_kg", self.weight_kg, 2.0, 250.0, "kg")?;
+        // Height and weight each in range can still describe no one (a 2 kg, 167 cm patient).
+        // BMI 7–100 kg/m² spans premature neonates (≈ 8) to extreme obesity; outside it the
+        // pair is a typo, and the allometric scaling of the model would not hold.
+        let bmi = self.weight_kg / (self.height_cm / 100.0).powi(2);
+        if !(MIN_BMI..=MAX_BMI).contains(&bmi) {
+            return Err(ConfigError {
+                field: "weight_kg",
+                value: self.weight_kg,
+                message: format!(
+                    "with height_cm {} gives a BMI of {bmi:.1} kg/m2; height and weight must give {MIN_BMI}–{MAX_BMI}",
+                    self.height_cm
+                ),
+            });
+        }
         check_range("hct_pct", self.hct_pct, 15.0, 65.0, "%")?;
         if let Some(ebv) = self.ebv_ml_per_kg {
             check_range("ebv_ml_per_kg", ebv, 50.0, 110.0, "mL/kg")?;

@@ -114,6 +114,10 @@ pub struct Observations {
     pub urine_ml: f64,
     /// Cumulative cardioplegia delivered, mL.
     pub cardioplegia_ml: f64,
+    /// Cumulative volume given: fluids, red cells, the crystalloid part of cardioplegia, mL.
+    pub fluid_in_ml: f64,
+    /// Cumulative volume lost: urine, ultrafiltrate, bleeding, mL.
+    pub fluid_out_ml: f64,
     /// Cumulative bypass time, s.
     pub bypass_time_s: f64,
     /// Cumulative cross-clamp time, s.

@@ -186,6 +186,11 @@ pub struct Simulation {
     clamp_steps: u64,
     urine_ml: f64,
     cardioplegia_ml: f64,
+    /// Fluid balance since t = 0: volume given (fluids, red cells, cardioplegia crystalloid) and
+    /// lost (urine, ultrafiltrate, bleeding), mL. Patient + circuit volume changes by exactly
+    /// their difference.
+    fluid_in_ml: f64,
+    fluid_out_ml: f64,
     window: Window,
     display: Display,
     sums: SlowSums,
@@ -333,6 +338,8 @@ impl Simulation {
             clamp_steps: 0,
             urine_ml: 0.0,
             cardioplegia_ml: 0.0,
+            fluid_in_ml: 0.0,
+            fluid_out_ml: 0.0,
             window: Window::default(),
             display: Display::default(),
             sums: SlowSums::default(),
@@ -368,6 +375,7 @@ impl Simulation {
         self.p.cvp_baseline_mmhg = self.display.cvp_mmhg;
         self.step_count = 0;
         self.urine_ml = 0.0;
+        self.fluid_out_ml = 0.0;
         self.alarms_raised_total = 0;
     }
 
@@ -387,10 +395,13 @@ impl Simulation {
                 0.0
             };
         self.update_pump(pressure[SA]);
-        let pump_ml = self.pump_flow_l_min * 1000.0 / 60.0 * dt;
-        let drain_ml = drainage_ml_s * dt;
-
         self.circ.advance(&q, dt);
+        // Neither side can give more blood than it holds: drainage is limited by the right
+        // atrium, forward pumping by the reservoir, retrograde flow by the aorta.
+        let drain_ml = (drainage_ml_s * dt).min(self.circ.volume_ml[RA].max(0.0));
+        let pump_ml = (self.pump_flow_l_min * 1000.0 / 60.0 * dt)
+            .min(self.reservoir_ml + drain_ml)
+            .max(-self.circ.volume_ml[SA].max(0.0));
         self.circ.volume_ml[RA] -= drain_ml;
         self.circ.volume_ml[SA] += pump_ml;
         self.reservoir_ml += drain_ml - pump_ml;
@@ -407,9 +418,6 @@ impl Simulation {
         let moved = drain_ml * hct_patient - pumped_rbc;
         self.rbc_patient_ml -= moved;
         self.rbc_circuit_ml += moved;
-        for v in &mut self.circ.volume_ml {
-            *v = v.max(0.0);
-        }
         self.reservoir_ml = self.reservoir_ml.max(0.0);
         self.rbc_circuit_ml = self.rbc_circuit_ml.max(0.0);
         self.rbc_patient_ml = self.rbc_patient_ml.max(0.0);
@@ -651,15 +659,18 @@ impl Simulation {
         let urine = URINE_ML_KG_H * self.p.weight_kg / 3600.0
             * ((self.display.map_mmhg - 40.0) / 30.0).clamp(0.0, 1.0)
             * dt;
-        let urine = urine.min(self.circ.volume_ml[SV]);
+        let urine = urine.min(self.circ.volume_ml[SV].max(0.0));
         self.circ.volume_ml[SV] -= urine;
         self.urine_ml += urine;
+        self.fluid_out_ml += urine;
 
         // Surgical bleeding: whole blood at the patient's Hct leaves the systemic veins.
-        let lost_ml = (self.conditions.bleeding_ml_min * dt / 60.0).min(self.circ.volume_ml[SV]);
+        let lost_ml =
+            (self.conditions.bleeding_ml_min * dt / 60.0).min(self.circ.volume_ml[SV].max(0.0));
         if lost_ml > 0.0 {
             self.rbc_patient_ml -= (lost_ml * hct_patient / 100.0).min(self.rbc_patient_ml);
             self.circ.volume_ml[SV] -= lost_ml;
+            self.fluid_out_ml += lost_ml;
         }
 
         if let Some(t) = self.weaning_s {
@@ -805,7 +816,9 @@ impl Simulation {
             Action::Cardioplegia { ml, kind } => {
                 self.cardioplegia_ml += ml;
                 // The blood part comes from the circuit and returns via the coronary sinus.
-                self.circ.volume_ml[RA] += ml * cardioplegia_crystalloid_fraction(kind);
+                let crystalloid_ml = ml * cardioplegia_crystalloid_fraction(kind);
+                self.circ.volume_ml[RA] += crystalloid_ml;
+                self.fluid_in_ml += crystalloid_ml;
                 self.pharm.k_excess_mmol += ml / 1000.0 * cardioplegia_k_mmol_l(kind);
                 if self.clamp_on {
                     self.heart
@@ -818,6 +831,7 @@ impl Simulation {
                 if on_bypass {
                     let removable = (self.reservoir_ml - self.p.circuit.reservoir_min_ml).max(0.0);
                     self.reservoir_ml -= ml.min(removable);
+                    self.fluid_out_ml += ml.min(removable);
                 }
             }
             Action::GiveDrug { drug, dose } => self.pharm.give(drug, dose),
@@ -845,6 +859,7 @@ impl Simulation {
 
     /// Adds volume with `rbc_ml` of red cells: into the reservoir on bypass, IV otherwise.
     fn add_volume(&mut self, ml: f64, rbc_ml: f64) {
+        self.fluid_in_ml += ml;
         if self.phase == Phase::Bypass {
             self.reservoir_ml += ml;
             self.rbc_circuit_ml += rbc_ml;
@@ -902,6 +917,8 @@ impl Simulation {
             vo2i_ml_min_m2: self.gas.vo2_ml_min / bsa,
             vco2i_ml_min_m2: self.gas.vco2_ml_min / bsa,
             urine_ml: self.urine_ml,
+            fluid_in_ml: self.fluid_in_ml,
+            fluid_out_ml: self.fluid_out_ml,
             cardioplegia_ml: self.cardioplegia_ml,
             bypass_time_s: self.bypass_steps as f64 * Self::DT_S,
             cross_clamp_time_s: self.clamp_steps as f64 * Self::DT_S,
@@ -933,6 +950,12 @@ impl Simulation {
     /// Estimated blood volume, mL.
     pub fn ebv_ml(&self) -> f64 {
         self.p.ebv_ml
+    }
+
+    /// Volume in the patient's circulation plus the circuit (prime, reservoir), mL: changes only
+    /// by `fluid_in_ml − fluid_out_ml` of [`Observations`].
+    pub fn blood_volume_ml(&self) -> f64 {
+        self.circ.total_ml() + self.circuit_volume_ml()
     }
 
     /// Full bypass flow for this patient (2.4 L/min/m²), L/min.

@@ -1,7 +1,7 @@
 //! Extreme but possible patients and circuits run: any configuration that `validate` accepts —
 //! a 2 kg neonate on an adult prime, a 250 kg adult on a tiny one, Hct 15 or 65 %, cold or
 //! febrile, heparin-resistant — goes through a whole case without NaN, infinity, negative
-//! volumes or saturations outside 0–100 % (proptest).
+//! volumes or saturations outside 0–100 %, conserving volume (proptest).
 
 use perfuse_sim::{
     Action, CardioplegiaKind, CircuitConfig, Observations, PatientConfig, PumpKind, Sex, Simulation,
@@ -111,7 +111,14 @@ fn check(obs: &Observations) -> Result<(), TestCaseError> {
         "non-finite observation at {} s: {obs:?}",
         obs.time_s
     );
-    prop_assert!(obs.reservoir_volume_ml >= 0.0 && obs.urine_ml >= 0.0 && obs.hct_pct >= 0.0);
+    prop_assert!(
+        obs.reservoir_volume_ml >= 0.0 && obs.urine_ml >= 0.0 && obs.hct_pct >= 0.0,
+        "reservoir {} mL, urine {} mL, Hct {} % at {} s",
+        obs.reservoir_volume_ml,
+        obs.urine_ml,
+        obs.hct_pct,
+        obs.time_s
+    );
     prop_assert!((0.0..=100.0).contains(&obs.sao2_pct));
     if let Some(svo2) = obs.svo2_pct {
         prop_assert!(svo2.is_finite() && (0.0..=100.0).contains(&svo2));
@@ -138,14 +145,22 @@ proptest! {
             (1500.0, Action::CrossClampOff),
             (1800.0, Action::EndBypass),
         ];
+        let start_ml = sim.blood_volume_ml();
+        let check_all = |sim: &Simulation| -> Result<(), TestCaseError> {
+            let obs = sim.observe();
+            check(&obs)?;
+            let expected_ml = start_ml + obs.fluid_in_ml - obs.fluid_out_ml;
+            prop_assert!((sim.blood_volume_ml() - expected_ml).abs() <= 1e-6 * expected_ml, "volume not conserved");
+            Ok(())
+        };
         for (at_s, action) in events {
             sim.run_until(at_s);
-            check(&sim.observe())?;
+            check_all(&sim)?;
             sim.apply(&action);
         }
         for minute in 31..=36 {
             sim.run_until(minute as f64 * 60.0);
-            check(&sim.observe())?;
+            check_all(&sim)?;
         }
     }
 }

@@ -201,13 +201,22 @@ proptest! {
             ..CircuitConfig::default()
         };
         let mut sim = Simulation::new(&PatientConfig::default(), &circuit, seed).expect("valid");
+        let start_ml = sim.blood_volume_ml();
+        let balanced = |sim: &Simulation| {
+            // Volume is conserved: patient + circuit change only by what was given and lost.
+            let o = sim.observe();
+            let expected_ml = start_ml + o.fluid_in_ml - o.fluid_out_ml;
+            (sim.blood_volume_ml() - expected_ml).abs() <= 1e-6 * expected_ml
+        };
         for (gap_s, action) in actions {
             prop_assert!(action.validate().is_ok());
             sim.apply(&action);
             sim.run_until(sim.time_s() + gap_s);
             check_bounds(&sim.observe())?;
+            prop_assert!(balanced(&sim), "volume not conserved after {action:?}");
         }
         sim.run_until(sim.time_s() + 30.0);
         check_bounds(&sim.observe())?;
+        prop_assert!(balanced(&sim));
     }
 }
