@@ -697,26 +697,21 @@ impl Store {
         year: i32,
         perfusionist: Option<&str>,
     ) -> Result<CaseLogSummary> {
-        let (from, to) = year_bounds(year)?;
-        let person = if perfusionist.is_some() {
-            " AND t.perfusionist = $3"
-        } else {
-            ""
-        };
-        let sql = format!(
+        let mut sql = String::from(
             "SELECT t.perfusionist, r.category, t.role, r.kind, COUNT(*) AS cases \
-             FROM record_team t JOIN records r ON r.id = t.record_id \
-             WHERE r.status <> 'draft' AND r.case_date >= $1 AND r.case_date <= $2{person} \
-             GROUP BY t.perfusionist, r.category, t.role, r.kind \
-             ORDER BY t.perfusionist, r.category, t.role, r.kind"
+             FROM record_team t JOIN records r ON r.id = t.record_id WHERE r.status <> 'draft'",
         );
-        let mut query = sqlx::query(&sql)
-            .bind(from.to_string())
-            .bind(to.to_string());
-        if let Some(name) = perfusionist {
-            query = query.bind(name.to_owned());
-        }
-        let counts = query
+        let binds = filter_year_and_person(
+            &mut sql,
+            ("r.case_date", "t.perfusionist"),
+            Some(year),
+            perfusionist,
+        )?;
+        sql.push_str(
+            " GROUP BY t.perfusionist, r.category, t.role, r.kind \
+             ORDER BY t.perfusionist, r.category, t.role, r.kind",
+        );
+        let counts = bind_all(sqlx::query(&sql), binds)
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -730,22 +725,17 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let person = if perfusionist.is_some() {
-            " AND perfusionist = $3"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "SELECT perfusionist, CAST(SUM(units) AS DOUBLE PRECISION) FROM ce_entries \
-             WHERE entry_date >= $1 AND entry_date <= $2{person} GROUP BY perfusionist ORDER BY perfusionist"
+        let mut sql = String::from(
+            "SELECT perfusionist, CAST(SUM(units) AS DOUBLE PRECISION) FROM ce_entries WHERE 1 = 1",
         );
-        let mut query = sqlx::query(&sql)
-            .bind(from.to_string())
-            .bind(to.to_string());
-        if let Some(name) = perfusionist {
-            query = query.bind(name.to_owned());
-        }
-        let ce_units = query
+        let binds = filter_year_and_person(
+            &mut sql,
+            ("entry_date", "perfusionist"),
+            Some(year),
+            perfusionist,
+        )?;
+        sql.push_str(" GROUP BY perfusionist ORDER BY perfusionist");
+        let ce_units = bind_all(sqlx::query(&sql), binds)
             .fetch_all(&self.pool)
             .await?
             .iter()
