@@ -444,32 +444,13 @@ impl Store {
                 "record {id} is finalised; amend it with a reason instead"
             )));
         }
-        let now = now_rfc3339();
-        write_body(
-            &mut tx,
-            id,
-            current.version,
-            Status::Draft,
+        let change = Change {
+            action: "update",
+            status: Status::Draft,
             record,
-            &now,
-            None,
-        )
-        .await?;
-        let before = state_json(current.status, current.version, &current.record);
-        let after = state_json(Status::Draft, current.version + 1, record);
-        append_audit(
-            &mut tx,
-            id,
-            actor,
-            "update",
-            None,
-            Some(&before),
-            &after,
-            &now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            reason: None,
+        };
+        commit_change(tx, actor, id, &current, change).await
     }
 
     /// Finalises a draft (author or chief): it must be complete, and then counts in the case log.
@@ -481,32 +462,13 @@ impl Store {
             return Err(Error::Conflict(format!("record {id} is already finalised")));
         }
         validate_complete(&current.record)?;
-        let now = now_rfc3339();
-        write_body(
-            &mut tx,
-            id,
-            current.version,
-            Status::Final,
-            &current.record,
-            &now,
-            Some(&actor.name),
-        )
-        .await?;
-        let before = state_json(Status::Draft, current.version, &current.record);
-        let after = state_json(Status::Final, current.version + 1, &current.record);
-        append_audit(
-            &mut tx,
-            id,
-            actor,
-            "finalise",
-            None,
-            Some(&before),
-            &after,
-            &now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let change = Change {
+            action: "finalise",
+            status: Status::Final,
+            record: &current.record,
+            reason: None,
+        };
+        commit_change(tx, actor, id, &current, change).await
     }
 
     /// Amends a finalised record (author or chief) with a reason; before and after are kept in
@@ -522,32 +484,13 @@ impl Store {
                 "record {id} is a draft; edit it, or finalise it first"
             )));
         }
-        let now = now_rfc3339();
-        write_body(
-            &mut tx,
-            id,
-            current.version,
-            Status::Amended,
+        let change = Change {
+            action: "amend",
+            status: Status::Amended,
             record,
-            &now,
-            None,
-        )
-        .await?;
-        let before = state_json(current.status, current.version, &current.record);
-        let after = state_json(Status::Amended, current.version + 1, record);
-        append_audit(
-            &mut tx,
-            id,
-            actor,
-            "amend",
-            Some(reason),
-            Some(&before),
-            &after,
-            &now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            reason: Some(reason),
+        };
+        commit_change(tx, actor, id, &current, change).await
     }
 
     /// The audit trail of a record, oldest first.
@@ -1066,6 +1009,57 @@ async fn append_audit(
 }
 
 /// What a write needs to know about the record as it is now.
+/// One audited change of a stored record.
+struct Change<'a> {
+    /// Audit-log action: `update`, `finalise` or `amend`.
+    action: &'static str,
+    /// Status after the change.
+    status: Status,
+    /// The document after the change.
+    record: &'a Record,
+    /// Why (amendments).
+    reason: Option<&'a str>,
+}
+
+/// Writes `change` over `current` (if nobody changed it meanwhile), appends its audit entry with
+/// the states before and after, and commits: one transaction, so the record and its audit trail
+/// never disagree. Finalising stamps the actor as `finalised_by`.
+async fn commit_change(
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    actor: &Actor,
+    id: i64,
+    current: &CurrentState,
+    change: Change<'_>,
+) -> Result<()> {
+    let now = now_rfc3339();
+    let finalised_by = (change.status == Status::Final).then_some(actor.name.as_str());
+    write_body(
+        &mut tx,
+        id,
+        current.version,
+        change.status,
+        change.record,
+        &now,
+        finalised_by,
+    )
+    .await?;
+    let before = state_json(current.status, current.version, &current.record);
+    let after = state_json(change.status, current.version + 1, change.record);
+    append_audit(
+        &mut tx,
+        id,
+        actor,
+        change.action,
+        change.reason,
+        Some(&before),
+        &after,
+        &now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 struct CurrentState {
     author: String,
     status: Status,
