@@ -335,11 +335,7 @@ impl<'a> Parser<'a> {
 
     fn patient(&self, mut f: Fields<'a>) -> Result<PatientConfig, ScenarioError> {
         let defaults = PatientConfig::default();
-        let sex = f.choice("sex", "sex", &["male", "female"], |s| match s {
-            "male" => Some(Sex::Male),
-            "female" => Some(Sex::Female),
-            _ => None,
-        })?;
+        let sex = f.choice("sex", "sex", Sex::NAMES, Sex::from_name)?;
         let sex = sex.ok_or_else(|| f.missing("sex"))?;
         let patient = PatientConfig {
             sex,
@@ -367,11 +363,7 @@ impl<'a> Parser<'a> {
 
     fn circuit(&self, mut f: Fields<'a>) -> Result<CircuitConfig, ScenarioError> {
         let defaults = CircuitConfig::default();
-        let pump = f.choice("pump", "pump", &["roller", "centrifugal"], |s| match s {
-            "roller" => Some(PumpKind::Roller),
-            "centrifugal" => Some(PumpKind::Centrifugal),
-            _ => None,
-        })?;
+        let pump = f.choice("pump", "pump", PumpKind::NAMES, PumpKind::from_name)?;
         let circuit = CircuitConfig {
             pump: pump.unwrap_or(defaults.pump),
             prime_ml: f.required_number("prime_ml")?,
@@ -459,7 +451,7 @@ impl<'a> Parser<'a> {
                     .choice(
                         "kind",
                         "cardioplegia",
-                        &names(CardioplegiaKind::ALL, |k| k.name()),
+                        CardioplegiaKind::NAMES,
                         CardioplegiaKind::from_name,
                     )?
                     .unwrap_or(CardioplegiaKind::DelNido),
@@ -470,12 +462,7 @@ impl<'a> Parser<'a> {
             "give-fluid" => Action::GiveFluid {
                 ml: f.required_number("ml")?,
                 kind: f
-                    .choice(
-                        "kind",
-                        "fluid",
-                        &names(FluidKind::ALL, |k| k.name()),
-                        FluidKind::from_name,
-                    )?
+                    .choice("kind", "fluid", FluidKind::NAMES, FluidKind::from_name)?
                     .unwrap_or(FluidKind::Crystalloid),
             },
             "ultrafiltrate" => Action::Ultrafiltrate {
@@ -483,12 +470,7 @@ impl<'a> Parser<'a> {
             },
             "give-drug" => Action::GiveDrug {
                 drug: f
-                    .choice(
-                        "drug",
-                        "drug",
-                        &names(Drug::ALL, |d| d.name()),
-                        Drug::from_name,
-                    )?
+                    .choice("drug", "drug", Drug::NAMES, Drug::from_name)?
                     .ok_or_else(|| f.missing("drug"))?,
                 dose: f.required_number("dose")?,
             },
@@ -509,12 +491,7 @@ impl<'a> Parser<'a> {
             "end-bypass" => Action::EndBypass,
             "fault" | "clear-fault" => {
                 let kind = f
-                    .choice(
-                        "kind",
-                        "fault",
-                        &names(FaultKind::ALL, |k| k.name()),
-                        FaultKind::from_name,
-                    )?
+                    .choice("kind", "fault", FaultKind::NAMES, FaultKind::from_name)?
                     .ok_or_else(|| f.missing("kind"))?;
                 if name == "fault" {
                     Action::Fault(kind)
@@ -603,10 +580,6 @@ pub const ACTION_NAMES: &[&str] = &[
     "fault",
     "clear-fault",
 ];
-
-fn names<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> Vec<&'static str> {
-    all.iter().map(|&t| name(t)).collect()
-}
 
 /// The circuit keys for the initial gas and water settings are shorter in files than in code.
 fn rename_circuit_field(mut error: ConfigError) -> ConfigError {

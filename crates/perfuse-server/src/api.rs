@@ -213,7 +213,7 @@ pub struct Catalog {
 /// The catalog of names.
 pub fn catalog() -> Catalog {
     Catalog {
-        faults: FaultKind::ALL.iter().map(|f| f.name()).collect(),
+        faults: FaultKind::NAMES.to_vec(),
         drugs: Drug::ALL
             .iter()
             .map(|d| DrugInfo {
@@ -222,8 +222,8 @@ pub fn catalog() -> Catalog {
                 max_dose: d.max_dose(),
             })
             .collect(),
-        cardioplegia_kinds: CardioplegiaKind::ALL.iter().map(|k| k.name()).collect(),
-        fluid_kinds: FluidKind::ALL.iter().map(|k| k.name()).collect(),
+        cardioplegia_kinds: CardioplegiaKind::NAMES.to_vec(),
+        fluid_kinds: FluidKind::NAMES.to_vec(),
         speeds: SPEEDS.to_vec(),
         abg_delay_s: session::ABG_DELAY_S,
         act_delay_s: session::ACT_DELAY_S,

@@ -130,15 +130,13 @@ pub enum ActionRequest {
     },
 }
 
-fn named<T: Copy>(
+fn named<T>(
     field: &str,
     value: &str,
     from_name: fn(&str) -> Option<T>,
-    all: &[T],
-    name: fn(T) -> &'static str,
+    names: &[&str],
 ) -> Result<T, ApiError> {
     from_name(value).ok_or_else(|| {
-        let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
         ApiError::bad_request(
             field,
             format!(
@@ -195,24 +193,17 @@ impl ActionRequest {
                     "kind",
                     kind,
                     CardioplegiaKind::from_name,
-                    CardioplegiaKind::ALL,
-                    CardioplegiaKind::name,
+                    CardioplegiaKind::NAMES,
                 )?,
             },
             ActionRequest::GiveRbc { ml } => Action::GiveRbc { ml: *ml },
             ActionRequest::GiveFluid { ml, kind } => Action::GiveFluid {
                 ml: *ml,
-                kind: named(
-                    "kind",
-                    kind,
-                    FluidKind::from_name,
-                    FluidKind::ALL,
-                    FluidKind::name,
-                )?,
+                kind: named("kind", kind, FluidKind::from_name, FluidKind::NAMES)?,
             },
             ActionRequest::Ultrafiltrate { ml } => Action::Ultrafiltrate { ml: *ml },
             ActionRequest::GiveDrug { drug, dose } => Action::GiveDrug {
-                drug: named("drug", drug, Drug::from_name, Drug::ALL, Drug::name)?,
+                drug: named("drug", drug, Drug::from_name, Drug::NAMES)?,
                 dose: *dose,
             },
             ActionRequest::SetVascularTone { factor } => {
@@ -228,20 +219,12 @@ impl ActionRequest {
             ActionRequest::ClampArterialLine => Action::ClampArterialLine,
             ActionRequest::UnclampArterialLine => Action::UnclampArterialLine,
             ActionRequest::EndBypass => Action::EndBypass,
-            ActionRequest::Fault { kind } => Action::Fault(named(
-                "kind",
-                kind,
-                FaultKind::from_name,
-                FaultKind::ALL,
-                FaultKind::name,
-            )?),
-            ActionRequest::ClearFault { kind } => Action::ClearFault(named(
-                "kind",
-                kind,
-                FaultKind::from_name,
-                FaultKind::ALL,
-                FaultKind::name,
-            )?),
+            ActionRequest::Fault { kind } => {
+                Action::Fault(named("kind", kind, FaultKind::from_name, FaultKind::NAMES)?)
+            }
+            ActionRequest::ClearFault { kind } => {
+                Action::ClearFault(named("kind", kind, FaultKind::from_name, FaultKind::NAMES)?)
+            }
         };
         action.validate().map_err(|e| {
             ApiError::bad_request(e.field, format!("{} {}: {}", e.field, e.value, e.message))

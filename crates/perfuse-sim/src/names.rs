@@ -1,7 +1,8 @@
-//! `named_enum!`: fieldless enums with a stable kebab-case spelling (`name`, `from_name`, `ALL`)
+//! `named_enum!`: fieldless enums with a stable kebab-case spelling (`name`, `from_name`, `ALL`,
+//! `NAMES`)
 //! shared by every enum that appears in scenario files or CSV output.
 
-/// Declares a fieldless enum with `ALL`, `name()` and `from_name()`.
+/// Declares a fieldless enum with `ALL`, `NAMES`, `name()` and `from_name()`.
 macro_rules! named_enum {
     (
         $(#[$meta:meta])*
@@ -18,6 +19,9 @@ macro_rules! named_enum {
         impl $name {
             /// Every variant, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// Every spelling, in declaration order (for "expected one of …" messages).
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
 
             /// The spelling used in scenario files and CSV output.
             pub fn name(self) -> &'static str {
