@@ -14,7 +14,9 @@ fi
 
 version="$(ls /etc/postgresql | sort -V | tail -n 1)"
 if ! pg_lsclusters --no-header | awk -v v="$version" '$1 == v && $2 == "main" && $4 == "online"' | grep -q .; then
-    pg_ctlcluster "$version" main start
+    # The postmaster outlives this script: it must not inherit our stdout (fd 3) or stderr, or a
+    # caller reading our output through a pipe (`$(...)`) waits for it forever.
+    pg_ctlcluster "$version" main start </dev/null 3>&- >/dev/null 2>&1
 fi
 for _ in $(seq 1 30); do
     su postgres -c "pg_isready -q" && break
