@@ -262,6 +262,19 @@ fn low_do2i_raises_lactate_while_normal_flow_keeps_it_flat() {
         rise >= 1.0,
         "lactate rose only {rise:.2} mmol/L in 30 min at low DO2i"
     );
+    // Not only far below: 15–20 under the threshold is enough.
+    let near = Table::run("low-do2i-near-critical.toml", "30s");
+    for (time, do2i) in near.series("0:10:00", "0:35:00", "do2i_ml_min_m2") {
+        assert!(
+            (245.0..265.0).contains(&do2i),
+            "DO2i {do2i} at {time} s is not just below critical"
+        );
+    }
+    let rise = near.at("0:35:00", "lactate_mmol_l") - near.at("0:05:00", "lactate_mmol_l");
+    assert!(
+        rise >= 1.0,
+        "lactate rose only {rise:.2} mmol/L in 30 min at DO2i ≈ 255"
+    );
 
     let normal = Table::run("normal.toml", "30s");
     assert!(normal.at("0:35:00", "do2i_ml_min_m2") > 280.0);

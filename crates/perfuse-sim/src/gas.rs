@@ -21,11 +21,17 @@ const Q10: f64 = 2.0;
 const RQ: f64 = 0.8;
 /// Critical DO2i on CPB, mL/min/m² (Ranucci M et al., Ann Thorac Surg 2005;80:2213: 272).
 pub const CRITICAL_DO2I_ML_MIN_M2: f64 = 272.0;
-/// Lactate formed per mL of O2 shortfall, mmol: anaerobic glycolysis yields 2 lactate per
-/// glucose, whose aerobic oxidation needs 6 × 22.4 = 134 mL O2 (stoichiometry), doubled
-/// because hypoperfusion is regional (fit: DO2i ≈ 240 raises lactate ≈ 1.5 mmol/L in 30 min,
-/// in line with the hyperlactataemia below the critical DO2i of Ranucci 2005).
-const LACTATE_MMOL_PER_ML_O2: f64 = 2.0 * 2.0 / 134.4;
+/// Lactate formed per mL of O2 debt, mmol: anaerobic glycolysis yields 2 lactate per glucose,
+/// whose aerobic oxidation needs 6 × 22.4 = 134 mL O2 (stoichiometry).
+const LACTATE_MMOL_PER_ML_O2: f64 = 2.0 / 134.4;
+/// Regional O2 debt as a function of the global shortfall below the critical DO2i,
+/// `debt = max · (1 − e^{−shortfall/scale})`, mL/min/m². Hypoperfusion is regional: just below
+/// the threshold the most vulnerable beds (splanchnic) are already anaerobic while others still
+/// have surplus, so debt rises steeply (slope 7 at the threshold) and then saturates. Fit to three
+/// anchors: onset at 272 (Ranucci 2005); ≥ 1 mmol/L in 30 min by 262 (de Somer F et al., Crit
+/// Care 2011;15:R192, critical DO2i 262); ≈ 5 mmol/L in 30 min at DO2i 165 (severe low flow).
+const LACTATE_DEBT_MAX_ML_MIN_M2: f64 = 224.0;
+const LACTATE_DEBT_SCALE_ML_MIN_M2: f64 = 31.0;
 /// Lactate metabolic clearance, L/min per 75 kg (Crit Care 2020;24:61: 1.56 ± 0.39).
 const LACTATE_CLEARANCE_L_MIN_PER_75_KG: f64 = 1.56;
 /// Lactate distribution volume, L/kg (Woll & Record 1979: 270–300 mL/kg).
@@ -321,9 +327,12 @@ impl Gas {
         self.do2_ml_min = 10.0 * q_in * self.ca_o2;
         let do2i = self.do2_ml_min / self.bsa_m2;
         let demand_ratio = demand / (VO2I_37_ML_MIN_M2 * self.bsa_m2);
-        let shortfall = (CRITICAL_DO2I_ML_MIN_M2 - do2i).max(0.0) * self.bsa_m2 * demand_ratio
-            + (demand - self.vo2_ml_min);
-        let production = self.lactate_basal_mmol_min + LACTATE_MMOL_PER_ML_O2 * shortfall;
+        let shortfall_ml_min_m2 = (CRITICAL_DO2I_ML_MIN_M2 - do2i).max(0.0);
+        let regional_debt_ml_min_m2 = LACTATE_DEBT_MAX_ML_MIN_M2
+            * (1.0 - (-shortfall_ml_min_m2 / LACTATE_DEBT_SCALE_ML_MIN_M2).exp());
+        let debt_ml_min =
+            regional_debt_ml_min_m2 * self.bsa_m2 * demand_ratio + (demand - self.vo2_ml_min);
+        let production = self.lactate_basal_mmol_min + LACTATE_MMOL_PER_ML_O2 * debt_ml_min;
         let clearance =
             self.lactate_clearance_l_min * (do2i / CRITICAL_DO2I_ML_MIN_M2).clamp(0.2, 1.0);
         self.lactate_mmol_l +=
