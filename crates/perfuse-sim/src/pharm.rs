@@ -12,8 +12,11 @@ fn heparin_half_life_min(conc_u_ml: f64) -> f64 {
 }
 
 /// ACT rise per U/mL of plasma heparin, s. Bull BS et al. (J Thorac Cardiovasc Surg
-/// 1975;69:685): linear dose–response; 300 U/kg (≈ 7 U/mL of plasma) gives 308–520 s.
-const ACT_S_PER_U_ML: f64 = 46.0;
+/// 1975;69:685): linear dose–response; 300 U/kg (≈ 7 U/mL of plasma) gives 308–520 s. Set in
+/// the upper half of Bull's spread so that the standard 300–400 U/kg loading dose reaches the
+/// clinical target of ACT > 480 s from a 100–140 s baseline, as the protocols built on it expect
+/// (Gravlee; model-reference §7); resistant patients have `heparin_sensitivity` < 1.
+const ACT_S_PER_U_ML: f64 = 65.0;
 /// Fractional ACT prolongation per unit of clotting-factor dilution (hemodilution prolongs
 /// the ACT; Gravlee, anticoagulation chapter; coefficient assumed).
 const ACT_DILUTION_GAIN: f64 = 0.6;
@@ -156,7 +159,7 @@ impl Pharm {
         self.k_excess_mmol *= (-dt_min / POTASSIUM_TAU_MIN).exp();
     }
 
-    /// ACT (s) = (ACT0 + sensitivity·46·[heparin]) × (1 + 0.6·dilution), dilution being the
+    /// ACT (s) = (ACT0 + sensitivity·65·[heparin]) × (1 + 0.6·dilution), dilution being the
     /// fraction of plasma that is not the patient's own.
     pub fn act_s(&self, act0_s: f64, sensitivity: f64, plasma_ml: f64, dilution: f64) -> f64 {
         (act0_s + sensitivity * ACT_S_PER_U_ML * self.heparin_u / plasma_ml)

@@ -551,9 +551,11 @@ impl Simulation {
     }
 
     /// Plasma in contact with the patient's circulation (the circuit's too on bypass), mL.
+    /// Plasma that shares the patient's drugs: the circuit's too while it is connected (on
+    /// bypass and while weaning returns the reservoir's blood).
     fn connected_plasma_ml(&self) -> f64 {
         let patient = self.circ.total_ml() - self.rbc_patient_ml;
-        if self.phase == Phase::Bypass {
+        if self.phase == Phase::Bypass || self.weaning_s.is_some() {
             patient + self.circuit_volume_ml() - self.rbc_circuit_ml
         } else {
             patient
@@ -679,6 +681,12 @@ impl Simulation {
             let full = self.display.cvp_mmhg >= self.p.cvp_baseline_mmhg + 2.0
                 || self.reservoir_ml <= self.p.circuit.reservoir_min_ml + 100.0;
             if t >= WEAN_CLAMP_S && (full || t >= WEAN_MAX_S) {
+                // The circuit is disconnected: the heparin and protamine in its plasma stay
+                // behind (what weaning pumped back carried its share to the patient).
+                let patient = self.circ.total_ml() - self.rbc_patient_ml;
+                let share = patient / self.connected_plasma_ml();
+                self.pharm.heparin_u *= share;
+                self.pharm.protamine_mg *= share;
                 self.pump_on = false;
                 self.arterial_clamped = true;
                 self.venous_open = 0.0;
@@ -843,11 +851,6 @@ impl Simulation {
             Action::UnclampArterialLine => self.arterial_clamped = false,
             Action::EndBypass => {
                 if on_bypass {
-                    // Heparin and protamine in the circuit's plasma stay behind.
-                    let patient = self.circ.total_ml() - self.rbc_patient_ml;
-                    let share = patient / self.connected_plasma_ml();
-                    self.pharm.heparin_u *= share;
-                    self.pharm.protamine_mg *= share;
                     self.phase = Phase::PostBypass;
                     self.weaning_s = Some(0.0);
                 }
