@@ -67,7 +67,7 @@ fn subcommand(calculation: &Calculation) -> Command {
                 };
                 arg.value_name(if unit.is_empty() { "NUMBER" } else { unit })
                     .value_parser(value_parser!(f64))
-                    .allow_negative_numbers(true)
+                    .allow_hyphen_values(true)
                     .help(format!(
                         "{}; {}; {}",
                         input.help,

@@ -1000,7 +1000,7 @@ static CALCULATIONS: &[Calculation] = &[
         source: "CO2 removal ∝ sweep",
         inputs: &[
             number("sweep-l-min", "L/min", Range::POSITIVE, "current sweep"),
-            number("paco2-mmhg", "mmHg", Range::POSITIVE, "current PaCO2"),
+            number("paco2-mmhg", "mmHg", Range::NON_NEGATIVE, "current PaCO2"),
             number("target-paco2-mmhg", "mmHg", Range::POSITIVE, "PaCO2 wanted"),
         ],
         compute: |v| {
