@@ -70,6 +70,11 @@ const VISCOSITY_PER_HCT_PCT: f64 = 0.025;
 const VISCOSITY_PER_C: f64 = 0.02;
 /// Basal urine output, mL/kg/h at MAP ≥ 70 mmHg (Guyton; KDIGO oliguria is < 0.5).
 const URINE_ML_KG_H: f64 = 1.0;
+/// Time over which `start-bypass` brings the pump up to the set flow, s. Gravlee: flow is
+/// increased to full over a short period as venous drainage establishes; 30 s (assumption)
+/// gives the classic initiation dip (MAP ≈ 85 → 60 → 70 in the adult case) without the surge
+/// that full flow into a still-ejecting heart would cause.
+const INITIATION_RAMP_S: f64 = 30.0;
 /// Venous drainage ramp-down and maximal filling time during weaning, s (assumption).
 const WEAN_CLAMP_S: f64 = 20.0;
 const WEAN_MAX_S: f64 = 90.0;
@@ -171,6 +176,8 @@ pub struct Simulation {
     arterial_clamped: bool,
     venous_open: f64,
     weaning_s: Option<f64>,
+    /// Step at which bypass last started (for the initiation ramp).
+    bypass_start_step: u64,
     reservoir_ml: f64,
     rbc_patient_ml: f64,
     rbc_circuit_ml: f64,
@@ -323,6 +330,7 @@ impl Simulation {
             arterial_clamped: false,
             venous_open: 0.0,
             weaning_s: None,
+            bypass_start_step: 0,
             reservoir_ml: reservoir,
             rbc_patient_ml: ebv * hct0 / 100.0,
             rbc_circuit_ml: circuit.prime_ml * circuit.prime_hct_pct / 100.0,
@@ -477,11 +485,12 @@ impl Simulation {
         let running = self.pump_on && self.faults & stop_faults == 0 && !self.level_servo_stop;
         let dp = self.oxygenator_dp_factor();
         let connected = self.phase != Phase::PreBypass && !self.arterial_clamped;
+        let ramp = self.initiation_ramp();
         match c.pump {
             PumpKind::Roller => {
                 self.pump_rpm = match (running, self.control) {
                     (false, _) => 0.0,
-                    (true, PumpControl::Flow(f)) => c.roller_rpm(f),
+                    (true, PumpControl::Flow(f)) => c.roller_rpm(f * ramp),
                     (true, PumpControl::Rpm(r)) => r,
                 };
                 if self.arterial_clamped && self.pump_rpm > 0.0 {
@@ -499,7 +508,7 @@ impl Simulation {
             PumpKind::Centrifugal => {
                 self.pump_rpm = match (running, self.control) {
                     (false, _) => 0.0,
-                    (true, PumpControl::Flow(f)) => c.centrifugal_rpm(f, sa_mmhg, dp),
+                    (true, PumpControl::Flow(f)) => c.centrifugal_rpm(f * ramp, sa_mmhg, dp),
                     (true, PumpControl::Rpm(r)) => r,
                 };
                 if !connected {
@@ -519,6 +528,17 @@ impl Simulation {
         } else {
             0.0
         };
+    }
+
+    /// Fraction of the set flow the pump delivers while coming up on bypass: the perfusionist
+    /// raises flow as venous return establishes, rather than adding full flow to a still-full,
+    /// still-ejecting heart.
+    fn initiation_ramp(&self) -> f64 {
+        if self.phase != Phase::Bypass {
+            return 1.0;
+        }
+        let elapsed_s = (self.step_count - self.bypass_start_step) as f64 * Self::DT_S;
+        (elapsed_s / INITIATION_RAMP_S).min(1.0)
     }
 
     fn oxygenator_dp_factor(&self) -> f64 {
@@ -780,6 +800,7 @@ impl Simulation {
             Action::StartBypass { flow_l_min } => {
                 if !on_bypass {
                     self.phase = Phase::Bypass;
+                    self.bypass_start_step = self.step_count;
                     self.pump_on = true;
                     self.venous_open = 1.0;
                     self.arterial_clamped = false;
