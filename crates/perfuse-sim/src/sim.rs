@@ -45,7 +45,8 @@ impl Default for Conditions {
 pub const SLOW_EVERY: u64 = 20;
 /// The window for MAP, SBP, DBP, CVP and cardiac output closes at the first beat after
 /// `WINDOW_MIN_STEPS` (1 s), so it holds whole beats, or after `WINDOW_MAX_STEPS` (3 s) when
-/// the heart is slow or arrested.
+/// the heart is slow; with the heart arrested the flow is the pump's, steady, and the window
+/// is 1 s, like a monitor's non-pulsatile mean.
 const WINDOW_MIN_STEPS: u32 = 200;
 const WINDOW_MAX_STEPS: u32 = 600;
 /// Time constant smoothing the flows seen by gases and temperatures, s (beat-to-beat
@@ -57,6 +58,9 @@ const RESTING_CI_L_MIN_M2: f64 = 2.6;
 /// *Cardiopulmonary Bypass*: ventilation is discontinued once full flow is reached and the
 /// heart has emptied; the 10 % figure is an assumption).
 const FULL_BYPASS_NATIVE_FRACTION: f64 = 0.1;
+/// Ventilation stops at the latest this long after `start-bypass`, s, even if the heart still
+/// ejects (assumption: within the first minutes of bypass, Gravlee).
+const VENTILATION_STOP_MAX_S: f64 = 90.0;
 /// Hematocrit of packed red cells, % (scenario.md).
 const PRBC_HCT_PCT: f64 = 60.0;
 /// Ventilator FiO2 before bypass, fraction (assumption: typical intra-operative setting).
@@ -185,6 +189,8 @@ pub struct Simulation {
     sweep_set: bool,
     oxygenator_fio2: f64,
     ventilator_fio2: f64,
+    /// The lungs are ventilated: off bypass, and on bypass until it is full (latched).
+    lungs_ventilated: bool,
     vavd_mmhg: f64,
     clamp_on: bool,
     faults: u32,
@@ -338,6 +344,7 @@ impl Simulation {
             sweep_set: false,
             oxygenator_fio2: circuit.initial_fio2_pct / 100.0,
             ventilator_fio2: VENTILATOR_FIO2,
+            lungs_ventilated: true,
             vavd_mmhg: circuit.vavd_mmhg,
             clamp_on: false,
             faults: 0,
@@ -432,7 +439,12 @@ impl Simulation {
 
         let sa = pressure[SA];
         let w = &mut self.window;
-        if (new_beat && w.steps >= WINDOW_MIN_STEPS) || w.steps >= WINDOW_MAX_STEPS {
+        let window_max = if self.heart.arrested {
+            WINDOW_MIN_STEPS
+        } else {
+            WINDOW_MAX_STEPS
+        };
+        if (new_beat && w.steps >= WINDOW_MIN_STEPS) || w.steps >= window_max {
             let n = f64::from(w.steps);
             self.display = Display {
                 map_mmhg: w.sa_sum / n,
@@ -624,6 +636,15 @@ impl Simulation {
         self.period_s = (self.p.period_set_s + self.reflex.period_offset_s).clamp(0.3, 2.0);
 
         let on_bypass = self.phase == Phase::Bypass;
+        // While the heart still ejects a real share of the flow (the first seconds on the
+        // pump) its blood must still be oxygenated; ventilation stops once bypass is full —
+        // native output below 10 % of the total — or 90 s after going on, and stays off until
+        // weaning (Gravlee, initiation of CPB).
+        if on_bypass && self.lungs_ventilated {
+            let on_pump_s = (self.step_count - self.bypass_start_step) as f64 * Self::DT_S;
+            let full = native_l_min <= FULL_BYPASS_NATIVE_FRACTION * (native_l_min + pump_l_min);
+            self.lungs_ventilated = !(full || on_pump_s >= VENTILATION_STOP_MAX_S);
+        }
         let patient_ml = self.circ.total_ml();
         let arterial_ml = self.circ.volume_ml[SA] + self.circ.volume_ml[SP];
         let hb_venous = self.arterial_hct_pct() * HB_G_DL_PER_HCT_PCT;
@@ -643,12 +664,7 @@ impl Simulation {
                 tissue_flow_l_min: tissue_l_min,
                 pump_flow_l_min: pump_l_min,
                 native_flow_l_min: native_l_min,
-                // The lungs are ventilated until full bypass: while the heart still ejects a
-                // real share of the flow (partial bypass, the first seconds on the pump) its
-                // blood must still be oxygenated; ventilation stops once native output is
-                // below 10 % of the total (Gravlee, initiation of CPB).
-                ventilated: !on_bypass
-                    || native_l_min > FULL_BYPASS_NATIVE_FRACTION * (native_l_min + pump_l_min),
+                ventilated: self.lungs_ventilated,
                 ventilator_fio2: self.ventilator_fio2,
                 hb_arterial_g_dl: hb_venous,
                 hb_venous_g_dl: hb_venous,
@@ -873,6 +889,7 @@ impl Simulation {
             Action::EndBypass => {
                 if on_bypass {
                     self.phase = Phase::PostBypass;
+                    self.lungs_ventilated = true;
                     self.weaning_s = Some(0.0);
                 }
             }
