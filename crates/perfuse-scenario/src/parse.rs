@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use perfuse_sim::{
     Action, CardioplegiaKind, CircuitConfig, ConfigError, Drug, FaultKind, FluidKind,
-    PatientConfig, PumpKind, Sex,
+    PatientConfig, PumpKind, Sex, resting_hr_bpm, resting_map_mmhg,
 };
 use toml_edit::{Document, Item, TableLike, Value};
 
@@ -266,6 +266,7 @@ impl<'a> Parser<'a> {
         )?;
         let circuit = self.circuit(
             circuit.ok_or_else(|| self.at.error(None, "circuit", "missing [circuit] table"))?,
+            &patient,
         )?;
 
         let mut parsed_events = Vec::with_capacity(events.len());
@@ -337,15 +338,16 @@ impl<'a> Parser<'a> {
         let defaults = PatientConfig::default();
         let sex = f.choice("sex", "sex", Sex::NAMES, Sex::from_name)?;
         let sex = sex.ok_or_else(|| f.missing("sex"))?;
+        let age_years = f.required_number("age_years")?;
         let patient = PatientConfig {
             sex,
-            age_years: f.required_number("age_years")?,
+            age_years,
             height_cm: f.required_number("height_cm")?,
             weight_kg: f.required_number("weight_kg")?,
             hct_pct: f.required_number("hct_pct")?,
             ebv_ml_per_kg: f.number("ebv_ml_per_kg")?,
-            hr_bpm: f.number("hr_bpm")?.unwrap_or(defaults.hr_bpm),
-            map_mmhg: f.number("map_mmhg")?.unwrap_or(defaults.map_mmhg),
+            hr_bpm: f.number("hr_bpm")?.unwrap_or(resting_hr_bpm(age_years)),
+            map_mmhg: f.number("map_mmhg")?.unwrap_or(resting_map_mmhg(age_years)),
             temp_c: f.number("temp_c")?.unwrap_or(defaults.temp_c),
             lactate_mmol_l: f
                 .number("lactate_mmol_l")?
@@ -361,12 +363,18 @@ impl<'a> Parser<'a> {
         Ok(patient)
     }
 
-    fn circuit(&self, mut f: Fields<'a>) -> Result<CircuitConfig, ScenarioError> {
-        let defaults = CircuitConfig::default();
+    /// The circuit; what it leaves out is sized for its prime and the patient.
+    fn circuit(
+        &self,
+        mut f: Fields<'a>,
+        patient: &PatientConfig,
+    ) -> Result<CircuitConfig, ScenarioError> {
         let pump = f.choice("pump", "pump", PumpKind::NAMES, PumpKind::from_name)?;
+        let prime_ml = f.required_number("prime_ml")?;
+        let defaults = CircuitConfig::sized_for(prime_ml, patient);
         let circuit = CircuitConfig {
             pump: pump.unwrap_or(defaults.pump),
-            prime_ml: f.required_number("prime_ml")?,
+            prime_ml,
             prime_hct_pct: f.number("prime_hct_pct")?.unwrap_or(defaults.prime_hct_pct),
             reservoir_capacity_ml: f
                 .number("reservoir_capacity_ml")?

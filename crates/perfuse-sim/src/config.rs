@@ -1,5 +1,9 @@
 //! Patient and circuit configuration, with range validation that names the scenario-file key.
 
+use perfuse_clinical::body::{BsaMethod, bsa_m2};
+
+use crate::circuit::FULL_FLOW_INDEX_L_MIN_M2;
+use crate::gas::RATED_FLOW_L_MIN_PER_M2;
 use crate::names::named_enum;
 
 named_enum! {
@@ -77,6 +81,44 @@ pub(crate) fn check_positive(
 const MIN_BMI: f64 = 7.0;
 const MAX_BMI: f64 = 100.0;
 
+/// Resting heart rate and mean arterial pressure by age (years, 1/min, mmHg), interpolated
+/// linearly: HR from the median centiles of Fleming S et al., Lancet 2011;377:1011 (rounded);
+/// MAP ≈ 55 + 1.5·age from 1 to 10 years (PALS 2020, 50th centile), 45 mmHg in a term
+/// neonate, adult 85. What a scenario gets when it leaves `hr_bpm` or `map_mmhg` out, so a
+/// 3 kg neonate does not start with an adult's 72/min and 85 mmHg.
+const RESTING_BY_AGE: [(f64, f64, f64); 7] = [
+    (0.0, 140.0, 45.0),
+    (1.0, 125.0, 56.0),
+    (2.0, 115.0, 58.0),
+    (5.0, 100.0, 62.0),
+    (10.0, 85.0, 70.0),
+    (15.0, 78.0, 78.0),
+    (18.0, 72.0, 85.0),
+];
+
+/// Resting (pre-bypass) heart rate for an age, 1/min.
+pub fn resting_hr_bpm(age_years: f64) -> f64 {
+    resting_by_age(age_years).0
+}
+
+/// Resting (pre-bypass) mean arterial pressure for an age, mmHg.
+pub fn resting_map_mmhg(age_years: f64) -> f64 {
+    resting_by_age(age_years).1
+}
+
+fn resting_by_age(age_years: f64) -> (f64, f64) {
+    let pairs = RESTING_BY_AGE.windows(2);
+    for pair in pairs {
+        let ((a0, hr0, map0), (a1, hr1, map1)) = (pair[0], pair[1]);
+        if age_years < a1 {
+            let w = ((age_years - a0) / (a1 - a0)).clamp(0.0, 1.0);
+            return (hr0 + w * (hr1 - hr0), map0 + w * (map1 - map0));
+        }
+    }
+    let (_, hr, map) = RESTING_BY_AGE[RESTING_BY_AGE.len() - 1];
+    (hr, map)
+}
+
 /// The patient. `Default` is a 65-year-old, 80 kg, 175 cm man with Hct 40 %.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PatientConfig {
@@ -92,9 +134,11 @@ pub struct PatientConfig {
     pub hct_pct: f64,
     /// Estimated blood volume per kg; `None` = 70 mL/kg (male) or 65 mL/kg (female), Gravlee.
     pub ebv_ml_per_kg: Option<f64>,
-    /// Resting pre-bypass heart rate, 1/min (the baroreflex set point).
+    /// Resting pre-bypass heart rate, 1/min (the baroreflex set point); normally
+    /// [`resting_hr_bpm`] for the age.
     pub hr_bpm: f64,
-    /// Resting pre-bypass mean arterial pressure, mmHg (the baroreflex set point).
+    /// Resting pre-bypass mean arterial pressure, mmHg (the baroreflex set point); normally
+    /// [`resting_map_mmhg`] for the age.
     pub map_mmhg: f64,
     /// Initial core temperature, °C.
     pub temp_c: f64,
@@ -117,8 +161,8 @@ impl Default for PatientConfig {
             weight_kg: 80.0,
             hct_pct: 40.0,
             ebv_ml_per_kg: None,
-            hr_bpm: 72.0,
-            map_mmhg: 85.0,
+            hr_bpm: resting_hr_bpm(65.0),
+            map_mmhg: resting_map_mmhg(65.0),
             temp_c: 36.5,
             lactate_mmol_l: 1.0,
             act_s: 120.0,
@@ -210,25 +254,48 @@ pub struct CircuitConfig {
 
 impl Default for CircuitConfig {
     fn default() -> Self {
+        CircuitConfig::sized_for(1500.0, &PatientConfig::default())
+    }
+}
+
+/// Circuit components by size, chosen from the prime volume (the one size a scenario must
+/// give): (smallest prime, mL; roller stroke volume, mL/rev). Stroke volumes of a 150 mm roller
+/// head: 1/2″ boot ≈ 60, 3/8″ ≈ 27, 1/4″ ≈ 12, 3/16″ ≈ 7 mL/rev (Gravlee ch. 3; manufacturer
+/// calibration tables, rounded).
+const ROLLER_BOOT_BY_PRIME: [(f64, f64); 4] =
+    [(1200.0, 60.0), (500.0, 27.0), (300.0, 12.0), (0.0, 7.0)];
+
+impl CircuitConfig {
+    /// A circuit built for this prime and patient: reservoir, level detector and pump boot
+    /// scale with the prime, the membrane with the patient's full flow, so a 250 mL neonatal
+    /// circuit does not get an adult's 200 mL minimum level or 1.8 m² membrane. Adult
+    /// reference at 1500 mL (assumptions, in proportion): reservoir 4000 mL (hard-shell adult
+    /// reservoir), minimum level 200 mL. Membrane rated for 1.5 × full flow (2.4 L/min/m²),
+    /// i.e. Quadrox-i adult 1.8 m² / 7 L/min for a 2 m² adult, within 0.25–1.8 m².
+    pub fn sized_for(prime_ml: f64, patient: &PatientConfig) -> Self {
+        let scale = prime_ml / 1500.0;
+        let bsa_m2 = bsa_m2(BsaMethod::DuBois, patient.height_cm, patient.weight_kg);
+        let rated_l_min = 1.5 * FULL_FLOW_INDEX_L_MIN_M2 * bsa_m2;
         CircuitConfig {
             pump: PumpKind::Roller,
-            prime_ml: 1500.0,
+            prime_ml,
             prime_hct_pct: 0.0,
-            reservoir_capacity_ml: 4000.0,
-            reservoir_min_ml: 200.0,
-            roller_ml_per_rev: 60.0,
+            reservoir_capacity_ml: (4000.0 * scale).clamp(400.0, 4000.0),
+            reservoir_min_ml: (200.0 * scale).clamp(20.0, 200.0),
+            roller_ml_per_rev: ROLLER_BOOT_BY_PRIME
+                .iter()
+                .find(|(min_prime_ml, _)| prime_ml >= *min_prime_ml)
+                .map_or(7.0, |&(_, ml_per_rev)| ml_per_rev),
             siphon_height_cm: 50.0,
             vavd_mmhg: 0.0,
-            oxygenator_area_m2: 1.8,
+            oxygenator_area_m2: (rated_l_min / RATED_FLOW_L_MIN_PER_M2).clamp(0.25, 1.8),
             heat_exchanger_pf: 0.5,
             initial_sweep_l_min: 0.0,
             initial_fio2_pct: 60.0,
             initial_water_temp_c: 37.0,
         }
     }
-}
 
-impl CircuitConfig {
     /// Rejects values outside the ranges the model is built for.
     pub fn validate(&self) -> Result<(), ConfigError> {
         check_range("prime_ml", self.prime_ml, 100.0, 5000.0, "mL")?;

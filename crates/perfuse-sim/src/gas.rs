@@ -45,7 +45,7 @@ const LUNG_SHUNT: f64 = 0.10;
 /// (gives PaO2 150–300 at FiO2 50–70 %, Gravlee/clinical practice; assumption).
 const MEMBRANE_O2_EFFICIENCY: f64 = 0.62;
 /// Rated blood flow per m² of membrane, L/min/m² (Quadrox-i: 7 L/min on 1.8 m²; FDA K150267).
-const RATED_FLOW_L_MIN_PER_M2: f64 = 3.9;
+pub(crate) const RATED_FLOW_L_MIN_PER_M2: f64 = 3.9;
 /// Maximum O2 transfer, mL/min per m² of membrane (Fried DW et al., Perfusion 1998;13:119:
 /// Capiox SX18 340 mL/min on 1.8 m²).
 const MAX_O2_TRANSFER_ML_MIN_M2: f64 = 189.0;

@@ -36,6 +36,8 @@ mod sim;
 mod thermal;
 
 pub use action::{Action, CardioplegiaKind, Drug, FaultKind, FluidKind};
-pub use config::{CircuitConfig, ConfigError, PatientConfig, PumpKind, Sex};
+pub use config::{
+    CircuitConfig, ConfigError, PatientConfig, PumpKind, Sex, resting_hr_bpm, resting_map_mmhg,
+};
 pub use observe::{Alarm, Observations, Phase, Priority};
 pub use sim::{Simulation, Snapshot};

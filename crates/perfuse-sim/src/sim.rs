@@ -82,9 +82,16 @@ const INITIATION_RAMP_S: f64 = 30.0;
 /// Venous drainage ramp-down and maximal filling time during weaning, s (assumption).
 const WEAN_CLAMP_S: f64 = 20.0;
 const WEAN_MAX_S: f64 = 90.0;
+/// Weaning stops filling from the reservoir at this multiple of its minimum level (300 mL in
+/// the adult circuit; a margin that scales with the circuit, assumption).
+const WEAN_RESERVOIR_STOP: f64 = 1.5;
 /// Pressures that raise alarms, mmHg.
 const LINE_ALARM_MMHG: f64 = 300.0;
+/// Low-MAP alarm for an adult (resting MAP 85); scaled to the patient's resting MAP, so a
+/// neonate (45) alarms below 19 mmHg, not at the 25–35 mmHg that is normal on neonatal bypass
+/// (Gravlee, pediatric CPB).
 const LOW_MAP_ALARM_MMHG: f64 = 35.0;
+const LOW_MAP_ALARM_REFERENCE_MMHG: f64 = 85.0;
 
 /// How the arterial pump is commanded.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -715,7 +722,7 @@ impl Simulation {
             let t = t + dt;
             self.venous_open = (1.0 - t / WEAN_CLAMP_S).max(0.0);
             let full = self.display.cvp_mmhg >= self.p.cvp_baseline_mmhg + 2.0
-                || self.reservoir_ml <= self.p.circuit.reservoir_min_ml + 100.0;
+                || self.reservoir_ml <= WEAN_RESERVOIR_STOP * self.p.circuit.reservoir_min_ml;
             if t >= WEAN_CLAMP_S && (full || t >= WEAN_MAX_S) {
                 // The circuit is disconnected: the heparin and protamine in its plasma stay
                 // behind (what weaning pumped back carried its share to the patient).
@@ -756,7 +763,9 @@ impl Simulation {
             self.line_pressure_mmhg > LINE_ALARM_MMHG,
             HIGH_LINE_PRESSURE,
         );
-        set(self.display.map_mmhg < LOW_MAP_ALARM_MMHG, LOW_MAP);
+        let low_map_mmhg =
+            LOW_MAP_ALARM_MMHG * (self.p.map_set_mmhg / LOW_MAP_ALARM_REFERENCE_MMHG).min(1.0);
+        set(self.display.map_mmhg < low_map_mmhg, LOW_MAP);
         set(on_bypass && self.gas.pao2_mmhg < 80.0, LOW_PAO2);
         set(
             on_bypass && self.reservoir_ml < c.reservoir_min_ml,
