@@ -387,3 +387,29 @@ fn instructor_patient_changes() {
         "Hct change",
     );
 }
+
+/// A neonate described with the spec's keys only gets a neonate's vitals and a neonatal
+/// circuit: pre-bypass HR ≈ 140 and MAP ≈ 45 (Fleming 2011; PALS), and weaning from a 250 mL
+/// circuit leaves the heart filled as before bypass, not an adult's 300 mL short.
+#[test]
+fn neonate_gets_neonatal_vitals_and_circuit() {
+    let table = Table::run("neonate.toml", "1m");
+    within(table.at("0:04:00", "hr_bpm"), 130.0, 150.0, "neonatal HR");
+    within(table.at("0:04:00", "map_mmhg"), 40.0, 50.0, "neonatal MAP");
+    let before = table.at("0:04:00", "cardiac_output_l_min");
+    let after = table.at("2:25:00", "cardiac_output_l_min");
+    within(
+        after / before,
+        0.7,
+        1.3,
+        "cardiac output after weaning vs before bypass",
+    );
+    within(
+        table.at("2:25:00", "lactate_mmol_l"),
+        0.3,
+        2.0,
+        "lactate after weaning",
+    );
+    let alarms = table.text(seconds("2:25:00"), "alarms");
+    assert!(!alarms.contains("high:"), "alarms after weaning: {alarms}");
+}

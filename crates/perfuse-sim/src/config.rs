@@ -354,3 +354,48 @@ impl CircuitConfig {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resting_vitals_follow_age() {
+        assert_eq!((resting_hr_bpm(65.0), resting_map_mmhg(65.0)), (72.0, 85.0));
+        assert_eq!((resting_hr_bpm(0.0), resting_map_mmhg(0.0)), (140.0, 45.0));
+        // Linear between the tabulated ages: 1.5 y lies halfway between 1 and 2 y.
+        assert_eq!(resting_hr_bpm(1.5), 120.0);
+        let ages = (0..=240).map(|i| f64::from(i) / 10.0);
+        let vitals: Vec<_> = ages
+            .map(|a| (resting_hr_bpm(a), resting_map_mmhg(a)))
+            .collect();
+        for pair in vitals.windows(2) {
+            assert!(pair[1].0 <= pair[0].0, "HR falls with age");
+            assert!(pair[1].1 >= pair[0].1, "MAP rises with age");
+        }
+    }
+
+    #[test]
+    fn circuit_is_sized_for_prime_and_patient() {
+        let adult = CircuitConfig::sized_for(1500.0, &PatientConfig::default());
+        assert_eq!(adult, CircuitConfig::default());
+        assert_eq!(
+            (
+                adult.reservoir_min_ml,
+                adult.roller_ml_per_rev,
+                adult.oxygenator_area_m2
+            ),
+            (200.0, 60.0, 1.8)
+        );
+        let neonate = PatientConfig {
+            age_years: 0.0,
+            height_cm: 50.0,
+            weight_kg: 3.2,
+            ..PatientConfig::default()
+        };
+        let small = CircuitConfig::sized_for(250.0, &neonate);
+        assert!(small.reservoir_min_ml < 40.0 && small.roller_ml_per_rev <= 12.0);
+        assert!((0.25..=0.4).contains(&small.oxygenator_area_m2));
+        assert!(small.validate().is_ok());
+    }
+}
