@@ -141,6 +141,14 @@ fn summarise(scenario: &perfuse_scenario::Scenario, run: &perfuse_scenario::Run,
         met,
         scores.len(),
     );
+    for ignored in run.ignored_events() {
+        text.push_str(&format!(
+            "  event at {} ({}) ignored: {}\n",
+            duration::format_ms(ignored.event.at_ms),
+            ignored.event.action.name(),
+            ignored.reason,
+        ));
+    }
     for score in scores {
         let objective = &score.objective;
         let bound = |b: Option<f64>| b.map_or("…".to_owned(), |v| v.to_string());

@@ -1,5 +1,6 @@
 //! Durations as people write them in scenarios and on the command line:
-//! `h:mm:ss`, `m:ss`, or a number with a unit (`500ms`, `10s`, `2m`, `1h`, `1h30m`).
+//! `h:mm:ss`, `m:ss`, or numbers with units (`500ms`, `10s`, `2m`, `1h`, `1h30m`, `90 min`,
+//! `1 hour 30 minutes`; units in any case).
 //!
 //! Kept in whole milliseconds so that schedules add up exactly.
 
@@ -23,12 +24,12 @@ pub fn parse_ms(text: &str) -> Option<u64> {
             .find(|c: char| c.is_ascii_digit())
             .unwrap_or(tail.len());
         let (unit, tail) = tail.split_at(unit_len);
-        let ms_per_unit = match unit.trim() {
-            "ms" => 1.0,
-            "s" | "" if tail.is_empty() => 1000.0,
-            "s" => 1000.0,
-            "m" | "min" => 60_000.0,
-            "h" => 3_600_000.0,
+        let ms_per_unit = match unit.trim().to_ascii_lowercase().as_str() {
+            "ms" | "msec" => 1.0,
+            "" if tail.is_empty() => 1000.0,
+            "s" | "sec" | "secs" | "second" | "seconds" => 1000.0,
+            "m" | "min" | "mins" | "minute" | "minutes" => 60_000.0,
+            "h" | "hr" | "hrs" | "hour" | "hours" => 3_600_000.0,
             _ => return None,
         };
         let value: f64 = number.parse().ok()?;
@@ -90,6 +91,11 @@ mod tests {
         assert_eq!(parse_ms("1h30m"), Some(5_400_000));
         assert_eq!(parse_ms("1.5s"), Some(1500));
         assert_eq!(parse_ms("10"), Some(10_000));
+        assert_eq!(parse_ms("90 min"), Some(5_400_000));
+        assert_eq!(parse_ms("1 hour 30 minutes"), Some(5_400_000));
+        assert_eq!(parse_ms("2 hrs"), Some(7_200_000));
+        assert_eq!(parse_ms("45 sec"), Some(45_000));
+        assert_eq!(parse_ms("90M"), Some(5_400_000));
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub use error::ScenarioError;
 pub use parse::{ACTION_NAMES, parse};
 
 use perfuse_sim::{
-    Action, CircuitConfig, ConfigError, Observations, PatientConfig, Phase, Simulation,
+    Action, Applied, CircuitConfig, ConfigError, Observations, PatientConfig, Phase, Simulation,
 };
 
 use observations::Column;
@@ -249,6 +249,17 @@ pub struct Run {
     finished: bool,
     scoring: Scoring,
     last_alarms_raised: u32,
+    ignored: Vec<IgnoredEvent>,
+}
+
+/// A scheduled event that made no sense when it came due (ending bypass before it started)
+/// and changed nothing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct IgnoredEvent {
+    /// The event.
+    pub event: Event,
+    /// Why the simulation ignored it.
+    pub reason: &'static str,
 }
 
 impl Run {
@@ -267,6 +278,7 @@ impl Run {
             finished: false,
             scoring: Scoring::new(&scenario.objectives),
             last_alarms_raised: 0,
+            ignored: Vec::new(),
         })
     }
 
@@ -294,7 +306,12 @@ impl Run {
                 .get(self.next_event)
                 .filter(|e| e.at_ms == now_ms)
             {
-                self.simulation.apply(&event.action);
+                if let Applied::Ignored(reason) = self.simulation.apply(&event.action) {
+                    self.ignored.push(IgnoredEvent {
+                        event: *event,
+                        reason,
+                    });
+                }
                 self.next_event += 1;
             }
             if self.next_tick_ms == now_ms {
@@ -325,9 +342,14 @@ impl Run {
         (self.simulation.time_s() * 1000.0).round() as u64
     }
 
-    /// Events applied so far.
+    /// Events that came due and took effect so far.
     pub fn events_applied(&self) -> usize {
-        self.next_event
+        self.next_event - self.ignored.len()
+    }
+
+    /// Events that came due but made no sense then, with the reason.
+    pub fn ignored_events(&self) -> &[IgnoredEvent] {
+        &self.ignored
     }
 
     /// Alarm onsets so far (as of the last sample).

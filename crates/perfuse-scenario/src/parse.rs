@@ -21,14 +21,21 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioError> {
     let located = Locator { source, file };
     let document = Document::parse(source).map_err(|e| {
         let line = e.span().map_or(0, |span| located.line(span.start));
+        // A duplicate key's span is the key itself: name it as the field.
+        let field = match e.span() {
+            Some(span) if e.message().starts_with("duplicate key") => {
+                source.get(span).unwrap_or_default().trim().to_owned()
+            }
+            _ => String::new(),
+        };
         ScenarioError {
             file: file.to_owned(),
             line,
-            field: String::new(),
+            field,
             message: e.message().trim().to_owned(),
         }
     })?;
-    let root = Fields::new(&located, document.as_table(), String::new());
+    let root = Fields::new(&located, document.as_table(), None, String::new());
     Parser { at: &located }.scenario(root)
 }
 
@@ -64,15 +71,24 @@ impl Locator<'_> {
 struct Fields<'a> {
     at: &'a Locator<'a>,
     table: &'a dyn TableLike,
+    /// Where the table itself is written (its `[header]` or `{ … }`), for errors about a
+    /// table with no keys to point at.
+    span: Option<Range<usize>>,
     path: String,
     known: Vec<&'static str>,
 }
 
 impl<'a> Fields<'a> {
-    fn new(at: &'a Locator<'a>, table: &'a dyn TableLike, path: String) -> Self {
+    fn new(
+        at: &'a Locator<'a>,
+        table: &'a dyn TableLike,
+        span: Option<Range<usize>>,
+        path: String,
+    ) -> Self {
         Fields {
             at,
             table,
+            span,
             path,
             known: Vec::new(),
         }
@@ -98,11 +114,12 @@ impl<'a> Fields<'a> {
 
     fn whole_table_error(&self, message: impl Into<String>) -> ScenarioError {
         // The table's own span, else the first key's: both point at the right place.
-        let span = self
-            .table
-            .iter()
-            .next()
-            .and_then(|(key, _)| self.span_of_value(key));
+        let span = self.span.clone().or_else(|| {
+            self.table
+                .iter()
+                .next()
+                .and_then(|(key, _)| self.span_of_value(key))
+        });
         self.at.error(span, &self.path, message)
     }
 
@@ -189,6 +206,17 @@ impl<'a> Fields<'a> {
             Value::Float(f) if f.value().is_finite() && *f.value() >= 0.0 => {
                 Some((f.value() * 1000.0).round() as u64)
             }
+            // `at = 00:05:00` without quotes is a TOML local time: read it as h:mm:ss.
+            Value::Datetime(dt) => match (dt.value().date, dt.value().time, dt.value().offset) {
+                (None, Some(t), None) => Some(
+                    (u64::from(t.hour) * 3600
+                        + u64::from(t.minute) * 60
+                        + u64::from(t.second.unwrap_or(0)))
+                        * 1000
+                        + u64::from(t.nanosecond.unwrap_or(0)) / 1_000_000,
+                ),
+                _ => None,
+            },
             _ => None,
         };
         parsed.map(Some).ok_or_else(|| {
@@ -303,7 +331,12 @@ impl<'a> Parser<'a> {
         let table = item
             .as_table_like()
             .ok_or_else(|| parent.error(key, "expected a table"))?;
-        Ok(Some(Fields::new(self.at, table, parent.field_path(key))))
+        Ok(Some(Fields::new(
+            self.at,
+            table,
+            item.span(),
+            parent.field_path(key),
+        )))
     }
 
     /// `[[key]]` array of tables, or `key = [{…}, …]` inline.
@@ -320,13 +353,15 @@ impl<'a> Parser<'a> {
             Item::ArrayOfTables(array) => Ok(array
                 .iter()
                 .enumerate()
-                .map(|(i, t)| Fields::new(self.at, t as &dyn TableLike, path(i)))
+                .map(|(i, t)| Fields::new(self.at, t as &dyn TableLike, t.span(), path(i)))
                 .collect()),
             Item::Value(Value::Array(array)) => array
                 .iter()
                 .enumerate()
                 .map(|(i, v)| match v {
-                    Value::InlineTable(t) => Ok(Fields::new(self.at, t as &dyn TableLike, path(i))),
+                    Value::InlineTable(t) => {
+                        Ok(Fields::new(self.at, t as &dyn TableLike, t.span(), path(i)))
+                    }
                     other => Err(self.at.error(other.span(), &path(i), "expected a table")),
                 })
                 .collect(),
@@ -560,7 +595,8 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Every action name a scenario may use, for error messages and docs.
+/// Every action name a scenario may use, for error messages and docs (the spellings of
+/// [`Action::name`]; a test keeps the two in step).
 pub const ACTION_NAMES: &[&str] = &[
     "heparin",
     "protamine",

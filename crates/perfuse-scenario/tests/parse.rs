@@ -1,6 +1,6 @@
 //! Scenario validation: every rejected file names `file:line: field` and what is accepted.
 
-use perfuse_scenario::{ObjectivePhase, parse};
+use perfuse_scenario::{ACTION_NAMES, ObjectivePhase, Run, RunOptions, parse};
 use perfuse_sim::Action;
 
 const BASE: &str = r#"[scenario]
@@ -162,6 +162,9 @@ fn durations_in_every_accepted_form() {
         ("\"90m\"", 5_400_000),
         ("\"5400s\"", 5_400_000),
         ("600", 600_000),
+        // Unquoted, TOML reads a local time: taken as h:mm:ss.
+        ("01:00:00", 3_600_000),
+        ("00:20:30.5", 1_230_500),
     ] {
         let scenario = parse(&BASE.replace("\"1:00:00\"", text), "x.toml").unwrap();
         assert_eq!(scenario.duration_ms, ms, "{text}");
@@ -240,4 +243,71 @@ mod never_panics {
             let _ = parse(&with_number, "x.toml");
         }
     }
+}
+
+/// `Action::name` (used in messages and the console) spells every action as files do, and
+/// `ACTION_NAMES` (used in errors) lists exactly those.
+#[test]
+fn action_names_match_the_file_spelling() {
+    let fields = [
+        ("heparin", "units = 100"),
+        ("protamine", "mg = 10"),
+        ("start-bypass", "flow_l_min = 4"),
+        ("set-flow", "flow_l_min = 4"),
+        ("set-rpm", "rpm = 60"),
+        ("set-sweep", "l_min = 2"),
+        ("set-fio2", "pct = 60"),
+        ("set-water-temp", "temp_c = 30"),
+        ("set-vavd", "mmhg = 20"),
+        ("cross-clamp-on", ""),
+        ("cross-clamp-off", ""),
+        ("cardioplegia", "ml = 100\nkind = \"del-nido\""),
+        ("give-rbc", "ml = 100"),
+        ("give-fluid", "ml = 100\nkind = \"crystalloid\""),
+        ("ultrafiltrate", "ml = 100"),
+        ("give-drug", "drug = \"phenylephrine\"\ndose = 100"),
+        ("set-vascular-tone", "factor = 1"),
+        ("set-contractility", "factor = 1"),
+        ("set-metabolic-rate", "factor = 1"),
+        ("set-bleeding", "ml_min = 0"),
+        ("clamp-arterial-line", ""),
+        ("unclamp-arterial-line", ""),
+        ("end-bypass", ""),
+        ("fault", "kind = \"pump-failure\""),
+        ("clear-fault", "kind = \"pump-failure\""),
+    ];
+    let events: String = fields
+        .iter()
+        .map(|(name, extra)| {
+            format!("[[events]]\nat = \"0:01:00\"\naction = \"{name}\"\n{extra}\n")
+        })
+        .collect();
+    let scenario = parse(&format!("{BASE}{events}"), "x.toml").unwrap();
+    let names: Vec<&str> = scenario.events.iter().map(|e| e.action.name()).collect();
+    assert_eq!(names, ACTION_NAMES);
+}
+
+/// Events that make no sense when they come due change nothing and are reported, not counted
+/// as applied.
+#[test]
+fn nonsensical_events_are_reported_as_ignored() {
+    let events = "[[events]]\nat = \"0:01:00\"\naction = \"end-bypass\"\n\
+                  [[events]]\nat = \"0:02:00\"\naction = \"cross-clamp-off\"\n\
+                  [[events]]\nat = \"0:03:00\"\naction = \"heparin\"\nunits = 100\n";
+    let scenario = parse(&format!("{BASE}{events}"), "x.toml").unwrap();
+    let mut run = Run::new(&scenario, &RunOptions::default()).unwrap();
+    while run.next_sample().is_some() {}
+    assert_eq!(run.events_applied(), 1);
+    let ignored: Vec<_> = run
+        .ignored_events()
+        .iter()
+        .map(|i| (i.event.at_ms, i.event.action, i.reason))
+        .collect();
+    assert_eq!(
+        ignored,
+        [
+            (60_000, Action::EndBypass, "not on bypass"),
+            (120_000, Action::CrossClampOff, "the cross-clamp is not on"),
+        ]
+    );
 }

@@ -401,7 +401,11 @@ struct Applied {
 }
 
 fn conflict(error: session::SessionError) -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, "session", error.to_string())
+    let field = match error {
+        session::SessionError::Ignored { .. } => "action",
+        _ => "session",
+    };
+    ApiError::new(StatusCode::CONFLICT, field, error.to_string())
 }
 
 /// Applies an action now (the same as sending it over the WebSocket). Faults are instructor-only.
@@ -409,7 +413,7 @@ fn conflict(error: session::SessionError) -> ApiError {
     post, path = "/api/sessions/{code}/actions", tag = "sessions", request_body = ActionRequest,
     params(("code" = String, Path, description = "Join code")),
     security(("bearer" = [])),
-    responses((status = 200, body = Applied), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Session ended"))
+    responses((status = 200, body = Applied), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Session ended, or the action makes no sense now (e.g. end-bypass off bypass) and changed nothing"))
 )]
 async fn post_action(
     State(state): State<AppState>,

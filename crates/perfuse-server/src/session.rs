@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use axum::extract::ws::Utf8Bytes;
 use perfuse_scenario::observations::{self, COLUMNS};
 use perfuse_scenario::{Scenario, Scoring};
-use perfuse_sim::{Action, Observations, Priority, Simulation};
+use perfuse_sim::{Action, Applied, Observations, Priority, Simulation};
 use serde::Serialize;
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
@@ -242,6 +242,14 @@ pub enum SessionError {
     /// Too many lab samples waiting.
     #[error("{MAX_PENDING_LABS} samples are already waiting for results")]
     TooManySamples,
+    /// The action makes no sense now (ending bypass before it started) and changed nothing.
+    #[error("{action}: {reason}")]
+    Ignored {
+        /// The action's name.
+        action: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
 }
 
 fn unix_ms() -> f64 {
@@ -375,7 +383,12 @@ impl Session {
         if state.ended {
             return Err(SessionError::Ended);
         }
-        state.simulation.apply(action);
+        if let Applied::Ignored(reason) = state.simulation.apply(action) {
+            return Err(SessionError::Ignored {
+                action: action.name(),
+                reason,
+            });
+        }
         let time_s = state.simulation.time_s();
         state.push_log(role.into(), describe(action), None);
         Ok(time_s)
@@ -735,8 +748,13 @@ impl State {
         while let Some(event) = self.next_event_due(now_ms) {
             self.next_event += 1;
             if self.scripted_events {
-                self.simulation.apply(&event.action);
-                self.push_log(LogSource::Scenario, describe(&event.action), None);
+                let text = match self.simulation.apply(&event.action) {
+                    Applied::Done => describe(&event.action),
+                    Applied::Ignored(reason) => {
+                        format!("{} (ignored: {reason})", describe(&event.action))
+                    }
+                };
+                self.push_log(LogSource::Scenario, text, None);
             }
         }
     }

@@ -196,6 +196,37 @@ pub enum Action {
 }
 
 impl Action {
+    /// The action's name in scenario files and the console (`start-bypass`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Heparin { .. } => "heparin",
+            Action::Protamine { .. } => "protamine",
+            Action::StartBypass { .. } => "start-bypass",
+            Action::SetFlow { .. } => "set-flow",
+            Action::SetRpm { .. } => "set-rpm",
+            Action::SetSweep { .. } => "set-sweep",
+            Action::SetFio2 { .. } => "set-fio2",
+            Action::SetWaterTemp { .. } => "set-water-temp",
+            Action::SetVavd { .. } => "set-vavd",
+            Action::CrossClampOn => "cross-clamp-on",
+            Action::CrossClampOff => "cross-clamp-off",
+            Action::Cardioplegia { .. } => "cardioplegia",
+            Action::GiveRbc { .. } => "give-rbc",
+            Action::GiveFluid { .. } => "give-fluid",
+            Action::Ultrafiltrate { .. } => "ultrafiltrate",
+            Action::GiveDrug { .. } => "give-drug",
+            Action::SetVascularTone { .. } => "set-vascular-tone",
+            Action::SetContractility { .. } => "set-contractility",
+            Action::SetMetabolicRate { .. } => "set-metabolic-rate",
+            Action::SetBleeding { .. } => "set-bleeding",
+            Action::ClampArterialLine => "clamp-arterial-line",
+            Action::UnclampArterialLine => "unclamp-arterial-line",
+            Action::EndBypass => "end-bypass",
+            Action::Fault(_) => "fault",
+            Action::ClearFault(_) => "clear-fault",
+        }
+    }
+
     /// Range checks independent of state, so a scenario can be rejected before it runs.
     pub fn validate(&self) -> Result<(), ConfigError> {
         match *self {

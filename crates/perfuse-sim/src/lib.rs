@@ -40,4 +40,4 @@ pub use config::{
     CircuitConfig, ConfigError, PatientConfig, PumpKind, Sex, resting_hr_bpm, resting_map_mmhg,
 };
 pub use observe::{Alarm, Observations, Phase, Priority};
-pub use sim::{Simulation, Snapshot};
+pub use sim::{Applied, Simulation, Snapshot};

@@ -93,6 +93,15 @@ const LINE_ALARM_MMHG: f64 = 300.0;
 const LOW_MAP_ALARM_MMHG: f64 = 35.0;
 const LOW_MAP_ALARM_REFERENCE_MMHG: f64 = 85.0;
 
+/// What [`Simulation::apply`] did with an action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// It took effect.
+    Done,
+    /// It made no sense in the present state and changed nothing, for this reason.
+    Ignored(&'static str),
+}
+
 /// How the arterial pump is commanded.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum PumpControl {
@@ -815,10 +824,29 @@ impl Simulation {
         self.step_count as f64 * Self::DT_S
     }
 
-    /// Applies an action. Never fails for a validated action; actions that make no sense in the
-    /// present state (e.g. ultrafiltration off bypass) do nothing.
-    pub fn apply(&mut self, action: &Action) {
+    /// Applies an action. Never fails for a validated action; one that makes no sense in the
+    /// present state (ending bypass before it started, ultrafiltration off bypass) changes
+    /// nothing and says why, so scenario authors and students are told rather than ignored.
+    pub fn apply(&mut self, action: &Action) -> Applied {
         let on_bypass = self.phase == Phase::Bypass;
+        match *action {
+            Action::EndBypass | Action::Ultrafiltrate { .. } if !on_bypass => {
+                return Applied::Ignored("not on bypass");
+            }
+            Action::CrossClampOn if self.clamp_on => {
+                return Applied::Ignored("the cross-clamp is already on");
+            }
+            Action::CrossClampOff if !self.clamp_on => {
+                return Applied::Ignored("the cross-clamp is not on");
+            }
+            Action::Fault(kind) if self.faults & fault_bit(kind) != 0 => {
+                return Applied::Ignored("that fault is already active");
+            }
+            Action::ClearFault(kind) if self.faults & fault_bit(kind) == 0 => {
+                return Applied::Ignored("that fault is not active");
+            }
+            _ => {}
+        }
         match *action {
             Action::Heparin { units } => self.pharm.heparin_u += units,
             Action::Protamine { mg } => self.pharm.protamine_mg += mg,
@@ -856,16 +884,12 @@ impl Simulation {
             Action::SetWaterTemp { temp_c } => self.thermal.water_set_c = temp_c,
             Action::SetVavd { mmhg } => self.vavd_mmhg = mmhg,
             Action::CrossClampOn => {
-                if !self.clamp_on {
-                    self.clamp_on = true;
-                    self.heart.clamp_on();
-                }
+                self.clamp_on = true;
+                self.heart.clamp_on();
             }
             Action::CrossClampOff => {
-                if self.clamp_on {
-                    self.clamp_on = false;
-                    self.heart.clamp_off();
-                }
+                self.clamp_on = false;
+                self.heart.clamp_off();
             }
             Action::Cardioplegia { ml, kind } => {
                 self.cardioplegia_ml += ml;
@@ -882,11 +906,9 @@ impl Simulation {
             Action::GiveRbc { ml } => self.add_volume(ml, ml * PRBC_HCT_PCT / 100.0),
             Action::GiveFluid { ml, .. } => self.add_volume(ml, 0.0),
             Action::Ultrafiltrate { ml } => {
-                if on_bypass {
-                    let removable = (self.reservoir_ml - self.p.circuit.reservoir_min_ml).max(0.0);
-                    self.reservoir_ml -= ml.min(removable);
-                    self.fluid_out_ml += ml.min(removable);
-                }
+                let removable = (self.reservoir_ml - self.p.circuit.reservoir_min_ml).max(0.0);
+                self.reservoir_ml -= ml.min(removable);
+                self.fluid_out_ml += ml.min(removable);
             }
             Action::GiveDrug { drug, dose } => self.pharm.give(drug, dose),
             Action::SetVascularTone { factor } => self.conditions.vascular_tone = factor,
@@ -896,15 +918,14 @@ impl Simulation {
             Action::ClampArterialLine => self.arterial_clamped = true,
             Action::UnclampArterialLine => self.arterial_clamped = false,
             Action::EndBypass => {
-                if on_bypass {
-                    self.phase = Phase::PostBypass;
-                    self.lungs_ventilated = true;
-                    self.weaning_s = Some(0.0);
-                }
+                self.phase = Phase::PostBypass;
+                self.lungs_ventilated = true;
+                self.weaning_s = Some(0.0);
             }
             Action::Fault(kind) => self.faults |= fault_bit(kind),
             Action::ClearFault(kind) => self.faults &= !fault_bit(kind),
         }
+        Applied::Done
     }
 
     /// Adds volume with `rbc_ml` of red cells: into the reservoir on bypass, IV otherwise.
