@@ -28,11 +28,15 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioError> {
             }
             _ => String::new(),
         };
+        let mut message = e.message().trim().to_owned();
+        if message.starts_with("invalid time") {
+            message.push_str("; write durations in quotes, e.g. at = \"0:05:00\"");
+        }
         ScenarioError {
             file: file.to_owned(),
             line,
             field,
-            message: e.message().trim().to_owned(),
+            message,
         }
     })?;
     let root = Fields::new(&located, document.as_table(), None, String::new());
