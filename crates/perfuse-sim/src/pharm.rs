@@ -3,20 +3,21 @@
 
 use crate::action::{CardioplegiaKind, Drug};
 
-/// Heparin half-life, min, as a function of plasma concentration (U/mL): 30 + 12·c. Fits the
-/// dose-dependent half-lives 25 U/kg ≈ 30 min, 100 U/kg ≈ 60 min, 400 U/kg ≈ 150 min (Hirsh,
-/// ACCP; saturable + linear clearance, de Swart CA et al., Blood 1982;60:1251) at 40 mL/kg
-/// of plasma.
+/// Heparin half-life, min, as a function of its concentration (U/mL): 30 + 21.6·c. Fits the
+/// dose-dependent half-lives 100 U/kg ≈ 60 min and 400 U/kg ≈ 150 min (25 U/kg: 37 vs ≈ 30;
+/// Hirsh, ACCP; saturable + linear clearance, de Swart CA et al., Blood 1982;60:1251) in a
+/// 72 mL/kg distribution volume.
 fn heparin_half_life_min(conc_u_ml: f64) -> f64 {
-    30.0 + 12.0 * conc_u_ml
+    30.0 + 21.6 * conc_u_ml
 }
 
-/// ACT rise per U/mL of plasma heparin, s. Bull BS et al. (J Thorac Cardiovasc Surg
-/// 1975;69:685): linear dose–response; 300 U/kg (≈ 7 U/mL of plasma) gives 308–520 s. Set in
-/// the upper half of Bull's spread so that the standard 300–400 U/kg loading dose reaches the
-/// clinical target of ACT > 480 s from a 100–140 s baseline, as the protocols built on it expect
-/// (Gravlee; model-reference §7); resistant patients have `heparin_sensitivity` < 1.
-const ACT_S_PER_U_ML: f64 = 65.0;
+/// ACT rise per U/mL of heparin, s. Bull BS et al. (J Thorac Cardiovasc Surg 1975;69:685):
+/// linear dose–response; 300 U/kg (≈ 4.2 U/mL) gives 308–520 s. Set in the upper half of
+/// Bull's spread so that the standard 300–400 U/kg loading dose reaches the clinical target of
+/// ACT > 480 s from a 100–140 s baseline, as the protocols built on it expect (Gravlee;
+/// model-reference §7 derives ≈ 75 for a mid-spread patient); resistant patients have
+/// `heparin_sensitivity` < 1.
+const ACT_S_PER_U_ML: f64 = 110.0;
 /// Fractional ACT prolongation per unit of clotting-factor dilution (hemodilution prolongs
 /// the ACT; Gravlee, anticoagulation chapter; coefficient assumed).
 const ACT_DILUTION_GAIN: f64 = 0.6;
@@ -140,8 +141,8 @@ impl Pharm {
         self.drug_amount[drug_index(drug)] += dose;
     }
 
-    /// Advances by `dt_s` with the connected plasma volume `plasma_ml`.
-    pub fn update(&mut self, dt_s: f64, plasma_ml: f64) {
+    /// Advances by `dt_s` with heparin distributed in `space_ml`.
+    pub fn update(&mut self, dt_s: f64, space_ml: f64) {
         let dt_min = dt_s / 60.0;
         let bound = (self
             .heparin_u
@@ -149,7 +150,7 @@ impl Pharm {
             * (1.0 - (-dt_s / BINDING_TAU_S).exp());
         self.heparin_u -= bound;
         self.protamine_mg -= bound / UNITS_PER_MG_PROTAMINE;
-        let conc = self.heparin_u / plasma_ml;
+        let conc = self.heparin_u / space_ml;
         let ln2 = std::f64::consts::LN_2;
         self.heparin_u *= (-ln2 * dt_min / heparin_half_life_min(conc)).exp();
         self.protamine_mg *= (-ln2 * dt_min / PROTAMINE_HALF_LIFE_MIN).exp();
@@ -159,10 +160,10 @@ impl Pharm {
         self.k_excess_mmol *= (-dt_min / POTASSIUM_TAU_MIN).exp();
     }
 
-    /// ACT (s) = (ACT0 + sensitivity·65·[heparin]) × (1 + 0.6·dilution), dilution being the
-    /// fraction of plasma that is not the patient's own.
-    pub fn act_s(&self, act0_s: f64, sensitivity: f64, plasma_ml: f64, dilution: f64) -> f64 {
-        (act0_s + sensitivity * ACT_S_PER_U_ML * self.heparin_u / plasma_ml)
+    /// ACT (s) = (ACT0 + sensitivity·110·[heparin]) × (1 + 0.6·dilution), with heparin
+    /// distributed in `space_ml` and dilution the fraction of plasma that is not the patient's.
+    pub fn act_s(&self, act0_s: f64, sensitivity: f64, space_ml: f64, dilution: f64) -> f64 {
+        (act0_s + sensitivity * ACT_S_PER_U_ML * self.heparin_u / space_ml)
             * (1.0 + ACT_DILUTION_GAIN * dilution)
     }
 

@@ -61,6 +61,10 @@ const FULL_BYPASS_NATIVE_FRACTION: f64 = 0.1;
 /// Ventilation stops at the latest this long after `start-bypass`, s, even if the heart still
 /// ejects (assumption: within the first minutes of bypass, Gravlee).
 const VENTILATION_STOP_MAX_S: f64 = 90.0;
+/// Heparin's extravascular distribution space, mL/kg: with ≈ 42 mL/kg of plasma it gives the
+/// 0.07 L/kg distribution volume of the FDA label (model-reference §7), and plasma levels of
+/// 4–6 U/mL after 300–400 U/kg as anti-Xa assays measure before bypass.
+const HEPARIN_EXTRAVASCULAR_ML_PER_KG: f64 = 30.0;
 /// Hematocrit of packed red cells, % (scenario.md).
 const PRBC_HCT_PCT: f64 = 60.0;
 /// Ventilator FiO2 before bypass, fraction (assumption: typical intra-operative setting).
@@ -598,8 +602,7 @@ impl Simulation {
         }
     }
 
-    /// Plasma in contact with the patient's circulation (the circuit's too on bypass), mL.
-    /// Plasma that shares the patient's drugs: the circuit's too while it is connected (on
+    /// Plasma that shares the patient's drugs, mL: the circuit's too while it is connected (on
     /// bypass and while weaning returns the reservoir's blood).
     fn connected_plasma_ml(&self) -> f64 {
         let patient = self.circ.total_ml() - self.rbc_patient_ml;
@@ -609,6 +612,12 @@ impl Simulation {
             patient
         }
         .max(100.0)
+    }
+
+    /// Heparin's distribution volume, mL: the connected plasma plus an extravascular
+    /// (endothelial-binding) space that makes it ≈ 70 mL/kg before bypass.
+    fn heparin_space_ml(&self) -> f64 {
+        self.connected_plasma_ml() + HEPARIN_EXTRAVASCULAR_ML_PER_KG * self.p.weight_kg
     }
 
     fn heater_on(&self) -> bool {
@@ -707,7 +716,7 @@ impl Simulation {
                 pf: self.p.circuit.heat_exchanger_pf,
             },
         );
-        self.pharm.update(dt, self.connected_plasma_ml());
+        self.pharm.update(dt, self.heparin_space_ml());
 
         // Urine: basal rate, pressure-dependent below MAP 70 (renal autoregulation), none < 40.
         let urine = URINE_ML_KG_H * self.p.weight_kg / 3600.0
@@ -735,8 +744,9 @@ impl Simulation {
             if t >= WEAN_CLAMP_S && (full || t >= WEAN_MAX_S) {
                 // The circuit is disconnected: the heparin and protamine in its plasma stay
                 // behind (what weaning pumped back carried its share to the patient).
-                let patient = self.circ.total_ml() - self.rbc_patient_ml;
-                let share = patient / self.connected_plasma_ml();
+                let patient = self.circ.total_ml() - self.rbc_patient_ml
+                    + HEPARIN_EXTRAVASCULAR_ML_PER_KG * self.p.weight_kg;
+                let share = patient / self.heparin_space_ml();
                 self.pharm.heparin_u *= share;
                 self.pharm.protamine_mg *= share;
                 self.pump_on = false;
@@ -802,10 +812,13 @@ impl Simulation {
     }
 
     fn act_s(&self) -> f64 {
-        let plasma = self.connected_plasma_ml();
-        let dilution = (1.0 - self.p.plasma0_ml / plasma).clamp(0.0, 0.8);
-        self.pharm
-            .act_s(self.p.act0_s, self.p.heparin_sensitivity, plasma, dilution)
+        let dilution = (1.0 - self.p.plasma0_ml / self.connected_plasma_ml()).clamp(0.0, 0.8);
+        self.pharm.act_s(
+            self.p.act0_s,
+            self.p.heparin_sensitivity,
+            self.heparin_space_ml(),
+            dilution,
+        )
     }
 
     fn k_mmol_l(&self) -> f64 {
@@ -979,7 +992,7 @@ impl Simulation {
             lactate_mmol_l: self.gas.lactate_mmol_l,
             k_mmol_l: self.k_mmol_l(),
             act_s: self.act_s(),
-            heparin_u_ml: self.pharm.heparin_u / self.connected_plasma_ml(),
+            heparin_u_ml: self.pharm.heparin_u / self.heparin_space_ml(),
             temp_core_c: self.thermal.core_c,
             temp_arterial_c: self.thermal.arterial_c,
             temp_venous_c: self.thermal.venous_c,
