@@ -605,7 +605,7 @@ impl Simulation {
     /// Plasma that shares the patient's drugs, mL: the circuit's too while it is connected (on
     /// bypass and while weaning returns the reservoir's blood).
     fn connected_plasma_ml(&self) -> f64 {
-        let patient = self.circ.total_ml() - self.rbc_patient_ml;
+        let patient = self.patient_plasma_ml();
         if self.phase == Phase::Bypass || self.weaning_s.is_some() {
             patient + self.circuit_volume_ml() - self.rbc_circuit_ml
         } else {
@@ -614,10 +614,20 @@ impl Simulation {
         .max(100.0)
     }
 
-    /// Heparin's distribution volume, mL: the connected plasma plus an extravascular
-    /// (endothelial-binding) space that makes it ≈ 70 mL/kg before bypass.
+    /// The patient's own plasma, mL.
+    fn patient_plasma_ml(&self) -> f64 {
+        self.circ.total_ml() - self.rbc_patient_ml
+    }
+
+    /// Heparin's extravascular (endothelial-binding) space, mL.
+    fn heparin_extravascular_ml(&self) -> f64 {
+        HEPARIN_EXTRAVASCULAR_ML_PER_KG * self.p.weight_kg
+    }
+
+    /// Heparin's distribution volume, mL: the connected plasma plus the extravascular space,
+    /// ≈ 70 mL/kg before bypass.
     fn heparin_space_ml(&self) -> f64 {
-        self.connected_plasma_ml() + HEPARIN_EXTRAVASCULAR_ML_PER_KG * self.p.weight_kg
+        self.connected_plasma_ml() + self.heparin_extravascular_ml()
     }
 
     fn heater_on(&self) -> bool {
@@ -744,9 +754,8 @@ impl Simulation {
             if t >= WEAN_CLAMP_S && (full || t >= WEAN_MAX_S) {
                 // The circuit is disconnected: the heparin and protamine in its plasma stay
                 // behind (what weaning pumped back carried its share to the patient).
-                let patient = self.circ.total_ml() - self.rbc_patient_ml
-                    + HEPARIN_EXTRAVASCULAR_ML_PER_KG * self.p.weight_kg;
-                let share = patient / self.heparin_space_ml();
+                let share = (self.patient_plasma_ml() + self.heparin_extravascular_ml())
+                    / self.heparin_space_ml();
                 self.pharm.heparin_u *= share;
                 self.pharm.protamine_mg *= share;
                 self.pump_on = false;
