@@ -103,8 +103,9 @@ pub fn ph_from_sbe(base_excess_mmol_l: f64, pco2_mmhg: f64) -> f64 {
     let pco2 = pco2_mmhg.max(1.0);
     let mut ph: f64 = 8.5;
     for _ in 0..30 {
-        let f = sbe_mmol_l(ph, hco3_mmol_l(ph, pco2)) - base_excess_mmol_l;
-        let slope = 0.93 * (hco3_mmol_l(ph, pco2) * std::f64::consts::LN_10 + 14.8);
+        let hco3 = hco3_mmol_l(ph, pco2);
+        let f = sbe_mmol_l(ph, hco3) - base_excess_mmol_l;
+        let slope = 0.93 * (hco3 * std::f64::consts::LN_10 + 14.8);
         let step = f / slope;
         ph -= step;
         if step.abs() < 1e-9 {

@@ -76,6 +76,9 @@ const RESISTANCE: [f64; N] = [
 pub struct CirculationParams {
     /// Compliance per compartment, mL/mmHg (0 for the ventricles).
     pub compliance_ml_mmhg: [f64; N],
+    /// Their reciprocals, mmHg/mL (infinite, and unused, for the ventricles), kept so the step
+    /// loop multiplies instead of dividing.
+    pub elastance_mmhg_per_ml: [f64; N],
     /// Unstressed volume per compartment, mL (SV is set by calibration).
     pub unstressed_ml: [f64; N],
     /// Resistance per link, mmHg·s/mL.
@@ -94,6 +97,7 @@ impl CirculationParams {
         let sr = REFERENCE_BSA_M2 / bsa_m2;
         CirculationParams {
             compliance_ml_mmhg: COMPLIANCE_ML_MMHG.map(|c| c * sv),
+            elastance_mmhg_per_ml: COMPLIANCE_ML_MMHG.map(|c| 1.0 / (c * sv)),
             unstressed_ml: UNSTRESSED_ML.map(|v| v * sv),
             resistance: RESISTANCE.map(|r| r * sr),
             // Ursino 1998: LV Emax 2.95 mmHg/mL, V_u 16.77 mL, P0 1.5 mmHg, kE 0.014 /mL.
@@ -157,7 +161,7 @@ impl Circulation {
                     } else {
                         p.unstressed_ml[i]
                     };
-                    elastance[i] = 1.0 / p.compliance_ml_mmhg[i];
+                    elastance[i] = p.elastance_mmhg_per_ml[i];
                     pressure[i] = (self.volume_ml[i] - vu) * elastance[i];
                 }
             }

@@ -441,18 +441,20 @@ impl Simulation {
         self.circ.volume_ml[SA] += pump_ml;
         self.reservoir_ml += drain_ml - pump_ml;
         // Red cells travel with the blood: drained at the patient's Hct, pumped at the circuit's
-        // (retrograde flow carries the patient's).
-        let hct_patient = self.rbc_patient_ml / self.circ.total_ml().max(1.0);
-        let hct_circuit = self.rbc_circuit_ml / self.circuit_volume_ml().max(1.0);
-        let pumped_rbc = pump_ml
-            * if pump_ml >= 0.0 {
-                hct_circuit
-            } else {
-                hct_patient
-            };
-        let moved = drain_ml * hct_patient - pumped_rbc;
-        self.rbc_patient_ml -= moved;
-        self.rbc_circuit_ml += moved;
+        // (retrograde flow carries the patient's). Nothing moves off bypass: skip the divisions.
+        if drain_ml != 0.0 || pump_ml != 0.0 {
+            let hct_patient = self.rbc_patient_ml / self.circ.total_ml().max(1.0);
+            let hct_circuit = self.rbc_circuit_ml / self.circuit_volume_ml().max(1.0);
+            let pumped_rbc = pump_ml
+                * if pump_ml >= 0.0 {
+                    hct_circuit
+                } else {
+                    hct_patient
+                };
+            let moved = drain_ml * hct_patient - pumped_rbc;
+            self.rbc_patient_ml -= moved;
+            self.rbc_circuit_ml += moved;
+        }
         self.reservoir_ml = self.reservoir_ml.max(0.0);
         self.rbc_circuit_ml = self.rbc_circuit_ml.max(0.0);
         self.rbc_patient_ml = self.rbc_patient_ml.max(0.0);
