@@ -89,8 +89,34 @@ const WEAN_MAX_S: f64 = 90.0;
 /// Weaning stops filling from the reservoir at this multiple of its minimum level (300 mL in
 /// the adult circuit; a margin that scales with the circuit, assumption).
 const WEAN_RESERVOIR_STOP: f64 = 1.5;
-/// Pressures that raise alarms, mmHg.
+/// Alarm thresholds (docs/model.md §11). Arterial line pressure, mmHg: Gravlee, *Cardiopulmonary
+/// Bypass*, arterial line monitoring (alarm ≈ 300 mmHg, servo shortly above).
 const LINE_ALARM_MMHG: f64 = 300.0;
+/// PaO2 on bypass, mmHg: below 80 the arterial blood is no longer fully saturated (Severinghaus
+/// curve; the EACTS 2019 CPB guideline targets normoxia). Assumption within that.
+const LOW_PAO2_ALARM_MMHG: f64 = 80.0;
+/// PaCO2 on bypass, mmHg: marked hypercapnia (normocapnia 35–45; EACTS 2019). Assumption.
+const HIGH_PACO2_ALARM_MMHG: f64 = 55.0;
+/// SvO2 on bypass, fraction: below 55 % O2 extraction exceeds ≈ 45 %, a sign of inadequate
+/// delivery (Gravlee, monitoring on CPB; threshold an assumption).
+const LOW_SVO2_ALARM: f64 = 0.55;
+/// ACT on bypass, s: below 400 s anticoagulation is insufficient (Bull 1975; protocols target
+/// ≥ 480 s and act by 400 s).
+const LOW_ACT_ALARM_S: f64 = 400.0;
+/// Plasma potassium, mmol/L: moderate hyperkalemia starts at 6.0 (UK Renal Association
+/// hyperkalaemia guideline 2020).
+const HYPERKALEMIA_ALARM_MMOL_L: f64 = 6.0;
+/// Arterial outlet temperature, °C: Engelman R et al., J Extra Corpor Technol 2015;47:145
+/// (temperature management guideline) caps it at 37 °C; 0.05 °C tolerance for display rounding.
+const HIGH_ARTERIAL_TEMP_ALARM_C: f64 = 37.05;
+/// Reservoir above this fraction of its capacity (risk of overflow; assumption).
+const HIGH_LEVEL_ALARM_FRACTION: f64 = 0.95;
+/// Arterial–venous temperature gradient, °C (Engelman 2015: ≤ 10 °C on cooling and rewarming).
+const TEMP_GRADIENT_ALARM_C: f64 = 10.0;
+/// Oxygenator failure multiplies its pressure drop (clotted fibres) and its O2/CO2 transfer
+/// (docs/model.md §12; magnitudes assumed for a failure that needs a change-out).
+const OXYGENATOR_FAILED_DP_FACTOR: f64 = 2.5;
+const OXYGENATOR_FAILED_TRANSFER: f64 = 0.3;
 /// Low-MAP alarm for an adult (resting MAP 85); scaled to the patient's resting MAP, so a
 /// neonate (45) alarms below 19 mmHg, not at the 25–35 mmHg that is normal on neonatal bypass
 /// (Gravlee, pediatric CPB).
@@ -423,12 +449,11 @@ impl Simulation {
         let (pressure, elastance) = self.circ.pressures(&self.p.circulation, &self.drive);
         let q = Circulation::flows(&self.p.circulation, &self.drive, &pressure, &elastance, dt);
 
-        let drainage_ml_s =
-            if self.venous_open > 0.0 && self.faults & fault_bit(FaultKind::VenousAirlock) == 0 {
-                self.venous_open * self.p.circuit.drainage_ml_s(pressure[RA], self.vavd_mmhg)
-            } else {
-                0.0
-            };
+        let drainage_ml_s = if self.venous_open > 0.0 && !self.has_fault(FaultKind::VenousAirlock) {
+            self.venous_open * self.p.circuit.drainage_ml_s(pressure[RA], self.vavd_mmhg)
+        } else {
+            0.0
+        };
         self.update_pump(pressure[SA]);
         self.circ.advance(&q, dt);
         // Neither side can give more blood than it holds: drainage is limited by the right
@@ -513,11 +538,15 @@ impl Simulation {
         } else if self.level_servo_stop && self.reservoir_ml > c.reservoir_min_ml {
             self.level_servo_stop = false;
         }
-        let stop_faults = fault_bit(FaultKind::PumpFailure)
-            | fault_bit(FaultKind::PowerLoss)
-            | fault_bit(FaultKind::ArterialAir);
-        let running = self.pump_on && self.faults & stop_faults == 0 && !self.level_servo_stop;
-        let dp = self.oxygenator_dp_factor();
+        let stopped_by_fault = [
+            FaultKind::PumpFailure,
+            FaultKind::PowerLoss,
+            FaultKind::ArterialAir,
+        ]
+        .into_iter()
+        .any(|kind| self.has_fault(kind));
+        let running = self.pump_on && !stopped_by_fault && !self.level_servo_stop;
+        let dp = self.oxygenator_condition().0;
         let connected = self.phase != Phase::PreBypass && !self.arterial_clamped;
         let ramp = self.initiation_ramp();
         match c.pump {
@@ -575,11 +604,16 @@ impl Simulation {
         (elapsed_s / INITIATION_RAMP_S).min(1.0)
     }
 
-    fn oxygenator_dp_factor(&self) -> f64 {
-        if self.faults & fault_bit(FaultKind::OxygenatorFailure) != 0 {
-            2.5
+    fn has_fault(&self, kind: FaultKind) -> bool {
+        self.faults & fault_bit(kind) != 0
+    }
+
+    /// Oxygenator pressure-drop factor and gas-transfer factor (1, 1 when intact).
+    fn oxygenator_condition(&self) -> (f64, f64) {
+        if self.has_fault(FaultKind::OxygenatorFailure) {
+            (OXYGENATOR_FAILED_DP_FACTOR, OXYGENATOR_FAILED_TRANSFER)
         } else {
-            1.0
+            (1.0, 1.0)
         }
     }
 
@@ -633,8 +667,7 @@ impl Simulation {
     }
 
     fn heater_on(&self) -> bool {
-        self.faults & (fault_bit(FaultKind::PowerLoss) | fault_bit(FaultKind::HeaterCoolerFailure))
-            == 0
+        !self.has_fault(FaultKind::PowerLoss) && !self.has_fault(FaultKind::HeaterCoolerFailure)
     }
 
     /// Gases, temperatures, drugs, reflex, rhythm, urine, weaning and alarms.
@@ -690,11 +723,7 @@ impl Simulation {
         } else {
             patient_ml - arterial_ml
         };
-        let transfer = if self.faults & fault_bit(FaultKind::OxygenatorFailure) != 0 {
-            0.3
-        } else {
-            1.0
-        };
+        let (_, transfer) = self.oxygenator_condition();
         self.gas.update(
             dt,
             &GasInputs {
@@ -775,20 +804,19 @@ impl Simulation {
         use alarms::*;
         let on_bypass = self.phase == Phase::Bypass;
         let c = &self.p.circuit;
-        let fault = |k: FaultKind| self.faults & fault_bit(k) != 0;
         let mut m = 0;
         let mut set = |cond: bool, bit: u32| {
             if cond {
                 m |= bit;
             }
         };
-        set(fault(FaultKind::ArterialAir), ARTERIAL_AIR);
+        set(self.has_fault(FaultKind::ArterialAir), ARTERIAL_AIR);
         set(
             on_bypass && self.reservoir_ml < c.reservoir_floor_ml,
             RESERVOIR_EMPTY,
         );
-        set(fault(FaultKind::PumpFailure), PUMP_FAILURE);
-        set(fault(FaultKind::PowerLoss), POWER_LOSS);
+        set(self.has_fault(FaultKind::PumpFailure), PUMP_FAILURE);
+        set(self.has_fault(FaultKind::PowerLoss), POWER_LOSS);
         set(
             self.line_pressure_mmhg > LINE_ALARM_MMHG,
             HIGH_LINE_PRESSURE,
@@ -796,26 +824,33 @@ impl Simulation {
         let low_map_mmhg =
             LOW_MAP_ALARM_MMHG * (self.p.map_set_mmhg / LOW_MAP_ALARM_REFERENCE_MMHG).min(1.0);
         set(self.display.map_mmhg < low_map_mmhg, LOW_MAP);
-        set(on_bypass && self.gas.pao2_mmhg < 80.0, LOW_PAO2);
+        set(
+            on_bypass && self.gas.pao2_mmhg < LOW_PAO2_ALARM_MMHG,
+            LOW_PAO2,
+        );
         set(
             on_bypass && self.reservoir_ml < c.reservoir_min_ml,
             LOW_LEVEL,
         );
-        set(on_bypass && self.gas.paco2_mmhg > 55.0, HIGH_PACO2);
-        set(on_bypass && self.gas.svo2 < 0.55, LOW_SVO2);
-        set(on_bypass && self.act_s() < 400.0, LOW_ACT);
-        set(self.k_mmol_l() > 6.0, HYPERKALEMIA);
         set(
-            on_bypass && self.thermal.arterial_c > 37.05,
+            on_bypass && self.gas.paco2_mmhg > HIGH_PACO2_ALARM_MMHG,
+            HIGH_PACO2,
+        );
+        set(on_bypass && self.gas.svo2 < LOW_SVO2_ALARM, LOW_SVO2);
+        set(on_bypass && self.act_s() < LOW_ACT_ALARM_S, LOW_ACT);
+        set(self.k_mmol_l() > HYPERKALEMIA_ALARM_MMOL_L, HYPERKALEMIA);
+        set(
+            on_bypass && self.thermal.arterial_c > HIGH_ARTERIAL_TEMP_ALARM_C,
             HIGH_ARTERIAL_TEMP,
         );
         set(!self.heater_on(), HEATER_COOLER_OFF);
         set(
-            self.reservoir_ml > 0.95 * c.reservoir_capacity_ml,
+            self.reservoir_ml > HIGH_LEVEL_ALARM_FRACTION * c.reservoir_capacity_ml,
             HIGH_LEVEL,
         );
         set(
-            on_bypass && (self.thermal.arterial_c - self.thermal.venous_c).abs() > 10.0,
+            on_bypass
+                && (self.thermal.arterial_c - self.thermal.venous_c).abs() > TEMP_GRADIENT_ALARM_C,
             HIGH_TEMP_GRADIENT,
         );
         self.alarms_raised_total += (m & !self.alarms).count_ones();
@@ -863,10 +898,10 @@ impl Simulation {
             Action::CrossClampOff if !self.clamp_on => {
                 return Applied::Ignored("the cross-clamp is not on");
             }
-            Action::Fault(kind) if self.faults & fault_bit(kind) != 0 => {
+            Action::Fault(kind) if self.has_fault(kind) => {
                 return Applied::Ignored("that fault is already active");
             }
-            Action::ClearFault(kind) if self.faults & fault_bit(kind) == 0 => {
+            Action::ClearFault(kind) if !self.has_fault(kind) => {
                 return Applied::Ignored("that fault is not active");
             }
             _ => {}
@@ -1022,7 +1057,7 @@ impl Simulation {
             active_faults: FaultKind::ALL
                 .iter()
                 .copied()
-                .filter(|k| self.faults & fault_bit(*k) != 0)
+                .filter(|k| self.has_fault(*k))
                 .collect(),
         }
     }
