@@ -14,10 +14,11 @@ pub fn pco2_at_temp_mmhg(pco2_mmhg: f64, temp_c: f64) -> f64 {
     pco2_mmhg * 10f64.powf(0.019 * (temp_c - 37.0))
 }
 
-/// CO2 solubility in plasma, mmol/L per mmHg at 37 °C (Henderson–Hasselbalch).
+/// CO2 solubility in plasma, mmol/L per mmHg at 37 °C (Henderson–Hasselbalch; the value of
+/// CLSI C46-A2, *Blood Gas and pH Analysis*, 2009).
 pub const CO2_SOLUBILITY_MMOL_L_MMHG: f64 = 0.0307;
 
-/// pKa′ of the bicarbonate buffer in plasma at 37 °C (Henderson–Hasselbalch).
+/// pKa′ of the bicarbonate buffer in plasma at 37 °C (Henderson–Hasselbalch; CLSI C46-A2).
 pub const PKA_BICARBONATE: f64 = 6.1;
 
 /// Bicarbonate (mmol/L) by Henderson–Hasselbalch: 0.0307·PCO2·10^(pH − 6.1).
@@ -30,10 +31,23 @@ pub fn ph_from_hco3(hco3_mmol_l: f64, pco2_mmhg: f64) -> f64 {
     PKA_BICARBONATE + (hco3_mmol_l / (CO2_SOLUBILITY_MMOL_L_MMHG * pco2_mmhg)).log10()
 }
 
+/// Van Slyke equation coefficients of CLSI C46-A2: the extracellular-fluid factor, normal
+/// bicarbonate (mmol/L) and the non-bicarbonate buffer value (mmol/L per pH unit).
+const VAN_SLYKE_ECF_FACTOR: f64 = 0.93;
+const VAN_SLYKE_HCO3_MMOL_L: f64 = 24.4;
+const VAN_SLYKE_BUFFER_MMOL_L_PER_PH: f64 = 14.8;
+
 /// Standard base excess (mmol/L), Van Slyke equation as in CLSI C46-A2:
 /// 0.93·(HCO3 − 24.4 + 14.8·(pH − 7.4)).
 pub fn sbe_mmol_l(ph: f64, hco3_mmol_l: f64) -> f64 {
-    0.93 * (hco3_mmol_l - 24.4 + 14.8 * (ph - 7.4))
+    VAN_SLYKE_ECF_FACTOR
+        * (hco3_mmol_l - VAN_SLYKE_HCO3_MMOL_L + VAN_SLYKE_BUFFER_MMOL_L_PER_PH * (ph - 7.4))
+}
+
+/// d(SBE)/d(pH) at constant PCO2, where HCO3 follows pH by Henderson–Hasselbalch
+/// (d HCO3/d pH = HCO3·ln 10), mmol/L per pH unit: the slope a Newton solve for pH needs.
+pub fn sbe_slope_per_ph(hco3_mmol_l: f64) -> f64 {
+    VAN_SLYKE_ECF_FACTOR * (hco3_mmol_l * std::f64::consts::LN_10 + VAN_SLYKE_BUFFER_MMOL_L_PER_PH)
 }
 
 /// Anion gap (mmol/L) = Na + K − Cl − HCO3 (pass K = 0 for the common form without potassium).
@@ -51,6 +65,8 @@ mod tests {
         let hco3 = hco3_mmol_l(7.40, 40.0);
         assert!((hco3 - 24.46).abs() < 0.05, "{hco3}");
         assert!(sbe_mmol_l(7.40, 24.4).abs() < 1e-12);
+        // Away from normal every coefficient counts: 0.93·(18 − 24.4 + 14.8·(−0.2)) = −8.7048.
+        assert!((sbe_mmol_l(7.20, 18.0) + 8.7048).abs() < 1e-9);
         assert!((ph_from_hco3(hco3, 40.0) - 7.40).abs() < 1e-12);
     }
 

@@ -12,10 +12,14 @@ pub fn o2_content_ml_dl(hb_g_dl: f64, so2_pct: f64, po2_mmhg: f64) -> f64 {
     HUFNER_ML_O2_PER_G_HB * hb_g_dl * so2_pct / 100.0 + O2_SOLUBILITY_ML_DL_MMHG * po2_mmhg
 }
 
+/// Critical indexed oxygen delivery on bypass, mL/min/m² (Ranucci M et al., Ann Thorac Surg
+/// 2005;80:2213; de Somer F et al., Crit Care 2011;15:R192 found 262). The quality indicator of
+/// records and the simulator's lactate threshold.
+pub const CRITICAL_DO2I_ML_MIN_M2: f64 = 272.0;
+
 /// Indexed oxygen delivery (mL/min/m²) = CaO2·10·Q/BSA (×10 converts mL/dL to mL/L).
 ///
-/// The critical value on bypass is ≈ 272 mL/min/m² (Ranucci M et al. Ann Thorac Surg
-/// 2005;80:2213) or 262 (de Somer F et al. Crit Care 2011;15:R192).
+/// The critical value on bypass is [`CRITICAL_DO2I_ML_MIN_M2`].
 pub fn do2i_ml_min_m2(
     hb_g_dl: f64,
     sao2_pct: f64,

@@ -16,11 +16,9 @@ use perfuse_clinical::body::{BsaMethod, bsa_m2};
 use perfuse_clinical::oxygen::do2i_ml_min_m2;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{BloodProductKind, Event, Record};
+use perfuse_clinical::oxygen::CRITICAL_DO2I_ML_MIN_M2;
 
-/// Critical indexed oxygen delivery on bypass, mL/min/m² (Ranucci M et al., Ann Thorac Surg
-/// 2005;80:2213).
-pub const CRITICAL_DO2I_ML_MIN_M2: f64 = 272.0;
+use crate::model::{BloodProductKind, Event, Record};
 
 /// Quality indicators of one record. `None` where the record holds no data for it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 //! Gases are handled at 37 °C (alpha-stat reporting): contents are conserved when a sample is
 //! warmed in the analyser, so the 37 °C curve converts contents to reported partial pressures.
 
-use perfuse_clinical::acid_base::{hco3_mmol_l, sbe_mmol_l};
+use perfuse_clinical::acid_base::{hco3_mmol_l, sbe_mmol_l, sbe_slope_per_ph};
 use perfuse_clinical::oxygen::{HUFNER_ML_O2_PER_G_HB, O2_SOLUBILITY_ML_DL_MMHG, so2_standard_pct};
 
 /// Mean corpuscular hemoglobin concentration: Hb (g/dL) = Hct (%) × 0.33 (MCHC 33 g/dL;
@@ -105,7 +105,7 @@ pub fn ph_from_sbe(base_excess_mmol_l: f64, pco2_mmhg: f64) -> f64 {
     for _ in 0..30 {
         let hco3 = hco3_mmol_l(ph, pco2);
         let f = sbe_mmol_l(ph, hco3) - base_excess_mmol_l;
-        let slope = 0.93 * (hco3 * std::f64::consts::LN_10 + 14.8);
+        let slope = sbe_slope_per_ph(hco3);
         let step = f / slope;
         ph -= step;
         if step.abs() < 1e-9 {

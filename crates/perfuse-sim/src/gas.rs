@@ -9,7 +9,7 @@ use crate::blood::{
     so2_fraction,
 };
 use perfuse_clinical::acid_base::hco3_mmol_l;
-use perfuse_clinical::oxygen::vo2_at_temp_ml_min;
+use perfuse_clinical::oxygen::{CRITICAL_DO2I_ML_MIN_M2, vo2_at_temp_ml_min};
 
 /// O2 consumption of an anaesthetised adult at 37 °C, mL/min/m². Awake ≈ 130 (West/Guyton);
 /// anaesthesia and CPB lower it (Hendrix RHJ et al., PLoS ONE 2019;14:e0225541 measured
@@ -19,8 +19,6 @@ pub const VO2I_37_ML_MIN_M2: f64 = 90.0;
 const Q10: f64 = 2.0;
 /// Respiratory quotient (West).
 const RQ: f64 = 0.8;
-/// Critical DO2i on CPB, mL/min/m² (Ranucci M et al., Ann Thorac Surg 2005;80:2213: 272).
-pub const CRITICAL_DO2I_ML_MIN_M2: f64 = 272.0;
 /// Lactate formed per mL of O2 debt, mmol: anaerobic glycolysis yields 2 lactate per glucose,
 /// whose aerobic oxidation needs 6 × 22.4 = 134 mL O2 (stoichiometry).
 const LACTATE_MMOL_PER_ML_O2: f64 = 2.0 / 134.4;
