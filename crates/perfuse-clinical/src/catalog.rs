@@ -699,7 +699,7 @@ static CALCULATIONS: &[Calculation] = &[
         unit: "mmHg",
         summary: "mean arterial pressure",
         formula: "(S+2D)/3",
-        source: "standard estimate",
+        source: "Guyton & Hall, Textbook of Medical Physiology",
         inputs: &[
             number(
                 "systolic-mmhg",
@@ -731,7 +731,7 @@ static CALCULATIONS: &[Calculation] = &[
         unit: "dyn*s/cm5",
         summary: "systemic vascular resistance",
         formula: "80·(MAP−CVP)/Q",
-        source: "standard hemodynamics",
+        source: "Guyton & Hall; 80 converts mmHg·min/L to dyn·s/cm5",
         inputs: &[
             number(
                 "map-mmhg",
@@ -1079,7 +1079,7 @@ static CALCULATIONS: &[Calculation] = &[
         unit: "mmol/L",
         summary: "anion gap",
         formula: "Na + K − Cl − HCO3",
-        source: "standard electrolyte arithmetic",
+        source: "Emmett & Narins, Medicine 1977;56:38",
         inputs: &[
             number("na-mmol-l", "mmol/L", Range::POSITIVE, "sodium"),
             number("cl-mmol-l", "mmol/L", Range::POSITIVE, "chloride"),
@@ -1164,7 +1164,7 @@ static CALCULATIONS: &[Calculation] = &[
         unit: "mg",
         summary: "protamine to neutralise heparin",
         formula: "heparin/100·r",
-        source: "1 mg per 100 U classic ratio",
+        source: "1 mg per 100 U (JECT 2023;55:105; Gravlee)",
         inputs: &[
             number(
                 "heparin-units",
