@@ -31,7 +31,7 @@ export class Console {
   constructor(root, { code, token, role, extraColumn = null, onHello = null, onFrame = null }) {
     Object.assign(this, { code, token, role, onHello, onFrame });
     this.trend = { time_s: [], map: [], flow: [], svo2: [], temp: [] };
-    this.lastTrendSecond = -1; this.obs = {}; this.labs = {}; this.pending = [];
+    this.lastTrendSecond = -1; this.labs = {};
     this.build(root, extraColumn);
     this.connect();
     const animate = () => { this.art.draw(); this.flowWave.draw(); requestAnimationFrame(animate); };
@@ -201,13 +201,12 @@ export class Console {
     this.logList.replaceChildren(); this.addLog(message.log);
     const tr = message.trend; const col = (name) => (tr.series.find((x) => x.name === name) || { values: [] }).values;
     this.trend = { time_s: [...tr.time_s], map: [...col('map_mmhg')], flow: [...col('pump_flow_l_min')], svo2: [...col('svo2_pct')], temp: [...col('temp_core_c')] };
-    this.catalog = message.catalog;
     this.drawTrend(); // at once, not at the next 1 s tick (background tabs throttle timers)
     if (this.onHello) this.onHello(message);
   }
 
   frame(f) {
-    const o = f.obs; this.obs = o; this.paused = f.paused;
+    const o = f.obs; this.paused = f.paused;
     this.header.phase.textContent = f.phase; this.header.phase.className = `pill ${f.phase}`;
     this.header.clock.textContent = clock(f.sim_time_s);
     this.header.cpb.textContent = clock(o.bypass_time_s); this.header.xc.textContent = clock(o.cross_clamp_time_s);
@@ -251,7 +250,6 @@ export class Console {
     for (const e of entries) {
       this.logList.append(el('div', { class: e.source }, el('span', { class: 't' }, clock(e.time_s)), e.text));
       if (e.lab) this.showLab(e.lab);
-      if (e.source === 'lab' && !e.lab) this.pending.push(e.text);
     }
     if (entries.length) this.logList.scrollTop = this.logList.scrollHeight;
   }

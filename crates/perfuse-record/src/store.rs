@@ -10,8 +10,6 @@
 //! - Every change appends to `audit_log` (who, when, action, reason, state before and after);
 //!   triggers make that table append-only in both databases.
 
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
@@ -71,13 +69,6 @@ impl Status {
                 format!("{other:?}: expected draft, final or amended"),
             )),
         }
-    }
-}
-
-impl FromStr for Status {
-    type Err = Error;
-    fn from_str(name: &str) -> Result<Status> {
-        Status::from_name(name)
     }
 }
 
@@ -344,11 +335,6 @@ impl Store {
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
         Ok(Store { pool, backend })
-    }
-
-    /// Which database this is.
-    pub fn backend(&self) -> Backend {
-        self.backend
     }
 
     /// Closes the pool, waiting for connections to finish.

@@ -65,15 +65,6 @@ impl Date {
         let (year, month, day) = civil_from_days(days);
         Date { year, month, day }
     }
-
-    /// Whole years from `self` to `later` (an age).
-    pub fn years_until(self, later: Date) -> i32 {
-        let mut years = later.year - self.year;
-        if (later.month, later.day) < (self.month, self.day) {
-            years -= 1;
-        }
-        years
-    }
 }
 
 impl fmt::Display for Date {
@@ -164,12 +155,5 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(19_782), (2024, 2, 29));
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
-    }
-
-    #[test]
-    fn age_in_years() {
-        let birth = Date::new(1960, 5, 20).unwrap();
-        assert_eq!(birth.years_until(Date::new(2024, 5, 19).unwrap()), 63);
-        assert_eq!(birth.years_until(Date::new(2024, 5, 20).unwrap()), 64);
     }
 }

@@ -361,9 +361,4 @@ impl Run {
     pub fn scores(&self) -> &[ObjectiveScore] {
         self.scoring.scores()
     }
-
-    /// The simulation, for callers that drive it live (the console).
-    pub fn simulation(&self) -> &Simulation {
-        &self.simulation
-    }
 }

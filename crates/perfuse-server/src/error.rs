@@ -102,7 +102,7 @@ pub fn scenario_error(error: &perfuse_scenario::ScenarioError) -> Response {
 /// Names the field a serde error is about (`missing field `x``, `unknown field `x``,
 /// `unknown variant` → the tag field), falling back to `fallback`.
 pub fn field_of_serde_error(message: &str, tag_field: &str, fallback: &str) -> String {
-    if message.contains("unknown variant") || message.contains("missing field `action`") {
+    if message.contains("unknown variant") {
         return tag_field.to_owned();
     }
     for marker in ["missing field `", "unknown field `", "duplicate field `"] {

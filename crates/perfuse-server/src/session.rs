@@ -477,11 +477,6 @@ impl Session {
         self.state().end(reason);
     }
 
-    /// Whether the session has ended.
-    pub fn ended(&self) -> bool {
-        self.state().ended
-    }
-
     /// A summary of the session now.
     pub fn status(&self) -> Status {
         self.status_of(&self.state())
