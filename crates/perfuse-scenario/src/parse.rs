@@ -501,7 +501,7 @@ impl<'a> Parser<'a> {
                         CardioplegiaKind::NAMES,
                         CardioplegiaKind::from_name,
                     )?
-                    .unwrap_or(CardioplegiaKind::DelNido),
+                    .unwrap_or_default(),
             },
             "give-rbc" => Action::GiveRbc {
                 ml: f.required_number("ml")?,
@@ -510,7 +510,7 @@ impl<'a> Parser<'a> {
                 ml: f.required_number("ml")?,
                 kind: f
                     .choice("kind", "fluid", FluidKind::NAMES, FluidKind::from_name)?
-                    .unwrap_or(FluidKind::Crystalloid),
+                    .unwrap_or_default(),
             },
             "ultrafiltrate" => Action::Ultrafiltrate {
                 ml: f.required_number("ml")?,

@@ -65,8 +65,8 @@ pub enum ActionRequest {
     Cardioplegia {
         /// Volume, mL.
         ml: f64,
-        /// `del-nido`, `blood-4-1` or `crystalloid`.
-        kind: String,
+        /// `del-nido` (default), `blood-4-1` or `crystalloid`.
+        kind: Option<String>,
     },
     /// Packed red cells.
     GiveRbc {
@@ -77,8 +77,8 @@ pub enum ActionRequest {
     GiveFluid {
         /// Volume, mL.
         ml: f64,
-        /// `crystalloid` or `albumin`.
-        kind: String,
+        /// `crystalloid` (default) or `albumin`.
+        kind: Option<String>,
     },
     /// Hemoconcentrator.
     Ultrafiltrate {
@@ -189,17 +189,27 @@ impl ActionRequest {
             ActionRequest::CrossClampOff => Action::CrossClampOff,
             ActionRequest::Cardioplegia { ml, kind } => Action::Cardioplegia {
                 ml: *ml,
-                kind: named(
-                    "kind",
-                    kind,
-                    CardioplegiaKind::from_name,
-                    CardioplegiaKind::NAMES,
-                )?,
+                kind: kind
+                    .as_deref()
+                    .map(|kind| {
+                        named(
+                            "kind",
+                            kind,
+                            CardioplegiaKind::from_name,
+                            CardioplegiaKind::NAMES,
+                        )
+                    })
+                    .transpose()?
+                    .unwrap_or_default(),
             },
             ActionRequest::GiveRbc { ml } => Action::GiveRbc { ml: *ml },
             ActionRequest::GiveFluid { ml, kind } => Action::GiveFluid {
                 ml: *ml,
-                kind: named("kind", kind, FluidKind::from_name, FluidKind::NAMES)?,
+                kind: kind
+                    .as_deref()
+                    .map(|kind| named("kind", kind, FluidKind::from_name, FluidKind::NAMES))
+                    .transpose()?
+                    .unwrap_or_default(),
             },
             ActionRequest::Ultrafiltrate { ml } => Action::Ultrafiltrate { ml: *ml },
             ActionRequest::GiveDrug { drug, dose } => Action::GiveDrug {
@@ -321,5 +331,32 @@ mod tests {
             .unwrap_err();
         assert_eq!(tone.field, "factor");
         assert!(!ActionRequest::SetFlow { flow_l_min: 4.0 }.instructor_only());
+    }
+
+    /// As in scenario files, a cardioplegia or fluid without a kind is del Nido or crystalloid.
+    #[test]
+    fn kinds_default_as_in_scenario_files() {
+        let action = |json| ActionRequest::from_json(json).unwrap().to_action().unwrap();
+        assert_eq!(
+            action(serde_json::json!({"action": "cardioplegia", "ml": 1000})),
+            Action::Cardioplegia {
+                ml: 1000.0,
+                kind: CardioplegiaKind::DelNido
+            }
+        );
+        assert_eq!(
+            action(serde_json::json!({"action": "give-fluid", "ml": 250, "kind": "albumin"})),
+            Action::GiveFluid {
+                ml: 250.0,
+                kind: FluidKind::Albumin
+            }
+        );
+        assert_eq!(
+            action(serde_json::json!({"action": "give-fluid", "ml": 250})),
+            Action::GiveFluid {
+                ml: 250.0,
+                kind: FluidKind::Crystalloid
+            }
+        );
     }
 }

@@ -43,6 +43,20 @@ named_enum! {
     }
 }
 
+/// The solution a `cardioplegia` action gives when it names none (scenario files and the API).
+impl Default for CardioplegiaKind {
+    fn default() -> Self {
+        CardioplegiaKind::DelNido
+    }
+}
+
+/// The fluid a `give-fluid` action gives when it names none.
+impl Default for FluidKind {
+    fn default() -> Self {
+        FluidKind::Crystalloid
+    }
+}
+
 named_enum! {
     /// Vasoactive and inotropic boluses. Units: see [`Drug::unit`].
     pub enum Drug {
