@@ -441,7 +441,7 @@ pub fn apply_json(
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "action",
-            "only the instructor may inject or clear faults",
+            "only the instructor may inject or clear faults and change the patient",
         ));
     }
     let action = request.to_action()?;
