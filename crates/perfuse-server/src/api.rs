@@ -287,11 +287,10 @@ async fn create_session(
         Ok(request) => request,
         Err(error) => return error.into_response(),
     };
-    let speed = request.speed.unwrap_or(1);
-    if !SPEEDS.contains(&speed) {
-        return ApiError::bad_request("speed", format!("speed {speed}: must be one of {SPEEDS:?}"))
-            .into_response();
-    }
+    let speed = match check_speed(request.speed.unwrap_or(1)) {
+        Ok(speed) => speed,
+        Err(error) => return error.into_response(),
+    };
     let (scenario, scenario_id) = match (&request.scenario_id, &request.scenario_toml) {
         (Some(id), None) => {
             let Some((id, file_name, text)) = assets::scenarios()
@@ -387,9 +386,7 @@ async fn session_status(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Status>, ApiError> {
-    let session = state.registry.get(&code)?;
-    auth::role(&session, auth::bearer(&headers))?;
-    session.touch();
+    let (session, _) = authorised(&state, &code, &headers)?;
     Ok(Json(session.status()))
 }
 
@@ -398,6 +395,31 @@ async fn session_status(
 struct Applied {
     /// Simulated time, s.
     applied_at_s: f64,
+}
+
+/// The session of `code` and the caller's role in it (bearer token), marking the session as
+/// in use: how every authenticated session endpoint starts.
+fn authorised(
+    state: &AppState,
+    code: &str,
+    headers: &HeaderMap,
+) -> Result<(std::sync::Arc<session::Session>, Role), ApiError> {
+    let session = state.registry.get(code)?;
+    let role = auth::role(&session, auth::bearer(headers))?;
+    session.touch();
+    Ok((session, role))
+}
+
+/// A speed the console offers, else a 400 naming `speed`.
+fn check_speed(speed: u32) -> Result<u32, ApiError> {
+    if SPEEDS.contains(&speed) {
+        Ok(speed)
+    } else {
+        Err(ApiError::bad_request(
+            "speed",
+            format!("speed {speed}: must be one of {SPEEDS:?}"),
+        ))
+    }
 }
 
 fn conflict(error: session::SessionError) -> ApiError {
@@ -421,9 +443,7 @@ async fn post_action(
     headers: HeaderMap,
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Json<Applied>, ApiError> {
-    let session = state.registry.get(&code)?;
-    let role = auth::role(&session, auth::bearer(&headers))?;
-    session.touch();
+    let (session, role) = authorised(&state, &code, &headers)?;
     let Json(value) =
         body.map_err(|rejection| ApiError::new(rejection.status(), "body", rejection.body_text()))?;
     let applied_at_s = apply_json(&session, role, value)?;
@@ -473,15 +493,10 @@ async fn post_control(
     headers: HeaderMap,
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Json<Status>, ApiError> {
-    let session = state.registry.get(&code)?;
-    let role = auth::role(&session, auth::bearer(&headers))?;
-    session.touch();
+    let (session, role) = authorised(&state, &code, &headers)?;
     let control: Control = parse_body(body)?;
-    if let Some(speed) = control.speed.filter(|s| !SPEEDS.contains(s)) {
-        return Err(ApiError::bad_request(
-            "speed",
-            format!("speed {speed}: must be one of {SPEEDS:?}"),
-        ));
+    if let Some(speed) = control.speed {
+        check_speed(speed)?;
     }
     if control.scripted_events.is_some() && role != Role::Instructor {
         return Err(ApiError::new(
@@ -524,9 +539,7 @@ async fn post_sample(
     headers: HeaderMap,
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Json<SampleSent>, ApiError> {
-    let session = state.registry.get(&code)?;
-    let role = auth::role(&session, auth::bearer(&headers))?;
-    session.touch();
+    let (session, role) = authorised(&state, &code, &headers)?;
     let request: SampleRequest = parse_body(body)?;
     sample(&session, role, &request.kind).map(Json)
 }
@@ -539,13 +552,9 @@ fn sample(session: &session::Session, role: Role, kind: &str) -> Result<SampleSe
         )
     })?;
     let drawn_at_s = session.sample(kind, role).map_err(conflict)?;
-    let delay_s = match kind {
-        LabKind::Abg => session::ABG_DELAY_S,
-        LabKind::Act => session::ACT_DELAY_S,
-    };
     Ok(SampleSent {
         drawn_at_s,
-        ready_at_s: drawn_at_s + delay_s,
+        ready_at_s: drawn_at_s + kind.delay_s(),
     })
 }
 
@@ -575,9 +584,8 @@ async fn post_annotation(
     headers: HeaderMap,
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
-    let session = state.registry.get(&code)?;
-    auth::instructor(&session, auth::bearer(&headers))?;
-    session.touch();
+    let (session, role) = authorised(&state, &code, &headers)?;
+    auth::require_instructor(role)?;
     let note: Annotation = parse_body(body)?;
     let text = note.text.trim();
     if text.is_empty() || text.chars().count() > MAX_NOTE_CHARS {
@@ -602,9 +610,8 @@ async fn end_session(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Status>, ApiError> {
-    let session = state.registry.get(&code)?;
-    auth::instructor(&session, auth::bearer(&headers))?;
-    session.touch();
+    let (session, role) = authorised(&state, &code, &headers)?;
+    auth::require_instructor(role)?;
     session.end("ended by the instructor");
     Ok(Json(session.status()))
 }
@@ -621,9 +628,7 @@ async fn get_debrief(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Debrief>, ApiError> {
-    let session = state.registry.get(&code)?;
-    auth::role(&session, auth::bearer(&headers))?;
-    session.touch();
+    let (session, _) = authorised(&state, &code, &headers)?;
     Ok(Json(session.debrief()))
 }
 
@@ -639,9 +644,7 @@ async fn get_csv(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let session = state.registry.get(&code)?;
-    auth::role(&session, auth::bearer(&headers))?;
-    session.touch();
+    let (session, _) = authorised(&state, &code, &headers)?;
     let disposition = format!("attachment; filename=\"perfuse-{}.csv\"", session.code);
     Ok((
         [

@@ -112,7 +112,7 @@ impl LabKind {
         }
     }
 
-    fn delay_s(self) -> f64 {
+    pub(crate) fn delay_s(self) -> f64 {
         match self {
             LabKind::Abg => ABG_DELAY_S,
             LabKind::Act => ACT_DELAY_S,
@@ -425,9 +425,10 @@ impl Session {
             result,
         });
         let text = match kind {
-            LabKind::Abg => format!("Blood gas sent (result in {ABG_DELAY_S:.0} s)"),
-            LabKind::Act => format!("ACT drawn (result in {ACT_DELAY_S:.0} s)"),
+            LabKind::Abg => "Blood gas sent",
+            LabKind::Act => "ACT drawn",
         };
+        let text = format!("{text} (result in {:.0} s)", kind.delay_s());
         state.push_log(role.into(), text, None);
         Ok(drawn_at_s)
     }
