@@ -36,19 +36,22 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(save_session))
 }
 
-fn record_error(error: perfuse_record::Error) -> ApiError {
-    let status =
-        StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = error.to_json();
-    let field = body["error"]["field"]
-        .as_str()
-        .unwrap_or("record")
-        .to_owned();
-    let message = body["error"]["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    ApiError::new(status, field, message)
+/// A records error as the API's JSON error, with the status the records crate chose.
+impl From<perfuse_record::Error> for ApiError {
+    fn from(error: perfuse_record::Error) -> ApiError {
+        let status =
+            StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = error.to_json();
+        let field = body["error"]["field"]
+            .as_str()
+            .unwrap_or("record")
+            .to_owned();
+        let message = body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        ApiError::new(status, field, message)
+    }
 }
 
 /// The store and the caller, or 503 without a database and 401 without a valid token.
@@ -67,7 +70,7 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<(Store, Actor),
             "missing bearer token (issued by `perfuse record user add`)",
         )
     })?;
-    let actor = store.authenticate(token).await.map_err(record_error)?;
+    let actor = store.authenticate(token).await?;
     Ok((store, actor))
 }
 
@@ -75,7 +78,7 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<(Store, Actor),
 fn record_from(body: Result<Json<serde_json::Value>, JsonRejection>) -> Result<Record, ApiError> {
     let Json(value) =
         body.map_err(|rejection| ApiError::new(rejection.status(), "body", rejection.body_text()))?;
-    Record::from_json_str(&value.to_string()).map_err(record_error)
+    Ok(Record::from_json_str(&value.to_string())?)
 }
 
 /// Filters of a listing or export; all optional, combined with AND.
@@ -110,8 +113,7 @@ struct Filter {
 
 impl Filter {
     fn to_list_filter(&self) -> Result<ListFilter, ApiError> {
-        let mut filter =
-            ListFilter::for_dates(self.year, self.from, self.to).map_err(record_error)?;
+        let mut filter = ListFilter::for_dates(self.year, self.from, self.to)?;
         filter.perfusionist = self.perfusionist.clone();
         filter.category = self.category;
         filter.status = self.status;
@@ -141,9 +143,7 @@ async fn list_records(
 ) -> Result<Json<Vec<RecordSummary>>, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
     let filter = query(filter)?.to_list_filter()?;
-    Ok(Json(
-        store.list(&actor, &filter).await.map_err(record_error)?,
-    ))
+    Ok(Json(store.list(&actor, &filter).await?))
 }
 
 /// A new id.
@@ -167,7 +167,7 @@ async fn create_record(
 ) -> Result<Response, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
     let record = record_from(body)?;
-    let id = store.create(&actor, &record).await.map_err(record_error)?;
+    let id = store.create(&actor, &record).await?;
     Ok((StatusCode::CREATED, Json(CreatedRecord { id })).into_response())
 }
 
@@ -183,7 +183,7 @@ async fn get_record(
     Path(id): Path<i64>,
 ) -> Result<Json<StoredRecord>, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    Ok(Json(store.get(&actor, id).await.map_err(record_error)?))
+    Ok(Json(store.get(&actor, id).await?))
 }
 
 /// Replaces a draft (author or chief); finalised records are amended instead.
@@ -201,10 +201,7 @@ async fn update_record(
 ) -> Result<StatusCode, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
     let record = record_from(body)?;
-    store
-        .update_draft(&actor, id, &record)
-        .await
-        .map_err(record_error)?;
+    store.update_draft(&actor, id, &record).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -221,7 +218,7 @@ async fn finalise_record(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    store.finalise(&actor, id).await.map_err(record_error)?;
+    store.finalise(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -250,11 +247,8 @@ async fn amend_record(
 ) -> Result<StatusCode, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
     let amendment: Amendment = crate::api::parse_body(body)?;
-    let record = Record::from_json_str(&amendment.record.to_string()).map_err(record_error)?;
-    store
-        .amend(&actor, id, &record, &amendment.reason)
-        .await
-        .map_err(record_error)?;
+    let record = Record::from_json_str(&amendment.record.to_string())?;
+    store.amend(&actor, id, &record, &amendment.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -270,9 +264,7 @@ async fn audit_trail(
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    Ok(Json(
-        store.audit_trail(&actor, id).await.map_err(record_error)?,
-    ))
+    Ok(Json(store.audit_trail(&actor, id).await?))
 }
 
 fn csv_response(text: String, file_name: &str) -> Response {
@@ -304,18 +296,9 @@ async fn export_records(
     let filter = query(filter)?;
     let list_filter = filter.to_list_filter()?;
     match filter.format.as_deref().unwrap_or("json") {
-        "json" => Ok(Json(
-            store
-                .export(&actor, &list_filter)
-                .await
-                .map_err(record_error)?,
-        )
-        .into_response()),
+        "json" => Ok(Json(store.export(&actor, &list_filter).await?).into_response()),
         "csv" => {
-            let rows = store
-                .list(&actor, &list_filter)
-                .await
-                .map_err(record_error)?;
+            let rows = store.list(&actor, &list_filter).await?;
             Ok(csv_response(csv::records_csv(&rows), "records.csv"))
         }
         other => Err(ApiError::bad_request(
@@ -368,24 +351,15 @@ async fn case_log(
             let year = q
                 .year
                 .ok_or_else(|| ApiError::bad_request("year", "required for the summary"))?;
-            let summary = store
-                .case_log_summary(&actor, year, perfusionist)
-                .await
-                .map_err(record_error)?;
+            let summary = store.case_log_summary(&actor, year, perfusionist).await?;
             Ok(Json(CaseLogBody::Summary(summary)).into_response())
         }
         "json" => {
-            let entries = store
-                .case_log(&actor, perfusionist, q.year)
-                .await
-                .map_err(record_error)?;
+            let entries = store.case_log(&actor, perfusionist, q.year).await?;
             Ok(Json(CaseLogBody::Entries(entries)).into_response())
         }
         "csv" => {
-            let entries = store
-                .case_log(&actor, perfusionist, q.year)
-                .await
-                .map_err(record_error)?;
+            let entries = store.case_log(&actor, perfusionist, q.year).await?;
             Ok(csv_response(csv::case_log_csv(&entries), "caselog.csv"))
         }
         other => Err(ApiError::bad_request(
@@ -421,8 +395,7 @@ async fn list_ce(
     Ok(Json(
         store
             .list_ce(&actor, q.perfusionist.as_deref(), q.year)
-            .await
-            .map_err(record_error)?,
+            .await?,
     ))
 }
 
@@ -439,7 +412,7 @@ async fn add_ce(
 ) -> Result<Response, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
     let entry: CeEntry = crate::api::parse_body(body)?;
-    let id = store.add_ce(&actor, &entry).await.map_err(record_error)?;
+    let id = store.add_ce(&actor, &entry).await?;
     Ok((StatusCode::CREATED, Json(CreatedRecord { id })).into_response())
 }
 
@@ -476,12 +449,10 @@ async fn save_session(
         supervisor: request.supervisor,
         date: Date::today_utc(),
     };
-    let record =
-        training_record(&session.scenario, &session.csv(), trainee).map_err(record_error)?;
+    let record = training_record(&session.scenario, &session.csv(), trainee)?;
     let finalise = request.finalise.unwrap_or(false);
     let ids = store
         .import(&actor, std::slice::from_ref(&record), finalise)
-        .await
-        .map_err(record_error)?;
+        .await?;
     Ok((StatusCode::CREATED, Json(CreatedRecord { id: ids[0] })).into_response())
 }
