@@ -372,11 +372,8 @@ async fn execute(store: &Store, args: &RecordArgs) -> Result<(), Failure> {
             if *deidentify {
                 record.case.patient.deidentify();
             }
-            let ids = store
-                .import(&actor, std::slice::from_ref(&record), *finalise)
-                .await
-                .map_err(fail)?;
-            print(&format!("{}\n", ids[0]))
+            let id = store.add(&actor, &record, *finalise).await.map_err(fail)?;
+            print(&format!("{id}\n"))
         }
         RecordCommand::FromRun {
             scenario,
@@ -411,11 +408,8 @@ async fn execute(store: &Store, args: &RecordArgs) -> Result<(), Failure> {
             }
             let record = perfuse_server::training::training_record(&scenario, &csv, trainee)
                 .map_err(|error| from_record_error(error, "training record"))?;
-            let ids = store
-                .import(&actor, std::slice::from_ref(&record), *finalise)
-                .await
-                .map_err(fail)?;
-            print(&format!("{}\n", ids[0]))
+            let id = store.add(&actor, &record, *finalise).await.map_err(fail)?;
+            print(&format!("{id}\n"))
         }
         RecordCommand::Import { file, finalise } => {
             let actor = writer(args)?;

@@ -12,11 +12,8 @@
 //!   time below [`CRITICAL_DO2I_ML_MIN_M2`] is the sum of the spans whose value is below it.
 //! - Maximum lactate is over every sample of the record.
 
-use perfuse_clinical::body::{BsaMethod, bsa_m2};
-use perfuse_clinical::oxygen::do2i_ml_min_m2;
+use perfuse_clinical::oxygen::{CRITICAL_DO2I_ML_MIN_M2, do2i_ml_min_m2};
 use serde::{Deserialize, Serialize};
-
-use perfuse_clinical::oxygen::CRITICAL_DO2I_ML_MIN_M2;
 
 use crate::model::{BloodProductKind, Event, Record};
 
@@ -109,8 +106,7 @@ impl Indicators {
             .filter_map(|sample| sample.lactate_mmol_l)
             .reduce(f64::max);
 
-        let patient = &record.case.patient;
-        let bsa = bsa_m2(BsaMethod::DuBois, patient.height_cm, patient.weight_kg);
+        let bsa = record.case.patient.bsa_m2();
         let mut nadir_do2i: Option<f64> = None;
         let mut below_s: Option<f64> = None;
         for &(on, off) in &bypass_runs {

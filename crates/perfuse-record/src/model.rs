@@ -9,6 +9,7 @@
 //! Times on the timeline and in the lab series are seconds from the start of the record
 //! (`time_s`), the same clock as the simulator's observations.
 
+use perfuse_clinical::body::{BsaMethod, bsa_m2};
 use serde::{Deserialize, Serialize};
 
 use crate::time::Date;
@@ -132,6 +133,12 @@ pub struct Patient {
 }
 
 impl Patient {
+    /// Body surface area, m² (DuBois & DuBois 1916, as the simulator and calc use by default):
+    /// the plan's target flow and the indicators' DO2i are indexed to it.
+    pub fn bsa_m2(&self) -> f64 {
+        bsa_m2(BsaMethod::DuBois, self.height_cm, self.weight_kg)
+    }
+
     /// Removes the identifying fields; age, sex and body size stay (they are needed for the
     /// plan and the indicators).
     pub fn deidentify(&mut self) {
@@ -425,5 +432,13 @@ impl Record {
             .iter()
             .filter(move |member| member.role == role)
             .map(|member| member.name.as_str())
+    }
+
+    /// Who ran the pump: the primary perfusionist, else a student (whose supervised case it
+    /// is). A finalised record must have one; the case log and listings file it under them.
+    pub fn primary_perfusionist(&self) -> Option<&str> {
+        self.team_with_role(TeamRole::Primary)
+            .next()
+            .or_else(|| self.team_with_role(TeamRole::Student).next())
     }
 }

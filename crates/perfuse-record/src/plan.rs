@@ -2,7 +2,7 @@
 
 use perfuse_clinical::anticoagulation::heparin_dose_units;
 use perfuse_clinical::blood::on_bypass_hct_pct;
-use perfuse_clinical::body::{BsaMethod, bsa_m2, ebv_ml};
+use perfuse_clinical::body::ebv_ml;
 use perfuse_clinical::flow::target_flow_l_min;
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +30,7 @@ impl Plan {
     pub fn of(record: &Record) -> Plan {
         let patient = &record.case.patient;
         let settings = &record.plan;
-        let bsa = bsa_m2(BsaMethod::DuBois, patient.height_cm, patient.weight_kg);
+        let bsa = patient.bsa_m2();
         let ebv = ebv_ml(patient.weight_kg, settings.ebv_ml_per_kg);
         let prime_volume_ml = record.circuit.prime_volume_ml();
         Plan {

@@ -17,7 +17,7 @@ use sqlx::{AnyPool, Row};
 use crate::access::Actor;
 use crate::error::{Error, Result};
 use crate::indicators::Indicators;
-use crate::model::{Category, Record, RecordKind, TeamRole};
+use crate::model::{Category, Record, RecordKind};
 use crate::plan::Plan;
 use crate::time::{Date, now_rfc3339};
 use crate::validate::{check_range, check_text, validate, validate_complete};
@@ -352,8 +352,13 @@ impl Store {
 
     /// Creates a draft record authored by `actor`; returns its id.
     pub async fn create(&self, actor: &Actor, record: &Record) -> Result<i64> {
+        self.add(actor, record, false).await
+    }
+
+    /// Creates one record, finalised in the same transaction if `finalise`; returns its id.
+    pub async fn add(&self, actor: &Actor, record: &Record, finalise: bool) -> Result<i64> {
         let ids = self
-            .import(actor, std::slice::from_ref(record), false)
+            .import(actor, std::slice::from_ref(record), finalise)
             .await?;
         Ok(ids[0])
     }
@@ -833,12 +838,8 @@ struct Columns {
 
 impl Columns {
     fn of(record: &Record) -> Columns {
-        let primary = record
-            .team_with_role(TeamRole::Primary)
-            .next()
-            .or_else(|| record.team_with_role(TeamRole::Student).next());
         Columns {
-            primary_perfusionist: primary.map(str::to_owned),
+            primary_perfusionist: record.primary_perfusionist().map(str::to_owned),
             indicators: Indicators::of(record),
         }
     }

@@ -265,13 +265,11 @@ fn validate_lab(i: usize, sample: &LabSample) -> Result<()> {
     Ok(())
 }
 
-/// The stricter checks a record must pass to be finalised: a primary perfusionist (or a student
-/// with a supervisor), and every bypass run and cross-clamp closed.
+/// The stricter checks a record must pass to be finalised: a primary perfusionist (or a
+/// student), and every bypass run and cross-clamp closed.
 pub fn validate_complete(record: &Record) -> Result<()> {
     validate(record)?;
-    use crate::model::TeamRole::{Primary, Student};
-    let has = |role| record.team.iter().any(|member| member.role == role);
-    if !has(Primary) && !has(Student) {
+    if record.primary_perfusionist().is_none() {
         return Err(Error::invalid(
             "team",
             "a finalised record needs a primary perfusionist (or a student)",

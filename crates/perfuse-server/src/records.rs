@@ -451,8 +451,6 @@ async fn save_session(
     };
     let record = training_record(&session.scenario, &session.csv(), trainee)?;
     let finalise = request.finalise.unwrap_or(false);
-    let ids = store
-        .import(&actor, std::slice::from_ref(&record), finalise)
-        .await?;
-    Ok((StatusCode::CREATED, Json(CreatedRecord { id: ids[0] })).into_response())
+    let id = store.add(&actor, &record, finalise).await?;
+    Ok((StatusCode::CREATED, Json(CreatedRecord { id })).into_response())
 }
