@@ -7,6 +7,8 @@
 //! | create a draft | no | yes (becomes its author) | yes |
 //! | edit a draft, finalise, amend a finalised record | no | only records they authored | any record |
 //! | add a continuing-education entry | no | for themselves | for anyone |
+//! | list who holds an API token | yes | yes | yes |
+//! | issue an API token | no | no | yes |
 //!
 //! Authentication is not done here: the caller vouches for the [`Actor`] (the CLI trusts the
 //! local user's `--as`/`PERFUSE_USER`; a web layer must authenticate before building one).
@@ -73,6 +75,31 @@ impl Actor {
                 self.name
             ))),
             Role::Perfusionist | Role::Chief => Ok(()),
+        }
+    }
+
+    /// Chiefs only (issuing API tokens); `what` completes "only chiefs …".
+    pub(crate) fn require_chief(&self, what: &str) -> Result<()> {
+        if self.role == Role::Chief {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!(
+                "{} is not a chief; only chiefs {what}",
+                self.name
+            )))
+        }
+    }
+
+    /// A writer acting on their own log, or a chief on anyone's.
+    pub(crate) fn require_own_log_or_chief(&self, person: &str, what: &str) -> Result<()> {
+        self.require_writer()?;
+        if self.role == Role::Chief || self.name == person {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!(
+                "{} may {what} only to their own log (not {person})",
+                self.name
+            )))
         }
     }
 

@@ -694,12 +694,7 @@ impl Store {
         check_text("title", &entry.title)?;
         check_text("provider", &entry.provider)?;
         check_range("units", entry.units, 0.0, 100.0, "units")?;
-        if actor.role != crate::access::Role::Chief && actor.name != entry.perfusionist {
-            return Err(Error::Forbidden(format!(
-                "{} may add continuing education only to their own log (not {})",
-                actor.name, entry.perfusionist
-            )));
-        }
+        actor.require_own_log_or_chief(&entry.perfusionist, "add continuing education")?;
         let mut tx = self.begin().await?;
         let id = sqlx::query(
             "INSERT INTO ce_entries (perfusionist, title, provider, units, entry_date, created_by, created_at) \

@@ -22,12 +22,7 @@ impl Store {
     /// Issues (or replaces) the API token of `name` with `role`; chiefs only. Returns the
     /// token, which is not stored and cannot be shown again.
     pub async fn issue_token(&self, actor: &Actor, name: &str, role: Role) -> Result<String> {
-        if actor.role != Role::Chief {
-            return Err(Error::Forbidden(format!(
-                "{} is not a chief; only chiefs issue API tokens",
-                actor.name
-            )));
-        }
+        actor.require_chief("issue API tokens")?;
         check_text("name", name)?;
         let mut bytes = [0u8; TOKEN_BYTES];
         getrandom::fill(&mut bytes)
@@ -70,7 +65,7 @@ impl Store {
         Actor::new(row.try_get::<String, _>(0)?, role)
     }
 
-    /// Everyone who holds an API token, by name.
+    /// Everyone who holds an API token, by name (any role may see who has access).
     pub async fn api_users(&self, _actor: &Actor) -> Result<Vec<(String, Role)>> {
         let rows = sqlx::query("SELECT name, role FROM api_users ORDER BY name")
             .fetch_all(&self.pool)
