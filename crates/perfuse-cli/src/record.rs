@@ -395,7 +395,7 @@ async fn execute(store: &Store, args: &RecordArgs) -> Result<(), Failure> {
                 date: date.unwrap_or_else(Date::today_utc),
             };
             let options = RunOptions {
-                every_ms: 60_000,
+                every_ms: (perfuse_server::training::SAMPLE_EVERY_S * 1000.0) as u64,
                 until_ms: None,
                 seed: *seed,
             };

@@ -10,7 +10,7 @@ use perfuse_scenario::Scenario;
 
 /// Rows kept per record: one a minute (every row becomes a lab sample, so a two-hour case is
 /// 120 samples, not 7,200).
-const SAMPLE_EVERY_S: f64 = 60.0;
+pub const SAMPLE_EVERY_S: f64 = 60.0;
 
 /// Who ran the pump, under whom, on which day.
 #[derive(Clone, Debug)]
