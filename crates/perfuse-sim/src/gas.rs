@@ -80,10 +80,9 @@ pub struct GasInputs {
     pub ventilated: bool,
     /// Ventilator FiO2, fraction.
     pub ventilator_fio2: f64,
-    /// Hemoglobin of arterial blood, g/dL.
-    pub hb_arterial_g_dl: f64,
-    /// Hemoglobin of the venous pool, g/dL.
-    pub hb_venous_g_dl: f64,
+    /// Hemoglobin of the blood, g/dL: arterial and venous pools share it (on bypass patient and
+    /// circuit are one well-mixed pool).
+    pub hb_g_dl: f64,
     /// Arterial blood volume, mL.
     pub arterial_volume_ml: f64,
     /// Venous pool volume (rest of the patient, plus the circuit on bypass), mL.
@@ -107,8 +106,8 @@ pub struct Gas {
     cv_o2: f64,
     /// Venous CO2 content, mL/dL.
     cv_co2: f64,
-    /// Hemoglobin the arterial and venous O2 contents were computed with, g/dL.
-    hb_prev: (f64, f64),
+    /// Hemoglobin the O2 contents were computed with, g/dL.
+    hb_prev_g_dl: f64,
     /// Alveolar ventilation, L/min (set at start-up for PaCO2 40).
     alveolar_ventilation_l_min: f64,
     /// BSA, m².
@@ -196,7 +195,7 @@ impl Gas {
             ca_co2: co2_content_ml_dl(paco2),
             cv_o2: cv,
             cv_co2: co2_content_ml_dl(paco2) + vco2 / (10.0 * flow_l_min),
-            hb_prev: (hb, hb),
+            hb_prev_g_dl: hb,
             alveolar_ventilation_l_min: VENTILATION_CONSTANT * vco2 / paco2,
             bsa_m2,
             lactate_clearance_l_min: clearance,
@@ -215,7 +214,7 @@ impl Gas {
             vo2_ml_min: vo2,
             vco2_ml_min: vco2,
         };
-        gas.derive(hb, hb);
+        gas.derive(hb);
         gas
     }
 
@@ -223,9 +222,10 @@ impl Gas {
     pub fn update(&mut self, dt_s: f64, u: &GasInputs) {
         let dt_min = dt_s / 60.0;
         // Contents follow hemoglobin when the blood is diluted or concentrated.
-        self.ca_o2 *= ratio(u.hb_arterial_g_dl, self.hb_prev.0);
-        self.cv_o2 *= ratio(u.hb_venous_g_dl, self.hb_prev.1);
-        self.hb_prev = (u.hb_arterial_g_dl, u.hb_venous_g_dl);
+        let hb_ratio = ratio(u.hb_g_dl, self.hb_prev_g_dl);
+        self.ca_o2 *= hb_ratio;
+        self.cv_o2 *= hb_ratio;
+        self.hb_prev_g_dl = u.hb_g_dl;
 
         // Oxygenator.
         let ox = &u.oxygenator;
@@ -240,9 +240,8 @@ impl Gas {
             .max(self.pvo2_mmhg);
         let (mut ox_o2, mut ox_co2, mut ox_vco2) = (self.cv_o2, self.cv_co2, 0.0);
         if q_pump > 1e-6 {
-            let needed = 10.0
-                * q_pump
-                * (o2_content_ml_dl(u.hb_venous_g_dl, target_po2, venous_bohr) - self.cv_o2);
+            let needed =
+                10.0 * q_pump * (o2_content_ml_dl(u.hb_g_dl, target_po2, venous_bohr) - self.cv_o2);
             let limit = (MAX_O2_TRANSFER_ML_MIN_M2 * ox.area_m2 * ox.transfer)
                 .min(MAX_O2_FROM_GAS * ox.sweep_l_min * ox.fio2 * 1000.0);
             ox_o2 = self.cv_o2 + needed.clamp(0.0, limit) / (10.0 * q_pump);
@@ -266,7 +265,7 @@ impl Gas {
             lung_vco2 = self.alveolar_ventilation_l_min * p_co2 / VENTILATION_CONSTANT;
             let pao2_alv =
                 (u.ventilator_fio2 * (BAROMETRIC_MMHG - WATER_VAPOUR_MMHG) - p_co2 / RQ).max(0.0);
-            let cap_o2 = o2_content_ml_dl(u.hb_venous_g_dl, pao2_alv, bohr_factor(self.ph, p_co2));
+            let cap_o2 = o2_content_ml_dl(u.hb_g_dl, pao2_alv, bohr_factor(self.ph, p_co2));
             lung_o2 = (1.0 - LUNG_SHUNT) * cap_o2 + LUNG_SHUNT * self.cv_o2;
             lung_co2 = (1.0 - LUNG_SHUNT) * co2_content_ml_dl(p_co2) + LUNG_SHUNT * self.cv_co2;
         }
@@ -338,19 +337,19 @@ impl Gas {
         self.lactate_mmol_l = self.lactate_mmol_l.max(0.0);
         self.sbe_mmol_l = -(self.lactate_mmol_l - self.lactate0_mmol_l);
 
-        self.derive(u.hb_arterial_g_dl, u.hb_venous_g_dl);
+        self.derive(u.hb_g_dl);
     }
 
     /// Partial pressures, saturations and pH from the contents.
-    fn derive(&mut self, hb_a: f64, hb_v: f64) {
+    fn derive(&mut self, hb_g_dl: f64) {
         self.paco2_mmhg = pco2_from_content(self.ca_co2);
         self.ph = ph_from_sbe(self.sbe_mmol_l, self.paco2_mmhg);
         let bohr_a = bohr_factor(self.ph, self.paco2_mmhg);
-        self.pao2_mmhg = po2_from_content(self.ca_o2, hb_a, bohr_a, self.pao2_mmhg);
+        self.pao2_mmhg = po2_from_content(self.ca_o2, hb_g_dl, bohr_a, self.pao2_mmhg);
         self.sao2 = so2_fraction(self.pao2_mmhg, bohr_a);
         let pvco2 = pco2_from_content(self.cv_co2);
         let bohr_v = bohr_factor(ph_from_sbe(self.sbe_mmol_l, pvco2), pvco2);
-        self.pvo2_mmhg = po2_from_content(self.cv_o2, hb_v, bohr_v, self.pvo2_mmhg);
+        self.pvo2_mmhg = po2_from_content(self.cv_o2, hb_g_dl, bohr_v, self.pvo2_mmhg);
         self.svo2 = so2_fraction(self.pvo2_mmhg, bohr_v);
     }
 

@@ -717,7 +717,7 @@ impl Simulation {
         }
         let patient_ml = self.circ.total_ml();
         let arterial_ml = self.circ.volume_ml[SA] + self.circ.volume_ml[SP];
-        let hb_venous = self.arterial_hct_pct() * HB_G_DL_PER_HCT_PCT;
+        let hb_g_dl = self.arterial_hct_pct() * HB_G_DL_PER_HCT_PCT;
         let venous_ml = if on_bypass {
             patient_ml + self.circuit_volume_ml() - arterial_ml
         } else {
@@ -732,8 +732,7 @@ impl Simulation {
                 native_flow_l_min: native_l_min,
                 ventilated: self.lungs_ventilated,
                 ventilator_fio2: self.ventilator_fio2,
-                hb_arterial_g_dl: hb_venous,
-                hb_venous_g_dl: hb_venous,
+                hb_g_dl,
                 arterial_volume_ml: arterial_ml,
                 venous_volume_ml: venous_ml,
                 core_c: self.thermal.core_c,
