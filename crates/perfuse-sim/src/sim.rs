@@ -600,8 +600,12 @@ impl Simulation {
         if self.phase != Phase::Bypass {
             return 1.0;
         }
-        let elapsed_s = (self.step_count - self.bypass_start_step) as f64 * Self::DT_S;
-        (elapsed_s / INITIATION_RAMP_S).min(1.0)
+        (self.on_pump_s() / INITIATION_RAMP_S).min(1.0)
+    }
+
+    /// Time since bypass last started, s.
+    fn on_pump_s(&self) -> f64 {
+        (self.step_count - self.bypass_start_step) as f64 * Self::DT_S
     }
 
     fn has_fault(&self, kind: FaultKind) -> bool {
@@ -711,7 +715,7 @@ impl Simulation {
         // native output below 10 % of the total — or 90 s after going on, and stays off until
         // weaning (Gravlee, initiation of CPB).
         if on_bypass && self.lungs_ventilated {
-            let on_pump_s = (self.step_count - self.bypass_start_step) as f64 * Self::DT_S;
+            let on_pump_s = self.on_pump_s();
             let full = native_l_min <= FULL_BYPASS_NATIVE_FRACTION * (native_l_min + pump_l_min);
             self.lungs_ventilated = !(full || on_pump_s >= VENTILATION_STOP_MAX_S);
         }

@@ -78,7 +78,7 @@ impl Thermal {
             * (1.0 - CORE_FLOW_FRACTION);
         let gradient = CORE_FLOW_FRACTION * heat / (blood + conduction);
         let periphery_c = core_c - gradient;
-        let venous = CORE_FLOW_FRACTION * core_c + (1.0 - CORE_FLOW_FRACTION) * periphery_c;
+        let venous = mixed_venous_c(core_c, periphery_c);
         Thermal {
             core_c,
             periphery_c,
@@ -102,8 +102,7 @@ impl Thermal {
             (ROOM_C, WATER_OFF_TAU_S)
         };
         self.water_c += (target - self.water_c) * dt_s / tau;
-        self.venous_c =
-            CORE_FLOW_FRACTION * self.core_c + (1.0 - CORE_FLOW_FRACTION) * self.periphery_c;
+        self.venous_c = mixed_venous_c(self.core_c, self.periphery_c);
         let outlet = self.venous_c + u.pf * (self.water_c - self.venous_c);
         let into_aorta = u.pump_flow_l_min + u.native_flow_l_min;
         self.arterial_c = if into_aorta > 1e-6 {
@@ -126,4 +125,9 @@ impl Thermal {
         self.core_c += core_in * dt_min / self.core_capacity_kj_c;
         self.periphery_c += periphery_in * dt_min / self.periphery_capacity_kj_c;
     }
+}
+
+/// Mixed venous temperature: the compartments' blood, weighted by their share of flow.
+fn mixed_venous_c(core_c: f64, periphery_c: f64) -> f64 {
+    CORE_FLOW_FRACTION * core_c + (1.0 - CORE_FLOW_FRACTION) * periphery_c
 }
