@@ -31,7 +31,7 @@ export class Console {
   constructor(root, { code, token, role, extraColumn = null, onHello = null, onFrame = null }) {
     Object.assign(this, { code, token, role, onHello, onFrame });
     this.trend = { time_s: [], map: [], flow: [], svo2: [], temp: [] };
-    this.lastTrendSecond = -1; this.labs = {};
+    this.lastTrendSecond = -1; this.labs = {}; this.reservoirCapacityMl = 4000;
     this.build(root, extraColumn);
     this.connect();
     const animate = () => { this.art.draw(); this.flowWave.draw(); requestAnimationFrame(animate); };
@@ -198,6 +198,7 @@ export class Console {
   hello(message) {
     const s = message.status;
     this.header.scen.textContent = s.scenario_name; this.header.scen.title = message.description;
+    this.reservoirCapacityMl = message.reservoir_capacity_ml;
     this.logList.replaceChildren(); this.addLog(message.log);
     const tr = message.trend; const col = (name) => (tr.series.find((x) => x.name === name) || { values: [] }).values;
     this.trend = { time_s: [...tr.time_s], map: [...col('map_mmhg')], flow: [...col('pump_flow_l_min')], svo2: [...col('svo2_pct')], temp: [...col('temp_core_c')] };
@@ -221,7 +222,7 @@ export class Console {
       if (!column) continue;
       this.tiles[id].value.textContent = fmt(o[column], decimals); this.tiles[id].sub.textContent = sub(o);
     }
-    if (this.level) this.level.style.height = `${Math.min(100, Math.max(0, (o.reservoir_volume_ml || 0) / 40))}%`;
+    if (this.level) this.level.style.height = `${Math.min(100, Math.max(0, 100 * (o.reservoir_volume_ml || 0) / this.reservoirCapacityMl))}%`;
     this.art.push(f.wave.arterial_pressure_mmhg); this.flowWave.push(f.wave.pump_flow_l_min);
     this.alarms.show(f.alarms);
     this.addLog(f.log);

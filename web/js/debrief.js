@@ -9,7 +9,7 @@ const CHARTS = [
   { title: 'Flow L/min · DO2i', series: [['pump_flow_l_min', 'Flow', '#3ddc84', 0, 7], ['do2i_ml_min_m2', 'DO2i', '#9be37a', 0, 600]] },
   { title: 'Oxygen', series: [['svo2_pct', 'SvO2 %', '#f5e050', 40, 100], ['pao2_mmhg', 'PaO2', '#4dd6e8', 0, 500], ['paco2_mmhg', 'PaCO2', '#7aa2ff', 20, 60]] },
   { title: 'Temperature °C', series: [['temp_core_c', 'Core', '#ffae42', 20, 40], ['temp_arterial_c', 'Arterial', '#ff7a42', 20, 40], ['temp_water_c', 'Water', '#888', 0, 42]] },
-  { title: 'Blood', series: [['hct_pct', 'Hct %', '#e05a8a', 15, 45], ['lactate_mmol_l', 'Lactate', '#ffd27a', 0, 10], ['reservoir_volume_ml', 'Reservoir mL', '#b06aa0', 0, 4000]] },
+  { title: 'Blood', series: [['hct_pct', 'Hct %', '#e05a8a', 15, 45], ['lactate_mmol_l', 'Lactate', '#ffd27a', 0, 10], ['reservoir_volume_ml', 'Reservoir mL', '#b06aa0', 0, 'capacity']] },
   { title: 'ACT s', series: [['act_s', 'ACT', '#c7d0db', 0, 800]] },
 ];
 const MARK = { scenario: '#55606e', student: '#2a8a55', instructor: '#8a5ab5', alarm: '#b82020', note: '#b07a20', lab: '#2a7f8a', system: '#333' };
@@ -40,7 +40,7 @@ async function load() {
   const t1 = Math.max(d.sim_time_s, 60);
   for (const chart of CHARTS) {
     const canvas = el('canvas'); charts.append(canvas);
-    const series = chart.series.map(([name, label, color, min, max]) => ({ label, color, min, max, values: (d.trend.series.find((s) => s.name === name) || { values: [] }).values }));
+    const series = chart.series.map(([name, label, color, min, max]) => ({ label, color, min, max: max === 'capacity' ? d.reservoir_capacity_ml : max, values: (d.trend.series.find((s) => s.name === name) || { values: [] }).values }));
     drawChart(canvas, d.trend.time_s, series, { t0: 0, t1, markers, title: chart.title });
   }
   document.getElementById('event-log').replaceChildren(...d.log.map((e) => el('div', { class: e.source }, el('span', { class: 't' }, clock(e.time_s)), e.text)));

@@ -187,6 +187,8 @@ pub struct Debrief {
     pub cross_clamp_time_s: f64,
     /// Alarm onsets.
     pub alarms_raised: u32,
+    /// Size of the circuit's venous reservoir, mL (the reservoir chart's scale).
+    pub reservoir_capacity_ml: f64,
     /// Objectives, scored.
     pub objectives: Vec<ObjectiveResult>,
     /// Trend of the whole run (at most 1,500 points).
@@ -216,6 +218,7 @@ impl Debrief {
             bypass_time_s: last.bypass_time_s,
             cross_clamp_time_s: last.cross_clamp_time_s,
             alarms_raised: last.alarms_raised_total,
+            reservoir_capacity_ml: scenario.circuit.reservoir_capacity_ml,
             objectives: scores
                 .iter()
                 .map(|score| ObjectiveResult {

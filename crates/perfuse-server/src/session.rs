@@ -513,6 +513,7 @@ impl Session {
             trend: state.recording.trend(600),
             objectives: crate::debrief::objectives(&self.scenario),
             catalog: crate::api::catalog(),
+            reservoir_capacity_ml: self.scenario.circuit.reservoir_capacity_ml,
         };
         serde_json::to_string(&hello).unwrap_or_default()
     }
@@ -635,6 +636,8 @@ struct Hello<'a> {
     trend: crate::debrief::Trend,
     objectives: Vec<crate::debrief::ObjectiveInfo>,
     catalog: crate::api::Catalog,
+    /// Size of this circuit's venous reservoir, mL (scales the level bar).
+    reservoir_capacity_ml: f64,
 }
 
 /// The numeric observations as a JSON object keyed by data-dictionary name.
