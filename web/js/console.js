@@ -46,8 +46,9 @@ export class Console {
       phase: el('span', { class: 'pill', id: 'phase' }, 'connecting'),
       clock: t('sim-clock'), cpb: t('cpb-time'), xc: t('xc-time'),
     };
-    this.speedButtons = [1, 2, 5, 20].map((s) => el('button', { id: `speed-${s}`, onclick: () => this.control({ speed: s }) }, `×${s}`));
     this.pauseButton = el('button', { id: 'btn-pause', onclick: () => this.control({ paused: !this.paused }) }, '❚❚ Pause');
+    this.speedButtons = []; // from the catalog, on hello
+    this.speedBox = el('span', { class: 'speed' }, this.pauseButton);
     const topbar = el('div', { class: 'topbar' },
       el('span', { class: 'brand' }, 'PERFUSE'), this.header.scen,
       el('span', { class: 'pill', title: 'join code' }, 'code ', el('b', { id: 'session-code' }, this.code)),
@@ -56,7 +57,7 @@ export class Console {
       el('span', { class: 'clock' }, el('small', {}, 'CPB'), this.header.cpb),
       el('span', { class: 'clock' }, el('small', {}, 'XC'), this.header.xc),
       el('span', { class: 'spacer' }),
-      el('span', { class: 'speed' }, this.pauseButton, ...this.speedButtons),
+      this.speedBox,
       el('a', { href: `debrief.html?code=${this.code}`, id: 'debrief-link', target: '_blank' }, 'Debrief'),
       el('span', { class: 'pill', id: 'role' }, this.role));
     const alarmRoot = el('div', { class: 'alarmbar' });
@@ -113,14 +114,32 @@ export class Console {
       el('span', { class: 'inp' }, input, el('span', {}, unit)), el('button', { id: `${id}-go`, class: cls, onclick: go }, button));
   }
 
-  select(id, options) { return el('select', { id }, options.map((o) => el('option', { value: o }, o))); }
+  select(id) { return el('select', { id }); }
+
+  /** Names for the speed buttons and choice lists come from the server's catalog, not a copy. */
+  applyCatalog(catalog) {
+    this.speedButtons = catalog.speeds.map((s) => el('button', { id: `speed-${s}`, onclick: () => this.control({ speed: s }) }, `×${s}`));
+    this.speedBox.replaceChildren(this.pauseButton, ...this.speedButtons);
+    const fill = (select, names) => { // keeps the choice across reconnects
+      const chosen = select.value;
+      select.replaceChildren(...names.map((o) => el('option', { value: o }, o)));
+      if (names.includes(chosen)) select.value = chosen;
+    };
+    fill(this.cpKind, catalog.cardioplegia_kinds);
+    fill(this.fluidKind, catalog.fluid_kinds);
+    fill(this.drugSelect, catalog.drugs.map((d) => d.name));
+    const unit = () => { this.drugUnit.textContent = catalog.drugs.find((d) => d.name === this.drugSelect.value).unit; };
+    this.drugSelect.onchange = unit; unit();
+  }
 
   buildControls() {
     const section = (title, ...rows) => el('div', { class: 'section' }, el('div', { class: 'section-title' }, title), ...rows);
-    this.cpKind = this.select('cp-kind', ['del-nido', 'blood-4-1', 'crystalloid']);
-    this.fluidKind = this.select('fluid-kind', ['crystalloid', 'albumin']);
-    this.drugSelect = this.select('drug', ['phenylephrine', 'norepinephrine', 'nitroglycerin', 'calcium-chloride']);
+    this.cpKind = this.select('cp-kind');
+    this.fluidKind = this.select('fluid-kind');
+    this.drugSelect = this.select('drug');
     this.status = el('div', { class: 'status', id: 'control-status' });
+    const drugDose = this.row('Dose', 'drug-dose', '100', '', '10', 'Give', (v) => ({ action: 'give-drug', drug: this.drugSelect.value, dose: v }));
+    this.drugUnit = drugDose.querySelector('.inp > span');
     return [
       section('Arterial pump',
         el('div', { class: 'btnrow' },
@@ -154,7 +173,7 @@ export class Console {
         this.row('Ultrafilter', 'uf', '300', 'mL', '50', 'Remove', (v) => ({ action: 'ultrafiltrate', ml: v }))),
       section('Drugs',
         el('div', { class: 'ctl' }, el('label', {}, 'Drug'), el('span', { class: 'inp' }, this.drugSelect), el('span')),
-        this.row('Dose', 'drug-dose', '100', 'mcg/mg', '10', 'Give', (v) => ({ action: 'give-drug', drug: this.drugSelect.value, dose: v }))),
+        drugDose),
       this.status,
     ];
   }
@@ -199,6 +218,7 @@ export class Console {
     const s = message.status;
     this.header.scen.textContent = s.scenario_name; this.header.scen.title = message.description;
     this.reservoirCapacityMl = message.reservoir_capacity_ml;
+    this.applyCatalog(message.catalog);
     this.logList.replaceChildren(); this.addLog(message.log);
     const tr = message.trend; const col = (name) => (tr.series.find((x) => x.name === name) || { values: [] }).values;
     this.trend = { time_s: [...tr.time_s], map: [...col('map_mmhg')], flow: [...col('pump_flow_l_min')], svo2: [...col('svo2_pct')], temp: [...col('temp_core_c')] };
