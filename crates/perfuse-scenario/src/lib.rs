@@ -234,8 +234,9 @@ impl Default for RunOptions {
     }
 }
 
-/// Objectives are checked on this fixed grid, so their scores do not depend on `--every`.
-const OBJECTIVE_TICK_MS: u64 = 1000;
+/// Objectives are checked on this fixed grid, so their scores do not depend on `--every`; the
+/// live console scores on the same grid, so a session and `perfuse run` agree.
+pub const OBJECTIVE_TICK_MS: u64 = 1000;
 
 /// A scenario being run: a simulation plus its schedule.
 pub struct Run {

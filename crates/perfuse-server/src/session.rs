@@ -722,7 +722,7 @@ impl State {
             self.fire_due_events(now_ms);
             if now_ms >= self.next_second_ms {
                 self.every_second(now_ms);
-                self.next_second_ms += 1000;
+                self.next_second_ms += perfuse_scenario::OBJECTIVE_TICK_MS;
             }
             if now_ms >= self.end_ms {
                 self.end("end of the scenario");
