@@ -157,6 +157,10 @@ impl<'a> Fields<'a> {
         }
     }
 
+    fn number_or(&mut self, key: &'static str, default: f64) -> Result<f64, ScenarioError> {
+        Ok(self.number(key)?.unwrap_or(default))
+    }
+
     fn required_number(&mut self, key: &'static str) -> Result<f64, ScenarioError> {
         self.number(key)?.ok_or_else(|| self.missing(key))
     }
@@ -385,17 +389,14 @@ impl<'a> Parser<'a> {
             weight_kg: f.required_number("weight_kg")?,
             hct_pct: f.required_number("hct_pct")?,
             ebv_ml_per_kg: f.number("ebv_ml_per_kg")?,
-            hr_bpm: f.number("hr_bpm")?.unwrap_or(resting_hr_bpm(age_years)),
-            map_mmhg: f.number("map_mmhg")?.unwrap_or(resting_map_mmhg(age_years)),
-            temp_c: f.number("temp_c")?.unwrap_or(defaults.temp_c),
-            lactate_mmol_l: f
-                .number("lactate_mmol_l")?
-                .unwrap_or(defaults.lactate_mmol_l),
-            act_s: f.number("act_s")?.unwrap_or(defaults.act_s),
+            hr_bpm: f.number_or("hr_bpm", resting_hr_bpm(age_years))?,
+            map_mmhg: f.number_or("map_mmhg", resting_map_mmhg(age_years))?,
+            temp_c: f.number_or("temp_c", defaults.temp_c)?,
+            lactate_mmol_l: f.number_or("lactate_mmol_l", defaults.lactate_mmol_l)?,
+            act_s: f.number_or("act_s", defaults.act_s)?,
             heparin_sensitivity: f
-                .number("heparin_sensitivity")?
-                .unwrap_or(defaults.heparin_sensitivity),
-            k_mmol_l: f.number("k_mmol_l")?.unwrap_or(defaults.k_mmol_l),
+                .number_or("heparin_sensitivity", defaults.heparin_sensitivity)?,
+            k_mmol_l: f.number_or("k_mmol_l", defaults.k_mmol_l)?,
         };
         patient.validate().map_err(|e| config_error(&f, e))?;
         f.finish()?;
@@ -414,37 +415,20 @@ impl<'a> Parser<'a> {
         let circuit = CircuitConfig {
             pump: pump.unwrap_or(defaults.pump),
             prime_ml,
-            prime_hct_pct: f.number("prime_hct_pct")?.unwrap_or(defaults.prime_hct_pct),
+            prime_hct_pct: f.number_or("prime_hct_pct", defaults.prime_hct_pct)?,
             reservoir_capacity_ml: f
-                .number("reservoir_capacity_ml")?
-                .unwrap_or(defaults.reservoir_capacity_ml),
-            reservoir_min_ml: f
-                .number("reservoir_min_ml")?
-                .unwrap_or(defaults.reservoir_min_ml),
-            roller_ml_per_rev: f
-                .number("roller_ml_per_rev")?
-                .unwrap_or(defaults.roller_ml_per_rev),
-            siphon_height_cm: f
-                .number("siphon_height_cm")?
-                .unwrap_or(defaults.siphon_height_cm),
-            vavd_mmhg: f.number("vavd_mmhg")?.unwrap_or(defaults.vavd_mmhg),
-            oxygenator_area_m2: f
-                .number("oxygenator_area_m2")?
-                .unwrap_or(defaults.oxygenator_area_m2),
-            heat_exchanger_pf: f
-                .number("heat_exchanger_pf")?
-                .unwrap_or(defaults.heat_exchanger_pf),
-            initial_sweep_l_min: f
-                .number("sweep_l_min")?
-                .unwrap_or(defaults.initial_sweep_l_min),
-            initial_fio2_pct: f.number("fio2_pct")?.unwrap_or(defaults.initial_fio2_pct),
-            initial_water_temp_c: f
-                .number("water_temp_c")?
-                .unwrap_or(defaults.initial_water_temp_c),
+                .number_or("reservoir_capacity_ml", defaults.reservoir_capacity_ml)?,
+            reservoir_min_ml: f.number_or("reservoir_min_ml", defaults.reservoir_min_ml)?,
+            roller_ml_per_rev: f.number_or("roller_ml_per_rev", defaults.roller_ml_per_rev)?,
+            siphon_height_cm: f.number_or("siphon_height_cm", defaults.siphon_height_cm)?,
+            vavd_mmhg: f.number_or("vavd_mmhg", defaults.vavd_mmhg)?,
+            oxygenator_area_m2: f.number_or("oxygenator_area_m2", defaults.oxygenator_area_m2)?,
+            heat_exchanger_pf: f.number_or("heat_exchanger_pf", defaults.heat_exchanger_pf)?,
+            initial_sweep_l_min: f.number_or("sweep_l_min", defaults.initial_sweep_l_min)?,
+            initial_fio2_pct: f.number_or("fio2_pct", defaults.initial_fio2_pct)?,
+            initial_water_temp_c: f.number_or("water_temp_c", defaults.initial_water_temp_c)?,
         };
-        circuit
-            .validate()
-            .map_err(|e| config_error(&f, rename_circuit_field(e)))?;
+        circuit.validate().map_err(|e| config_error(&f, e))?;
         f.finish()?;
         Ok(circuit)
     }
@@ -628,17 +612,6 @@ pub const ACTION_NAMES: &[&str] = &[
     "fault",
     "clear-fault",
 ];
-
-/// The circuit keys for the initial gas and water settings are shorter in files than in code.
-fn rename_circuit_field(mut error: ConfigError) -> ConfigError {
-    error.field = match error.field {
-        "initial_sweep_l_min" => "sweep_l_min",
-        "initial_fio2_pct" => "fio2_pct",
-        "initial_water_temp_c" => "water_temp_c",
-        other => other,
-    };
-    error
-}
 
 fn config_error(fields: &Fields<'_>, error: ConfigError) -> ScenarioError {
     let message = format!("{}: {}", error.value, error.message);

@@ -337,21 +337,9 @@ impl CircuitConfig {
             1.0,
             "(fraction)",
         )?;
-        check_range(
-            "initial_sweep_l_min",
-            self.initial_sweep_l_min,
-            0.0,
-            15.0,
-            "L/min",
-        )?;
-        check_range("initial_fio2_pct", self.initial_fio2_pct, 21.0, 100.0, "%")?;
-        check_range(
-            "initial_water_temp_c",
-            self.initial_water_temp_c,
-            2.0,
-            42.0,
-            "°C",
-        )
+        check_range("sweep_l_min", self.initial_sweep_l_min, 0.0, 15.0, "L/min")?;
+        check_range("fio2_pct", self.initial_fio2_pct, 21.0, 100.0, "%")?;
+        check_range("water_temp_c", self.initial_water_temp_c, 2.0, 42.0, "°C")
     }
 }
 
