@@ -77,21 +77,20 @@ pub enum Sex {
 }
 
 impl Sex {
+    /// Both, in declaration order.
+    pub const ALL: &'static [Sex] = &[Sex::Male, Sex::Female];
+
+    /// Their spellings, in the same order (for "expected one of …" messages).
+    pub const NAMES: &'static [&'static str] = &["male", "female"];
+
     /// `male` or `female`.
     pub fn name(self) -> &'static str {
-        match self {
-            Sex::Male => "male",
-            Sex::Female => "female",
-        }
+        Self::NAMES[self as usize]
     }
 
     /// Parses `male` or `female`.
     pub fn from_name(name: &str) -> Option<Sex> {
-        match name {
-            "male" => Some(Sex::Male),
-            "female" => Some(Sex::Female),
-            _ => None,
-        }
+        Self::ALL.iter().copied().find(|sex| sex.name() == name)
     }
 }
 

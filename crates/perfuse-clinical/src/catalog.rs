@@ -1272,3 +1272,29 @@ pub fn markdown() -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The choice tables spell what the enums parse: a typo would silently fall back to the
+    /// default (`unwrap_or`) instead of failing.
+    #[test]
+    fn choice_tables_match_the_enums() {
+        for choice in SEXES {
+            assert!(
+                body::Sex::from_name(choice.name).is_some(),
+                "{}",
+                choice.name
+            );
+        }
+        for choice in BSA_METHODS {
+            assert!(
+                body::BsaMethod::from_name(choice.name).is_some(),
+                "{}",
+                choice.name
+            );
+        }
+        assert_eq!(SEXES.len(), body::Sex::NAMES.len());
+    }
+}

@@ -1,20 +1,11 @@
 //! Patient and circuit configuration, with range validation that names the scenario-file key.
 
-use perfuse_clinical::body::{BsaMethod, bsa_m2};
+pub use perfuse_clinical::body::Sex;
+use perfuse_clinical::body::{BsaMethod, bsa_m2, ebv_ml};
 
 use crate::circuit::FULL_FLOW_INDEX_L_MIN_M2;
 use crate::gas::RATED_FLOW_L_MIN_PER_M2;
 use crate::names::named_enum;
-
-named_enum! {
-    /// Biological sex (sets the default blood volume per kg).
-    pub enum Sex {
-        /// Male.
-        Male => "male",
-        /// Female.
-        Female => "female",
-    }
-}
 
 named_enum! {
     /// Arterial pump head.
@@ -217,7 +208,7 @@ impl PatientConfig {
             Sex::Male => 70.0,
             Sex::Female => 65.0,
         });
-        per_kg * self.weight_kg
+        ebv_ml(self.weight_kg, per_kg)
     }
 }
 
