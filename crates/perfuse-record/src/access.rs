@@ -92,27 +92,31 @@ impl Actor {
 
     /// A writer acting on their own log, or a chief on anyone's.
     pub(crate) fn require_own_log_or_chief(&self, person: &str, what: &str) -> Result<()> {
-        self.require_writer()?;
-        if self.role == Role::Chief || self.name == person {
-            Ok(())
-        } else {
-            Err(Error::Forbidden(format!(
+        self.require_self_or_chief(person, || {
+            format!(
                 "{} may {what} only to their own log (not {person})",
                 self.name
-            )))
-        }
+            )
+        })
     }
 
     /// Author or chief: who may edit, finalise or amend a record.
     pub(crate) fn require_owner_or_chief(&self, author: &str, what: &str) -> Result<()> {
-        self.require_writer()?;
-        if self.role == Role::Chief || self.name == author {
-            Ok(())
-        } else {
-            Err(Error::Forbidden(format!(
+        self.require_self_or_chief(author, || {
+            format!(
                 "only the author ({author}) or a chief may {what}; {} is a perfusionist",
                 self.name
-            )))
+            )
+        })
+    }
+
+    /// A writer who is `person`, or a chief; else forbidden with `refusal`.
+    fn require_self_or_chief(&self, person: &str, refusal: impl FnOnce() -> String) -> Result<()> {
+        self.require_writer()?;
+        if self.role == Role::Chief || self.name == person {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(refusal()))
         }
     }
 }
