@@ -41,7 +41,7 @@ pub mod observations;
 mod parse;
 
 pub use error::ScenarioError;
-pub use parse::{ACTION_NAMES, parse};
+pub use parse::parse;
 
 use perfuse_sim::{
     Action, Applied, CircuitConfig, ConfigError, Observations, PatientConfig, Phase, Simulation,

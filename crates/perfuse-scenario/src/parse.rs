@@ -6,8 +6,8 @@
 use std::ops::Range;
 
 use perfuse_sim::{
-    Action, CardioplegiaKind, CircuitConfig, ConfigError, Drug, FaultKind, FluidKind,
-    PatientConfig, PumpKind, Sex, resting_hr_bpm, resting_map_mmhg,
+    Action, CircuitConfig, ConfigError, FieldSource, PatientConfig, PumpKind, Sex, resting_hr_bpm,
+    resting_map_mmhg,
 };
 use toml_edit::{Document, Item, TableLike, Value};
 
@@ -446,101 +446,7 @@ impl<'a> Parser<'a> {
             ));
         }
         let name = f.required_string("action")?;
-        let action = match name {
-            "heparin" => Action::Heparin {
-                units: f.required_number("units")?,
-            },
-            "protamine" => Action::Protamine {
-                mg: f.required_number("mg")?,
-            },
-            "start-bypass" => Action::StartBypass {
-                flow_l_min: f.required_number("flow_l_min")?,
-            },
-            "set-flow" => Action::SetFlow {
-                flow_l_min: f.required_number("flow_l_min")?,
-            },
-            "set-rpm" => Action::SetRpm {
-                rpm: f.required_number("rpm")?,
-            },
-            "set-sweep" => Action::SetSweep {
-                l_min: f.required_number("l_min")?,
-            },
-            "set-fio2" => Action::SetFio2 {
-                pct: f.required_number("pct")?,
-            },
-            "set-water-temp" => Action::SetWaterTemp {
-                temp_c: f.required_number("temp_c")?,
-            },
-            "set-vavd" => Action::SetVavd {
-                mmhg: f.required_number("mmhg")?,
-            },
-            "cross-clamp-on" => Action::CrossClampOn,
-            "cross-clamp-off" => Action::CrossClampOff,
-            "cardioplegia" => Action::Cardioplegia {
-                ml: f.required_number("ml")?,
-                kind: f
-                    .choice(
-                        "kind",
-                        "cardioplegia",
-                        CardioplegiaKind::NAMES,
-                        CardioplegiaKind::from_name,
-                    )?
-                    .unwrap_or_default(),
-            },
-            "give-rbc" => Action::GiveRbc {
-                ml: f.required_number("ml")?,
-            },
-            "give-fluid" => Action::GiveFluid {
-                ml: f.required_number("ml")?,
-                kind: f
-                    .choice("kind", "fluid", FluidKind::NAMES, FluidKind::from_name)?
-                    .unwrap_or_default(),
-            },
-            "ultrafiltrate" => Action::Ultrafiltrate {
-                ml: f.required_number("ml")?,
-            },
-            "give-drug" => Action::GiveDrug {
-                drug: f
-                    .choice("drug", "drug", Drug::NAMES, Drug::from_name)?
-                    .ok_or_else(|| f.missing("drug"))?,
-                dose: f.required_number("dose")?,
-            },
-            "set-vascular-tone" => Action::SetVascularTone {
-                factor: f.required_number("factor")?,
-            },
-            "set-contractility" => Action::SetContractility {
-                factor: f.required_number("factor")?,
-            },
-            "set-metabolic-rate" => Action::SetMetabolicRate {
-                factor: f.required_number("factor")?,
-            },
-            "set-bleeding" => Action::SetBleeding {
-                ml_min: f.required_number("ml_min")?,
-            },
-            "clamp-arterial-line" => Action::ClampArterialLine,
-            "unclamp-arterial-line" => Action::UnclampArterialLine,
-            "end-bypass" => Action::EndBypass,
-            "fault" | "clear-fault" => {
-                let kind = f
-                    .choice("kind", "fault", FaultKind::NAMES, FaultKind::from_name)?
-                    .ok_or_else(|| f.missing("kind"))?;
-                if name == "fault" {
-                    Action::Fault(kind)
-                } else {
-                    Action::ClearFault(kind)
-                }
-            }
-            other => {
-                return Err(f.error(
-                    "action",
-                    format!(
-                        "unknown action {other:?}; expected one of {}",
-                        ACTION_NAMES.join(", ")
-                    ),
-                ));
-            }
-        };
-        action.validate().map_err(|e| config_error(&f, e))?;
+        let action = Action::from_fields(name, &mut f)?;
         f.finish()?;
         Ok(Event { at_ms, action })
     }
@@ -583,43 +489,29 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Every action name a scenario may use, for error messages and docs (the spellings of
-/// [`Action::name`]; a test keeps the two in step).
-pub const ACTION_NAMES: &[&str] = &[
-    "heparin",
-    "protamine",
-    "start-bypass",
-    "set-flow",
-    "set-rpm",
-    "set-sweep",
-    "set-fio2",
-    "set-water-temp",
-    "set-vavd",
-    "cross-clamp-on",
-    "cross-clamp-off",
-    "cardioplegia",
-    "give-rbc",
-    "give-fluid",
-    "ultrafiltrate",
-    "give-drug",
-    "set-vascular-tone",
-    "set-contractility",
-    "set-metabolic-rate",
-    "set-bleeding",
-    "clamp-arterial-line",
-    "unclamp-arterial-line",
-    "end-bypass",
-    "fault",
-    "clear-fault",
-];
+/// Scenario tables are one [`FieldSource`] of the action vocabulary: errors point at the key
+/// (or, for a missing key, at the table) with its `events[i].field` path.
+impl FieldSource for Fields<'_> {
+    type Error = ScenarioError;
+
+    fn number(&mut self, field: &'static str) -> Result<Option<f64>, ScenarioError> {
+        Fields::number(self, field)
+    }
+
+    fn text(&mut self, field: &'static str) -> Result<Option<String>, ScenarioError> {
+        Ok(self.string(field)?.map(str::to_owned))
+    }
+
+    fn invalid(&self, field: &'static str, message: String) -> ScenarioError {
+        if self.table.contains_key(field) {
+            self.error(field, message)
+        } else {
+            self.whole_table_error(message)
+                .with_field(self.field_path(field))
+        }
+    }
+}
 
 fn config_error(fields: &Fields<'_>, error: ConfigError) -> ScenarioError {
-    let message = format!("{}: {}", error.value, error.message);
-    if fields.table.contains_key(error.field) {
-        fields.error(error.field, message)
-    } else {
-        fields
-            .whole_table_error(message)
-            .with_field(fields.field_path(error.field))
-    }
+    fields.invalid(error.field, format!("{}: {}", error.value, error.message))
 }

@@ -241,51 +241,620 @@ impl Action {
         }
     }
 
-    /// Range checks independent of state, so a scenario can be rejected before it runs.
-    pub fn validate(&self) -> Result<(), ConfigError> {
+    /// The action's row of [`ACTIONS`].
+    pub fn spec(&self) -> &'static ActionSpec {
+        ActionSpec::find(self.name()).expect("every action has a spec (tested)")
+    }
+
+    /// The fields as written in a scenario file, in [`ActionSpec::fields`] order; an optional
+    /// field left to the model is omitted. The inverse of [`Action::from_fields`].
+    pub fn fields(&self) -> Vec<(&'static str, FieldValue)> {
+        use FieldValue::{Number, Text};
         match *self {
-            Action::Heparin { units } => check_positive("units", units, 100_000.0, "U"),
-            Action::Protamine { mg } => check_positive("mg", mg, 1000.0, "mg"),
+            Action::Heparin { units } => vec![("units", Number(units))],
+            Action::Protamine { mg } => vec![("mg", Number(mg))],
             Action::StartBypass { flow_l_min } | Action::SetFlow { flow_l_min } => {
-                check_range("flow_l_min", flow_l_min, 0.0, 8.0, "L/min")
+                vec![("flow_l_min", Number(flow_l_min))]
             }
-            Action::SetRpm { rpm } => check_range("rpm", rpm, 0.0, 5000.0, "1/min"),
-            Action::SetSweep { l_min } => check_range("l_min", l_min, 0.0, 15.0, "L/min"),
-            Action::SetFio2 { pct } => check_range("pct", pct, 21.0, 100.0, "%"),
-            Action::SetWaterTemp { temp_c } => check_range("temp_c", temp_c, 2.0, 42.0, "°C"),
-            Action::SetVavd { mmhg } => check_range("mmhg", mmhg, 0.0, 80.0, "mmHg"),
-            Action::Cardioplegia { ml, .. } => check_positive("ml", ml, 3000.0, "mL"),
-            Action::GiveRbc { ml } => check_positive("ml", ml, 3000.0, "mL"),
-            Action::GiveFluid { ml, .. } | Action::Ultrafiltrate { ml } => {
-                check_positive("ml", ml, 5000.0, "mL")
+            Action::SetRpm { rpm } => vec![("rpm", Number(rpm))],
+            Action::SetSweep { l_min } => vec![("l_min", Number(l_min))],
+            Action::SetFio2 { pct } => vec![("pct", Number(pct))],
+            Action::SetWaterTemp { temp_c } => vec![("temp_c", Number(temp_c))],
+            Action::SetVavd { mmhg } => vec![("mmhg", Number(mmhg))],
+            Action::Cardioplegia { ml, kind } => {
+                vec![("ml", Number(ml)), ("kind", Text(kind.name()))]
             }
+            Action::GiveRbc { ml } | Action::Ultrafiltrate { ml } => vec![("ml", Number(ml))],
+            Action::GiveFluid { ml, kind } => vec![("ml", Number(ml)), ("kind", Text(kind.name()))],
             Action::GiveDrug { drug, dose } => {
-                check_positive("dose", dose, drug.max_dose(), drug.unit())
+                vec![("drug", Text(drug.name())), ("dose", Number(dose))]
             }
-            Action::SetVascularTone { factor } => {
-                check_range("factor", factor, 0.2, 3.0, "× baseline")
-            }
-            Action::SetContractility { factor } => {
-                check_range("factor", factor, 0.1, 2.0, "× baseline")
-            }
-            Action::SetMetabolicRate { factor } => {
-                check_range("factor", factor, 0.3, 3.0, "× normal")
-            }
-            Action::SetBleeding { ml_min } => check_range("ml_min", ml_min, 0.0, 1000.0, "mL/min"),
+            Action::SetVascularTone { factor }
+            | Action::SetContractility { factor }
+            | Action::SetMetabolicRate { factor } => vec![("factor", Number(factor))],
+            Action::SetBleeding { ml_min } => vec![("ml_min", Number(ml_min))],
+            Action::Fault(kind) | Action::ClearFault(kind) => vec![("kind", Text(kind.name()))],
             Action::CrossClampOn
             | Action::CrossClampOff
             | Action::ClampArterialLine
             | Action::UnclampArterialLine
-            | Action::EndBypass
-            | Action::Fault(_)
-            | Action::ClearFault(_) => Ok(()),
+            | Action::EndBypass => Vec::new(),
+        }
+    }
+
+    /// Reads the action called `name` from `source` (a scenario file's `[[events]]` table, a
+    /// JSON request…): every field of its [`ActionSpec`], defaults filled in, ranges checked.
+    /// Errors name the field as written; keys the spec does not know are the source's to
+    /// reject (it knows which it was asked for).
+    pub fn from_fields<S: FieldSource>(name: &str, source: &mut S) -> Result<Action, S::Error> {
+        let Some(spec) = ActionSpec::find(name) else {
+            let names: Vec<_> = ACTIONS.iter().map(|a| a.name).collect();
+            return Err(source.invalid(
+                "action",
+                format!(
+                    "unknown action {name:?}; expected one of {}",
+                    names.join(", ")
+                ),
+            ));
+        };
+        let mut values = [Read::Absent; MAX_FIELDS];
+        for (slot, field) in values.iter_mut().zip(spec.fields) {
+            *slot = read_field(field, source)?;
+        }
+        let number = |i: usize| match values[i] {
+            Read::Number(v) => v,
+            _ => f64::NAN,
+        };
+        let choice = |i: usize| match values[i] {
+            Read::Choice(c) => c,
+            _ => 0,
+        };
+        let action = match spec.name {
+            "heparin" => Action::Heparin { units: number(0) },
+            "protamine" => Action::Protamine { mg: number(0) },
+            "start-bypass" => Action::StartBypass {
+                flow_l_min: number(0),
+            },
+            "set-flow" => Action::SetFlow {
+                flow_l_min: number(0),
+            },
+            "set-rpm" => Action::SetRpm { rpm: number(0) },
+            "set-sweep" => Action::SetSweep { l_min: number(0) },
+            "set-fio2" => Action::SetFio2 { pct: number(0) },
+            "set-water-temp" => Action::SetWaterTemp { temp_c: number(0) },
+            "set-vavd" => Action::SetVavd { mmhg: number(0) },
+            "cross-clamp-on" => Action::CrossClampOn,
+            "cross-clamp-off" => Action::CrossClampOff,
+            "cardioplegia" => Action::Cardioplegia {
+                ml: number(0),
+                kind: CardioplegiaKind::ALL[choice(1)],
+            },
+            "give-rbc" => Action::GiveRbc { ml: number(0) },
+            "give-fluid" => Action::GiveFluid {
+                ml: number(0),
+                kind: FluidKind::ALL[choice(1)],
+            },
+            "ultrafiltrate" => Action::Ultrafiltrate { ml: number(0) },
+            "give-drug" => Action::GiveDrug {
+                drug: Drug::ALL[choice(0)],
+                dose: number(1),
+            },
+            "set-vascular-tone" => Action::SetVascularTone { factor: number(0) },
+            "set-contractility" => Action::SetContractility { factor: number(0) },
+            "set-metabolic-rate" => Action::SetMetabolicRate { factor: number(0) },
+            "set-bleeding" => Action::SetBleeding { ml_min: number(0) },
+            "clamp-arterial-line" => Action::ClampArterialLine,
+            "unclamp-arterial-line" => Action::UnclampArterialLine,
+            "end-bypass" => Action::EndBypass,
+            "fault" => Action::Fault(FaultKind::ALL[choice(0)]),
+            "clear-fault" => Action::ClearFault(FaultKind::ALL[choice(0)]),
+            other => unreachable!("ACTIONS names {other:?} but from_fields does not build it"),
+        };
+        action
+            .validate()
+            .map_err(|e| source.invalid(e.field, format!("{}: {}", e.value, e.message)))?;
+        Ok(action)
+    }
+
+    /// Range checks independent of state (the ranges of [`ACTIONS`]), so a scenario can be
+    /// rejected before it runs.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let spec = self.spec();
+        for (name, value) in self.fields() {
+            let (Some(field), FieldValue::Number(value)) = (spec.field(name), value) else {
+                continue;
+            };
+            if let FieldKind::Number { range, unit, .. } = field.kind {
+                range.check(field.name, value, unit)?;
+            }
+        }
+        if let Action::GiveDrug { drug, dose } = *self {
+            check_positive("dose", dose, drug.max_dose(), drug.unit())?;
+        }
+        Ok(())
+    }
+}
+
+/// A field value as written: a number or one of a choice's names.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FieldValue {
+    /// A number in the field's unit.
+    Number(f64),
+    /// A name, e.g. `del-nido`.
+    Text(&'static str),
+}
+
+/// Where [`Action::from_fields`] reads an action's fields from. Implemented by the scenario
+/// parser (TOML, errors at `file:line`) and the HTTP API (JSON, errors as 400s), so both read
+/// the one vocabulary of [`ACTIONS`].
+pub trait FieldSource {
+    /// The source's error, located as it can (a file line, a JSON field).
+    type Error;
+    /// The number at `field`, if present; a present value of another type is an error.
+    fn number(&mut self, field: &'static str) -> Result<Option<f64>, Self::Error>;
+    /// The text at `field`, if present; a present value of another type is an error.
+    fn text(&mut self, field: &'static str) -> Result<Option<String>, Self::Error>;
+    /// An error about `field`.
+    fn invalid(&self, field: &'static str, message: String) -> Self::Error;
+}
+
+/// The most fields any action has.
+const MAX_FIELDS: usize = 4;
+
+#[derive(Clone, Copy)]
+enum Read {
+    Absent,
+    Number(f64),
+    Choice(usize),
+}
+
+fn read_field<S: FieldSource>(field: &FieldSpec, source: &mut S) -> Result<Read, S::Error> {
+    match field.kind {
+        FieldKind::Number { default, .. } => match (source.number(field.name)?, default) {
+            (Some(v), _) => Ok(Read::Number(v)),
+            (None, NumberDefault::Value(v)) => Ok(Read::Number(v)),
+            (None, NumberDefault::Model) => Ok(Read::Absent),
+            (None, NumberDefault::Required) => Err(source.invalid(
+                field.name,
+                format!("required key `{}` is missing", field.name),
+            )),
+        },
+        FieldKind::Choice { names, default } => {
+            let text = match source.text(field.name)? {
+                Some(text) => text,
+                None => match default {
+                    Some(name) => name.to_owned(),
+                    None => {
+                        return Err(source.invalid(
+                            field.name,
+                            format!("required key `{}` is missing", field.name),
+                        ));
+                    }
+                },
+            };
+            names
+                .iter()
+                .position(|n| *n == text)
+                .map(Read::Choice)
+                .ok_or_else(|| {
+                    source.invalid(
+                        field.name,
+                        format!(
+                            "unknown {} {text:?}; expected one of {}",
+                            field.name,
+                            names.join(", ")
+                        ),
+                    )
+                })
         }
     }
 }
 
+/// An accepted interval. `min_exclusive` for amounts that must be given (a dose of 0 is no
+/// dose).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Range {
+    /// Lowest value.
+    pub min: f64,
+    /// Highest value.
+    pub max: f64,
+    /// Whether `min` itself is refused.
+    pub min_exclusive: bool,
+}
+
+impl Range {
+    const fn closed(min: f64, max: f64) -> Range {
+        Range {
+            min,
+            max,
+            min_exclusive: false,
+        }
+    }
+
+    const fn positive(max: f64) -> Range {
+        Range {
+            min: 0.0,
+            max,
+            min_exclusive: true,
+        }
+    }
+
+    fn check(&self, field: &'static str, value: f64, unit: &str) -> Result<(), ConfigError> {
+        if self.min_exclusive {
+            check_positive(field, value, self.max, unit)
+        } else {
+            check_range(field, value, self.min, self.max, unit)
+        }
+    }
+}
+
+/// What a number field takes when it is left out.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NumberDefault {
+    /// It must be given.
+    Required,
+    /// This value.
+    Value(f64),
+    /// The model chooses (e.g. by the patient's size).
+    Model,
+}
+
+/// How a field is written and checked.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FieldKind {
+    /// A number in `unit` within `range`.
+    Number {
+        /// Unit as shown to users (`L/min`, `mL`, `°C`).
+        unit: &'static str,
+        /// Accepted values.
+        range: Range,
+        /// When left out.
+        default: NumberDefault,
+    },
+    /// One of `names`; `default` when left out, else required.
+    Choice {
+        /// Accepted names.
+        names: &'static [&'static str],
+        /// Taken when the field is left out.
+        default: Option<&'static str>,
+    },
+}
+
+/// One field of an action.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FieldSpec {
+    /// Key in scenario files and JSON (`flow_l_min`).
+    pub name: &'static str,
+    /// How it is written and checked.
+    pub kind: FieldKind,
+}
+
+/// Who may take an action in a training session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// The perfusionist at the pump (and the team around them: drugs, clamp, surgeon's calls).
+    Perfusionist,
+    /// Only the instructor: changes to the patient and injected faults.
+    Instructor,
+}
+
+/// An action as written in scenario files and the API: its name, fields and who may take it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ActionSpec {
+    /// Name (`start-bypass`).
+    pub name: &'static str,
+    /// Fields, in the order [`Action::fields`] gives them.
+    pub fields: &'static [FieldSpec],
+    /// Who may take it.
+    pub actor: Actor,
+    /// One line for docs and the console.
+    pub summary: &'static str,
+}
+
+impl ActionSpec {
+    /// The spec called `name`.
+    pub fn find(name: &str) -> Option<&'static ActionSpec> {
+        ACTIONS.iter().find(|a| a.name == name)
+    }
+
+    /// The field called `name`.
+    pub fn field(&self, name: &str) -> Option<&'static FieldSpec> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+const fn number(name: &'static str, unit: &'static str, range: Range) -> FieldSpec {
+    FieldSpec {
+        name,
+        kind: FieldKind::Number {
+            unit,
+            range,
+            default: NumberDefault::Required,
+        },
+    }
+}
+
+const fn choice(
+    name: &'static str,
+    names: &'static [&'static str],
+    default: Option<&'static str>,
+) -> FieldSpec {
+    FieldSpec {
+        name,
+        kind: FieldKind::Choice { names, default },
+    }
+}
+
+const fn spec(
+    name: &'static str,
+    fields: &'static [FieldSpec],
+    actor: Actor,
+    summary: &'static str,
+) -> ActionSpec {
+    ActionSpec {
+        name,
+        fields,
+        actor,
+        summary,
+    }
+}
+
+use Actor::{Instructor, Perfusionist};
+
+const FLOW: FieldSpec = number("flow_l_min", "L/min", Range::closed(0.0, 8.0));
+const VOLUME_ML: FieldSpec = number("ml", "mL", Range::positive(5000.0));
+const FACTOR_TONE: FieldSpec = number("factor", "× baseline", Range::closed(0.2, 3.0));
+
+/// The action vocabulary: every action of scenario files and the console, its fields with
+/// units and ranges, and who may take it. Written once; the scenario parser, the HTTP API,
+/// the console's controls and the docs read it.
+pub const ACTIONS: &[ActionSpec] = &[
+    spec(
+        "heparin",
+        &[number("units", "U", Range::positive(100_000.0))],
+        Perfusionist,
+        "IV heparin bolus (into the circuit on bypass)",
+    ),
+    spec(
+        "protamine",
+        &[number("mg", "mg", Range::positive(1000.0))],
+        Perfusionist,
+        "protamine bolus; neutralises heparin",
+    ),
+    spec(
+        "start-bypass",
+        &[FLOW],
+        Perfusionist,
+        "open the venous line and bring the arterial pump to this flow; ventilation stops",
+    ),
+    spec("set-flow", &[FLOW], Perfusionist, "arterial pump flow"),
+    spec(
+        "set-rpm",
+        &[number("rpm", "1/min", Range::closed(0.0, 5000.0))],
+        Perfusionist,
+        "pump head speed (a centrifugal pump's flow then follows the afterload)",
+    ),
+    spec(
+        "set-sweep",
+        &[number("l_min", "L/min", Range::closed(0.0, 15.0))],
+        Perfusionist,
+        "oxygenator gas flow",
+    ),
+    spec(
+        "set-fio2",
+        &[number("pct", "%", Range::closed(21.0, 100.0))],
+        Perfusionist,
+        "oxygenator FiO2 on bypass, ventilator FiO2 off bypass",
+    ),
+    spec(
+        "set-water-temp",
+        &[number("temp_c", "°C", Range::closed(2.0, 42.0))],
+        Perfusionist,
+        "heater-cooler water temperature",
+    ),
+    spec(
+        "set-vavd",
+        &[number("mmhg", "mmHg", Range::closed(0.0, 80.0))],
+        Perfusionist,
+        "vacuum-assisted venous drainage, mmHg of suction",
+    ),
+    spec("cross-clamp-on", &[], Perfusionist, "aortic cross-clamp on"),
+    spec(
+        "cross-clamp-off",
+        &[],
+        Perfusionist,
+        "aortic cross-clamp off",
+    ),
+    spec(
+        "cardioplegia",
+        &[
+            number("ml", "mL", Range::positive(3000.0)),
+            choice("kind", CardioplegiaKind::NAMES, Some("del-nido")),
+        ],
+        Perfusionist,
+        "cardioplegia dose into the aortic root",
+    ),
+    spec(
+        "give-rbc",
+        &[number("ml", "mL", Range::positive(3000.0))],
+        Perfusionist,
+        "packed red cells (Hct 60 %), into the reservoir on bypass or IV off bypass",
+    ),
+    spec(
+        "give-fluid",
+        &[
+            VOLUME_ML,
+            choice("kind", FluidKind::NAMES, Some("crystalloid")),
+        ],
+        Perfusionist,
+        "fluid, into the reservoir on bypass or IV off bypass",
+    ),
+    spec(
+        "ultrafiltrate",
+        &[VOLUME_ML],
+        Perfusionist,
+        "remove plasma water through the hemoconcentrator",
+    ),
+    spec(
+        "give-drug",
+        &[
+            choice("drug", Drug::NAMES, None),
+            number("dose", "mcg or mg (see drug)", Range::positive(2000.0)),
+        ],
+        Perfusionist,
+        "vasoactive or inotropic bolus",
+    ),
+    spec(
+        "set-vascular-tone",
+        &[FACTOR_TONE],
+        Instructor,
+        "systemic vascular tone × the patient's own (vasoplegia < 1)",
+    ),
+    spec(
+        "set-contractility",
+        &[number("factor", "× baseline", Range::closed(0.1, 2.0))],
+        Instructor,
+        "ventricular contractility × the patient's own",
+    ),
+    spec(
+        "set-metabolic-rate",
+        &[number("factor", "× normal", Range::closed(0.3, 3.0))],
+        Instructor,
+        "metabolic rate × normal for the temperature",
+    ),
+    spec(
+        "set-bleeding",
+        &[number("ml_min", "mL/min", Range::closed(0.0, 1000.0))],
+        Instructor,
+        "continuous surgical blood loss (0 stops it)",
+    ),
+    spec(
+        "clamp-arterial-line",
+        &[],
+        Perfusionist,
+        "clamp the arterial line",
+    ),
+    spec(
+        "unclamp-arterial-line",
+        &[],
+        Perfusionist,
+        "unclamp the arterial line",
+    ),
+    spec("end-bypass", &[], Perfusionist, "come off bypass"),
+    spec(
+        "fault",
+        &[choice("kind", FaultKind::NAMES, None)],
+        Instructor,
+        "inject an equipment fault",
+    ),
+    spec(
+        "clear-fault",
+        &[choice("kind", FaultKind::NAMES, None)],
+        Instructor,
+        "end an injected fault",
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A source holding fixed values, as a test stand-in for TOML or JSON.
+    struct Fixed(Vec<(&'static str, FieldValue)>);
+
+    impl FieldSource for Fixed {
+        type Error = (String, String);
+        fn number(&mut self, field: &'static str) -> Result<Option<f64>, Self::Error> {
+            Ok(self.0.iter().find_map(|(k, v)| match v {
+                FieldValue::Number(n) if *k == field => Some(*n),
+                _ => None,
+            }))
+        }
+        fn text(&mut self, field: &'static str) -> Result<Option<String>, Self::Error> {
+            Ok(self.0.iter().find_map(|(k, v)| match v {
+                FieldValue::Text(t) if *k == field => Some((*t).to_owned()),
+                _ => None,
+            }))
+        }
+        fn invalid(&self, field: &'static str, message: String) -> Self::Error {
+            (field.to_owned(), message)
+        }
+    }
+
+    /// Every action of the vocabulary is built by `from_fields`, spelled back by `name`, and
+    /// survives `fields` → `from_fields`, with every field at the bottom and the top of its
+    /// range.
+    #[test]
+    fn every_spec_round_trips() {
+        for spec in ACTIONS {
+            for end in [0.0, 1.0] {
+                let values = spec
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        let value = match f.kind {
+                            FieldKind::Number { range, .. } => {
+                                let low = if range.min_exclusive {
+                                    range.min + 1.0
+                                } else {
+                                    range.min
+                                };
+                                FieldValue::Number(low + end * (range.max - low))
+                            }
+                            FieldKind::Choice { names, .. } => {
+                                FieldValue::Text(names[(end as usize) * (names.len() - 1)])
+                            }
+                        };
+                        (f.name, value)
+                    })
+                    .collect();
+                let action = Action::from_fields(spec.name, &mut Fixed(values));
+                // A drug's own ceiling may be below the field's (norepinephrine 200 mcg).
+                let Ok(action) = action else {
+                    assert_eq!(spec.name, "give-drug", "{:?}", action);
+                    continue;
+                };
+                assert_eq!(action.name(), spec.name);
+                assert_eq!(action.spec(), spec);
+                let back = Action::from_fields(spec.name, &mut Fixed(action.fields())).unwrap();
+                assert_eq!(back, action);
+            }
+        }
+    }
+
+    #[test]
+    fn defaults_and_errors_name_the_field() {
+        let plegia = Action::from_fields(
+            "cardioplegia",
+            &mut Fixed(vec![("ml", FieldValue::Number(500.0))]),
+        );
+        assert_eq!(
+            plegia,
+            Ok(Action::Cardioplegia {
+                ml: 500.0,
+                kind: CardioplegiaKind::DelNido
+            })
+        );
+        let missing = Action::from_fields("set-flow", &mut Fixed(vec![])).unwrap_err();
+        assert_eq!(missing.0, "flow_l_min");
+        let range = Action::from_fields(
+            "set-fio2",
+            &mut Fixed(vec![("pct", FieldValue::Number(10.0))]),
+        )
+        .unwrap_err();
+        assert_eq!(range.0, "pct");
+        assert!(range.1.contains("between 21 and 100"), "{}", range.1);
+        let kind = Action::from_fields(
+            "fault",
+            &mut Fixed(vec![("kind", FieldValue::Text("gremlins"))]),
+        )
+        .unwrap_err();
+        assert_eq!(kind.0, "kind");
+        assert!(kind.1.contains("pump-failure"), "{}", kind.1);
+        let unknown = Action::from_fields("go-on-pump", &mut Fixed(vec![])).unwrap_err();
+        assert_eq!(unknown.0, "action");
+        assert!(unknown.1.contains("start-bypass"));
+    }
 
     #[test]
     fn names_round_trip() {
@@ -310,5 +879,10 @@ mod tests {
             .is_err()
         );
         assert!(Action::Heparin { units: 32000.0 }.validate().is_ok());
+        let too_much = Action::GiveDrug {
+            drug: Drug::Norepinephrine,
+            dose: 500.0,
+        };
+        assert_eq!(too_much.validate().unwrap_err().field, "dose");
     }
 }

@@ -35,7 +35,10 @@ mod rng;
 mod sim;
 mod thermal;
 
-pub use action::{Action, CardioplegiaKind, Drug, FaultKind, FluidKind};
+pub use action::{
+    ACTIONS, Action, ActionSpec, Actor, CardioplegiaKind, Drug, FaultKind, FieldKind, FieldSource,
+    FieldSpec, FieldValue, FluidKind, NumberDefault, Range,
+};
 pub use config::{
     CircuitConfig, ConfigError, PatientConfig, PumpKind, Sex, resting_hr_bpm, resting_map_mmhg,
 };
