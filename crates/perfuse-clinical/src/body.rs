@@ -102,6 +102,35 @@ pub fn ebv_ml(weight_kg: f64, ml_per_kg: f64) -> f64 {
     weight_kg * ml_per_kg
 }
 
+/// Blood volume per kilogram by age and sex, mL/kg: the allowance a perfusionist uses when
+/// nothing better is known. Term neonate 85 (80–90), infant of 3 months 80 and of 1 year 77.5
+/// (75–80), child 72.5 (70–75), adult male 70 and female 65, linear in between (Gravlee,
+/// *Cardiopulmonary Bypass: Principles and Practice*, pediatric chapter; Linderkamp O et al.,
+/// Eur J Pediatr 1977;125:227 for the neonate). The one default of perfuse's calculator, records
+/// and simulator.
+pub fn ebv_ml_per_kg(sex: Sex, age_years: f64) -> f64 {
+    // (age, male, female), mL/kg.
+    const BY_AGE: [(f64, f64, f64); 6] = [
+        (0.0, 85.0, 85.0),
+        (0.25, 80.0, 80.0),
+        (1.0, 77.5, 77.5),
+        (6.0, 72.5, 72.5),
+        (14.0, 70.0, 67.5),
+        (18.0, 70.0, 65.0),
+    ];
+    let pick = |row: &(f64, f64, f64)| match sex {
+        Sex::Male => row.1,
+        Sex::Female => row.2,
+    };
+    for pair in BY_AGE.windows(2) {
+        if age_years < pair[1].0 {
+            let w = ((age_years - pair[0].0) / (pair[1].0 - pair[0].0)).clamp(0.0, 1.0);
+            return pick(&pair[0]) + w * (pick(&pair[1]) - pick(&pair[0]));
+        }
+    }
+    pick(&BY_AGE[BY_AGE.len() - 1])
+}
+
 /// Estimated blood volume (mL) by Nadler's regression on height and weight.
 ///
 /// Male 0.3669·h³ + 0.03219·W + 0.6041 L; female 0.3561·h³ + 0.03308·W + 0.1833 L, h in metres
@@ -127,6 +156,20 @@ mod tests {
 
     fn close(actual: f64, expected: f64, rel: f64) -> bool {
         (actual - expected).abs() <= rel * expected.abs()
+    }
+
+    #[test]
+    fn blood_volume_per_kg_falls_with_age() {
+        assert_eq!(ebv_ml_per_kg(Sex::Male, 0.0), 85.0);
+        assert_eq!(ebv_ml_per_kg(Sex::Female, 0.5), ebv_ml_per_kg(Sex::Male, 0.5));
+        assert_eq!(ebv_ml_per_kg(Sex::Male, 65.0), 70.0);
+        assert_eq!(ebv_ml_per_kg(Sex::Female, 65.0), 65.0);
+        let mut last = 100.0;
+        for tenth in 0..300 {
+            let v = ebv_ml_per_kg(Sex::Female, f64::from(tenth) / 10.0);
+            assert!(v <= last && (65.0..=85.0).contains(&v), "{tenth}: {v}");
+            last = v;
+        }
     }
 
     #[test]

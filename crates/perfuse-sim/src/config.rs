@@ -1,7 +1,7 @@
 //! Patient and circuit configuration, with range validation that names the scenario-file key.
 
 pub use perfuse_clinical::body::Sex;
-use perfuse_clinical::body::{BsaMethod, bsa_m2, ebv_ml};
+use perfuse_clinical::body::{BsaMethod, bsa_m2, ebv_ml, ebv_ml_per_kg};
 
 use crate::circuit::FULL_FLOW_INDEX_L_MIN_M2;
 use crate::gas::RATED_FLOW_L_MIN_PER_M2;
@@ -123,7 +123,8 @@ pub struct PatientConfig {
     pub weight_kg: f64,
     /// Pre-operative hematocrit, %.
     pub hct_pct: f64,
-    /// Estimated blood volume per kg; `None` = 70 mL/kg (male) or 65 mL/kg (female), Gravlee.
+    /// Estimated blood volume per kg; `None` = the allowance for the age and sex
+    /// ([`perfuse_clinical::body::ebv_ml_per_kg`]: 85 mL/kg at birth to 70/65 in adults).
     pub ebv_ml_per_kg: Option<f64>,
     /// Resting pre-bypass heart rate, 1/min (the baroreflex set point); normally
     /// [`resting_hr_bpm`] for the age.
@@ -202,12 +203,11 @@ impl PatientConfig {
         check_range("k_mmol_l", self.k_mmol_l, 2.0, 8.0, "mmol/L")
     }
 
-    /// Estimated blood volume, mL (70 mL/kg male, 65 mL/kg female unless given; Gravlee).
+    /// Estimated blood volume, mL: `ebv_ml_per_kg`, or the allowance for the age and sex.
     pub fn ebv_ml(&self) -> f64 {
-        let per_kg = self.ebv_ml_per_kg.unwrap_or(match self.sex {
-            Sex::Male => 70.0,
-            Sex::Female => 65.0,
-        });
+        let per_kg = self
+            .ebv_ml_per_kg
+            .unwrap_or_else(|| ebv_ml_per_kg(self.sex, self.age_years));
         ebv_ml(self.weight_kg, per_kg)
     }
 }
