@@ -14,6 +14,17 @@ pub fn pco2_at_temp_mmhg(pco2_mmhg: f64, temp_c: f64) -> f64 {
     pco2_mmhg * 10f64.powf(0.019 * (temp_c - 37.0))
 }
 
+/// PO2 corrected from 37 °C to the patient's temperature: PO2·e^{k·(T − 37)} with the
+/// saturation-dependent coefficient k = 0.058/((0.243·PO2/100)^3.88 + 1) + 0.013 per °C, which
+/// is large on the steep part of the dissociation curve and small where O2 is dissolved.
+///
+/// Severinghaus JW. J Appl Physiol 1979;46:599, equation 3 (Hedley-Whyte & Laver 1964 measured
+/// 0.0052 per °C in log10 for fully saturated blood, 0.032 at 83 %).
+pub fn po2_at_temp_mmhg(po2_mmhg: f64, temp_c: f64) -> f64 {
+    let k = 0.058 / ((0.243 * po2_mmhg.max(0.0) / 100.0).powf(3.88) + 1.0) + 0.013;
+    po2_mmhg * (k * (temp_c - 37.0)).exp()
+}
+
 /// CO2 solubility in plasma, mmol/L per mmHg at 37 °C (Henderson–Hasselbalch; the value of
 /// CLSI C46-A2, *Blood Gas and pH Analysis*, 2009).
 pub const CO2_SOLUBILITY_MMOL_L_MMHG: f64 = 0.0307;
@@ -58,6 +69,20 @@ pub fn anion_gap_mmol_l(na_mmol_l: f64, cl_mmol_l: f64, hco3_mmol_l: f64, k_mmol
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn po2_temperature_correction_depends_on_saturation() {
+        // Towards full saturation the coefficient falls to that of dissolved O2, ≈ 0.0052
+        // log10 units per °C (Hedley-Whyte & Laver 1964); at 600 mmHg it is on its way there.
+        let high = po2_at_temp_mmhg(600.0, 27.0);
+        let per_c = (600.0 / high).log10() / 10.0;
+        assert!((0.0056..0.012).contains(&per_c), "{per_c}");
+        // Venous blood: much steeper, ≈ 0.031 per °C.
+        let low = po2_at_temp_mmhg(40.0, 27.0);
+        let per_c = (40.0 / low).log10() / 10.0;
+        assert!((0.026..0.034).contains(&per_c), "{per_c}");
+        assert_eq!(po2_at_temp_mmhg(95.0, 37.0), 95.0);
+    }
 
     #[test]
     fn normal_blood_gas() {

@@ -161,7 +161,10 @@ mod tests {
     #[test]
     fn blood_volume_per_kg_falls_with_age() {
         assert_eq!(ebv_ml_per_kg(Sex::Male, 0.0), 85.0);
-        assert_eq!(ebv_ml_per_kg(Sex::Female, 0.5), ebv_ml_per_kg(Sex::Male, 0.5));
+        assert_eq!(
+            ebv_ml_per_kg(Sex::Female, 0.5),
+            ebv_ml_per_kg(Sex::Male, 0.5)
+        );
         assert_eq!(ebv_ml_per_kg(Sex::Male, 65.0), 70.0);
         assert_eq!(ebv_ml_per_kg(Sex::Female, 65.0), 65.0);
         let mut last = 100.0;
