@@ -141,13 +141,18 @@ fn summarise(scenario: &perfuse_scenario::Scenario, run: &perfuse_scenario::Run,
         met,
         scores.len(),
     );
-    for ignored in run.ignored_events() {
-        text.push_str(&format!(
-            "  event at {} ({}) ignored: {}\n",
-            duration::format_ms(ignored.event.at_ms),
-            ignored.event.action.name(),
-            ignored.reason,
-        ));
+    for (notes, what) in [
+        (run.ignored_events(), "ignored"),
+        (run.warned_events(), "warning"),
+    ] {
+        for note in notes {
+            text.push_str(&format!(
+                "  event at {} ({}) {what}: {}\n",
+                duration::format_ms(note.event.at_ms),
+                note.event.action.name(),
+                note.reason,
+            ));
+        }
     }
     for score in scores {
         let objective = &score.objective;

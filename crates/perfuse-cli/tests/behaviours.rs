@@ -270,7 +270,8 @@ fn low_do2i_raises_lactate_while_normal_flow_keeps_it_flat() {
         rise >= 1.0,
         "lactate rose only {rise:.2} mmol/L in 30 min at low DO2i"
     );
-    // Not only far below: 15–20 under the threshold is enough.
+    // Not only far below: 15–25 under the threshold already makes lactate (the most vulnerable
+    // beds are anaerobic first), less than far below it.
     let near = Table::run("low-do2i-near-critical.toml", "30s");
     for (time, do2i) in near.series("0:10:00", "0:35:00", "do2i_ml_min_m2") {
         assert!(
@@ -278,10 +279,10 @@ fn low_do2i_raises_lactate_while_normal_flow_keeps_it_flat() {
             "DO2i {do2i} at {time} s is not just below critical"
         );
     }
-    let rise = near.at("0:35:00", "lactate_mmol_l") - near.at("0:05:00", "lactate_mmol_l");
+    let near_rise = near.at("0:35:00", "lactate_mmol_l") - near.at("0:05:00", "lactate_mmol_l");
     assert!(
-        rise >= 1.0,
-        "lactate rose only {rise:.2} mmol/L in 30 min at DO2i ≈ 255"
+        (0.3..rise).contains(&near_rise),
+        "lactate rose {near_rise:.2} mmol/L in 30 min at DO2i ≈ 255 (far below: {rise:.2})"
     );
 
     let normal = Table::run("normal.toml", "30s");

@@ -49,7 +49,6 @@ const DATA_DICTIONARY: &[&str] = &[
 ];
 
 /// Columns that may legitimately be empty at some moments (cli.md: "not applicable").
-const MAY_BE_EMPTY: &[&str] = &["svo2_pct", "temp_water_c", "alarms"];
 
 fn perfuse(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_perfuse"))
@@ -117,7 +116,9 @@ fn every_shipped_scenario_runs_with_every_column_present_and_finite() {
             for (name, field) in header.iter().zip(row) {
                 if field.is_empty() {
                     assert!(
-                        MAY_BE_EMPTY.contains(&name.as_str()),
+                        name == "alarms"
+                            || perfuse_scenario::observations::column(name)
+                                .is_some_and(|c| c.may_be_empty()),
                         "{}: {name} empty",
                         path.display()
                     );
@@ -125,6 +126,11 @@ fn every_shipped_scenario_runs_with_every_column_present_and_finite() {
                 }
                 if name == "phase" {
                     assert!(["pre-bypass", "bypass", "post-bypass"].contains(&field.as_str()));
+                } else if name == "rhythm" {
+                    assert!(
+                        perfuse_sim::Rhythm::from_name(field).is_some(),
+                        "rhythm {field}"
+                    );
                 } else if name != "alarms" {
                     let value: f64 = field.parse().unwrap_or_else(|_| panic!("{name}={field}"));
                     assert!(value.is_finite(), "{}: {name} = {field}", path.display());

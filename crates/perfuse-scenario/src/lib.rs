@@ -35,6 +35,7 @@
 //! assert_eq!(rows, 7); // 0, 10, …, 60 s
 //! ```
 
+pub mod docs;
 pub mod duration;
 mod error;
 pub mod observations;
@@ -250,16 +251,18 @@ pub struct Run {
     finished: bool,
     scoring: Scoring,
     last_alarms_raised: u32,
-    ignored: Vec<IgnoredEvent>,
+    ignored: Vec<EventNote>,
+    warnings: Vec<EventNote>,
 }
 
-/// A scheduled event that made no sense when it came due (ending bypass before it started)
-/// and changed nothing.
+/// What the simulation said about a scheduled event when it came due: why it ignored it
+/// (ending bypass before it started), or what the user should know about what it did
+/// (cardioplegia with no cross-clamp went to the whole body).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct IgnoredEvent {
+pub struct EventNote {
     /// The event.
     pub event: Event,
-    /// Why the simulation ignored it.
+    /// The simulation's reason or warning.
     pub reason: &'static str,
 }
 
@@ -280,6 +283,7 @@ impl Run {
             scoring: Scoring::new(&scenario.objectives),
             last_alarms_raised: 0,
             ignored: Vec::new(),
+            warnings: Vec::new(),
         })
     }
 
@@ -307,11 +311,16 @@ impl Run {
                 .get(self.next_event)
                 .filter(|e| e.at_ms == now_ms)
             {
-                if let Applied::Ignored(reason) = self.simulation.apply(&event.action) {
-                    self.ignored.push(IgnoredEvent {
+                match self.simulation.apply(&event.action) {
+                    Applied::Done => {}
+                    Applied::Warning(reason) => self.warnings.push(EventNote {
                         event: *event,
                         reason,
-                    });
+                    }),
+                    Applied::Ignored(reason) => self.ignored.push(EventNote {
+                        event: *event,
+                        reason,
+                    }),
                 }
                 self.next_event += 1;
             }
@@ -349,8 +358,13 @@ impl Run {
     }
 
     /// Events that came due but made no sense then, with the reason.
-    pub fn ignored_events(&self) -> &[IgnoredEvent] {
+    pub fn ignored_events(&self) -> &[EventNote] {
         &self.ignored
+    }
+
+    /// Events that took effect with a warning.
+    pub fn warned_events(&self) -> &[EventNote] {
+        &self.warnings
     }
 
     /// Alarm onsets so far (as of the last sample).

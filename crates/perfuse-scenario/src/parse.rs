@@ -416,6 +416,7 @@ impl<'a> Parser<'a> {
             pump: pump.unwrap_or(defaults.pump),
             prime_ml,
             prime_hct_pct: f.number_or("prime_hct_pct", defaults.prime_hct_pct)?,
+            prime_protein_g_l: f.number_or("prime_protein_g_l", defaults.prime_protein_g_l)?,
             reservoir_capacity_ml: f
                 .number_or("reservoir_capacity_ml", defaults.reservoir_capacity_ml)?,
             reservoir_min_ml: f.number_or("reservoir_min_ml", defaults.reservoir_min_ml)?,

@@ -383,14 +383,18 @@ impl Session {
         if state.ended {
             return Err(SessionError::Ended);
         }
-        if let Applied::Ignored(reason) = state.simulation.apply(action) {
-            return Err(SessionError::Ignored {
-                action: action.name(),
-                reason,
-            });
-        }
+        let text = match state.simulation.apply(action) {
+            Applied::Ignored(reason) => {
+                return Err(SessionError::Ignored {
+                    action: action.name(),
+                    reason,
+                });
+            }
+            Applied::Done => describe(action),
+            Applied::Warning(warning) => format!("{} (warning: {warning})", describe(action)),
+        };
         let time_s = state.simulation.time_s();
-        state.push_log(role.into(), describe(action), None);
+        state.push_log(role.into(), text, None);
         Ok(time_s)
     }
 
@@ -749,6 +753,9 @@ impl State {
             if self.scripted_events {
                 let text = match self.simulation.apply(&event.action) {
                     Applied::Done => describe(&event.action),
+                    Applied::Warning(warning) => {
+                        format!("{} (warning: {warning})", describe(&event.action))
+                    }
                     Applied::Ignored(reason) => {
                         format!("{} (ignored: {reason})", describe(&event.action))
                     }

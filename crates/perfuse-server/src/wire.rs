@@ -188,6 +188,8 @@ impl ActionRequest {
             ActionRequest::CrossClampOn => Action::CrossClampOn,
             ActionRequest::CrossClampOff => Action::CrossClampOff,
             ActionRequest::Cardioplegia { ml, kind } => Action::Cardioplegia {
+                rate_ml_min: None,
+                temp_c: None,
                 ml: *ml,
                 kind: kind
                     .as_deref()
@@ -211,7 +213,10 @@ impl ActionRequest {
                     .transpose()?
                     .unwrap_or_default(),
             },
-            ActionRequest::Ultrafiltrate { ml } => Action::Ultrafiltrate { ml: *ml },
+            ActionRequest::Ultrafiltrate { ml } => Action::Ultrafiltrate {
+                ml: *ml,
+                rate_ml_min: None,
+            },
             ActionRequest::GiveDrug { drug, dose } => Action::GiveDrug {
                 drug: named("drug", drug, Drug::from_name, Drug::NAMES)?,
                 dose: *dose,
@@ -257,10 +262,12 @@ pub fn describe(action: &Action) -> String {
         Action::SetVavd { mmhg } => format!("VAVD −{mmhg:.0} mmHg"),
         Action::CrossClampOn => "Cross-clamp ON".to_owned(),
         Action::CrossClampOff => "Cross-clamp OFF".to_owned(),
-        Action::Cardioplegia { ml, kind } => format!("Cardioplegia {ml:.0} mL {}", kind.name()),
+        Action::Cardioplegia { ml, kind, .. } => {
+            format!("Cardioplegia {ml:.0} mL {}", kind.name())
+        }
         Action::GiveRbc { ml } => format!("Packed red cells {ml:.0} mL"),
         Action::GiveFluid { ml, kind } => format!("{} {ml:.0} mL", kind.name()),
-        Action::Ultrafiltrate { ml } => format!("Ultrafiltration {ml:.0} mL"),
+        Action::Ultrafiltrate { ml, .. } => format!("Ultrafiltration {ml:.0} mL"),
         Action::GiveDrug { drug, dose } => format!("{} {dose} {}", drug.name(), drug.unit()),
         Action::SetVascularTone { factor } => format!("Patient vascular tone × {factor:.2}"),
         Action::SetContractility { factor } => format!("Patient contractility × {factor:.2}"),
@@ -269,6 +276,18 @@ pub fn describe(action: &Action) -> String {
         Action::ClampArterialLine => "Arterial line clamped".to_owned(),
         Action::UnclampArterialLine => "Arterial line unclamped".to_owned(),
         Action::EndBypass => "Come off bypass".to_owned(),
+        Action::SetPressureLimit { mmhg } => format!("Line pressure limit {mmhg:.0} mmHg"),
+        Action::SetVenousOcclusion { pct } => format!("Venous occluder {pct:.0} %"),
+        Action::ArmDetector(kind) => format!("{} detector armed", kind.name()),
+        Action::DisarmDetector(kind) => format!("{} detector DISARMED", kind.name()),
+        Action::ResetDetector(kind) => format!("{} detector reset", kind.name()),
+        Action::ReturnVolume { ml, .. } => format!("Return {ml:.0} mL to the patient"),
+        Action::DrawAct => "ACT drawn".to_owned(),
+        Action::SendAbg => "Blood gas sent".to_owned(),
+        Action::SetSweepCo2 { pct } => format!("Sweep CO2 {pct:.1} %"),
+        Action::Defibrillate { joules } => format!("Defibrillate {joules:.0} J"),
+        Action::Pace { rate_bpm } if rate_bpm == 0.0 => "Pacing off".to_owned(),
+        Action::Pace { rate_bpm } => format!("Pacing {rate_bpm:.0}/min"),
         Action::Fault(kind) => format!("FAULT injected: {}", kind.name()),
         Action::ClearFault(kind) => format!("Fault cleared: {}", kind.name()),
     }
@@ -341,7 +360,9 @@ mod tests {
             action(serde_json::json!({"action": "cardioplegia", "ml": 1000})),
             Action::Cardioplegia {
                 ml: 1000.0,
-                kind: CardioplegiaKind::DelNido
+                kind: CardioplegiaKind::DelNido,
+                rate_ml_min: None,
+                temp_c: None,
             }
         );
         assert_eq!(

@@ -19,6 +19,8 @@ fn events() -> Vec<(f64, Action)> {
             Action::Cardioplegia {
                 ml: 1000.0,
                 kind: CardioplegiaKind::DelNido,
+                rate_ml_min: None,
+                temp_c: None,
             },
         ),
         (1500.0, Action::SetWaterTemp { temp_c: 30.0 }),

@@ -10,7 +10,8 @@ named_enum! {
         OxygenatorFailure => "oxygenator-failure",
         /// Arterial pump stops (motor/drive failure).
         PumpFailure => "pump-failure",
-        /// Air at the arterial bubble detector: the servo stops the pump.
+        /// Air entrained into the arterial line (a vortexing reservoir, an open port): an armed
+        /// bubble detector stops the pump; a disarmed one lets it reach the patient.
         ArterialAir => "arterial-air",
         /// Air lock in the venous line: venous return stops.
         VenousAirlock => "venous-airlock",
@@ -18,6 +19,16 @@ named_enum! {
         PowerLoss => "power-loss",
         /// Heater-cooler stops: water drifts towards room temperature.
         HeaterCoolerFailure => "heater-cooler-failure",
+    }
+}
+
+named_enum! {
+    /// A safety detector of the heart-lung machine.
+    pub enum Detector {
+        /// Reservoir level detector: stops the pump before the reservoir runs dry.
+        Level => "level",
+        /// Arterial-line bubble detector: stops the pump when air reaches it.
+        Bubble => "bubble",
     }
 }
 
@@ -143,12 +154,16 @@ pub enum Action {
     CrossClampOn,
     /// Aortic cross-clamp off: reperfusion, the heart resumes beating after a delay.
     CrossClampOff,
-    /// Cardioplegia dose into the aortic root.
+    /// Cardioplegia dose into the aortic root, delivered over time at `rate_ml_min`.
     Cardioplegia {
         /// Volume, mL.
         ml: f64,
         /// Solution.
         kind: CardioplegiaKind,
+        /// Delivery rate, mL/min; `None` = 300 scaled to the patient's size.
+        rate_ml_min: Option<f64>,
+        /// Solution temperature, °C; `None` = the kind's usual (cold) temperature.
+        temp_c: Option<f64>,
     },
     /// Packed red cells (Hct 60 %), into the reservoir on bypass or IV off bypass.
     GiveRbc {
@@ -162,10 +177,12 @@ pub enum Action {
         /// Fluid.
         kind: FluidKind,
     },
-    /// Remove plasma water through the hemoconcentrator (on bypass only).
+    /// Remove plasma water through the hemoconcentrator (on bypass only), at a rate.
     Ultrafiltrate {
         /// Volume, mL.
         ml: f64,
+        /// Removal rate, mL/min; `None` = 150 scaled to the patient's size.
+        rate_ml_min: Option<f64>,
     },
     /// Drug bolus; `dose` in [`Drug::unit`].
     GiveDrug {
@@ -201,8 +218,53 @@ pub enum Action {
     ClampArterialLine,
     /// Unclamp the arterial line.
     UnclampArterialLine,
-    /// Wean: fill the heart from the reservoir, stop the pump, clamp the lines; ventilation resumes.
+    /// Come off bypass: stop the pump and clamp the venous line; ventilation resumes. The
+    /// reservoir's volume stays in the circuit until returned with [`Action::ReturnVolume`].
     EndBypass,
+    /// Arterial line pressure limit: above it the pump servo slows a roller pump or holds a
+    /// centrifugal pump's speed.
+    SetPressureLimit {
+        /// Limit, mmHg.
+        mmhg: f64,
+    },
+    /// Venous line occluder: drainage falls as it closes (how volume is held in the patient
+    /// while weaning, and drainage stopped in an air emergency).
+    SetVenousOcclusion {
+        /// Occlusion, % (0 open, 100 clamped).
+        pct: f64,
+    },
+    /// Arm a safety detector.
+    ArmDetector(Detector),
+    /// Disarm a safety detector (it no longer stops the pump).
+    DisarmDetector(Detector),
+    /// Reset a tripped detector so the pump may run again.
+    ResetDetector(Detector),
+    /// After bypass, transfuse from the reservoir through the arterial line.
+    ReturnVolume {
+        /// Volume, mL.
+        ml: f64,
+        /// Rate, mL/min; `None` = a quarter of the patient's full flow.
+        rate_ml_min: Option<f64>,
+    },
+    /// Draw an ACT; the result comes when the clot forms (the ACT itself) plus handling.
+    DrawAct,
+    /// Send an arterial blood gas; the result comes after the analyser's delay.
+    SendAbg,
+    /// CO2 added to the sweep gas (pH-stat management).
+    SetSweepCo2 {
+        /// CO2 in the sweep, %.
+        pct: f64,
+    },
+    /// Internal (epicardial) defibrillation shock.
+    Defibrillate {
+        /// Energy, J.
+        joules: f64,
+    },
+    /// Epicardial pacing at a rate (0 stops pacing).
+    Pace {
+        /// Pacing rate, 1/min (0 = off, otherwise 30–200).
+        rate_bpm: f64,
+    },
     /// Inject a fault.
     Fault(FaultKind),
     /// End a fault.
@@ -236,6 +298,17 @@ impl Action {
             Action::ClampArterialLine => "clamp-arterial-line",
             Action::UnclampArterialLine => "unclamp-arterial-line",
             Action::EndBypass => "end-bypass",
+            Action::SetPressureLimit { .. } => "set-pressure-limit",
+            Action::SetVenousOcclusion { .. } => "set-venous-occlusion",
+            Action::ArmDetector(_) => "arm-detector",
+            Action::DisarmDetector(_) => "disarm-detector",
+            Action::ResetDetector(_) => "reset-detector",
+            Action::ReturnVolume { .. } => "return-volume",
+            Action::DrawAct => "draw-act",
+            Action::SendAbg => "send-abg",
+            Action::SetSweepCo2 { .. } => "set-sweep-co2",
+            Action::Defibrillate { .. } => "defibrillate",
+            Action::Pace { .. } => "pace",
             Action::Fault(_) => "fault",
             Action::ClearFault(_) => "clear-fault",
         }
@@ -261,10 +334,24 @@ impl Action {
             Action::SetFio2 { pct } => vec![("pct", Number(pct))],
             Action::SetWaterTemp { temp_c } => vec![("temp_c", Number(temp_c))],
             Action::SetVavd { mmhg } => vec![("mmhg", Number(mmhg))],
-            Action::Cardioplegia { ml, kind } => {
-                vec![("ml", Number(ml)), ("kind", Text(kind.name()))]
+            Action::Cardioplegia {
+                ml,
+                kind,
+                rate_ml_min,
+                temp_c,
+            } => {
+                let mut fields = vec![("ml", Number(ml)), ("kind", Text(kind.name()))];
+                optional(&mut fields, "rate_ml_min", rate_ml_min);
+                optional(&mut fields, "temp_c", temp_c);
+                fields
             }
-            Action::GiveRbc { ml } | Action::Ultrafiltrate { ml } => vec![("ml", Number(ml))],
+            Action::Ultrafiltrate { ml, rate_ml_min }
+            | Action::ReturnVolume { ml, rate_ml_min } => {
+                let mut fields = vec![("ml", Number(ml))];
+                optional(&mut fields, "rate_ml_min", rate_ml_min);
+                fields
+            }
+            Action::GiveRbc { ml } => vec![("ml", Number(ml))],
             Action::GiveFluid { ml, kind } => vec![("ml", Number(ml)), ("kind", Text(kind.name()))],
             Action::GiveDrug { drug, dose } => {
                 vec![("drug", Text(drug.name())), ("dose", Number(dose))]
@@ -274,11 +361,24 @@ impl Action {
             | Action::SetMetabolicRate { factor } => vec![("factor", Number(factor))],
             Action::SetBleeding { ml_min } => vec![("ml_min", Number(ml_min))],
             Action::Fault(kind) | Action::ClearFault(kind) => vec![("kind", Text(kind.name()))],
+            Action::SetPressureLimit { mmhg } => vec![("mmhg", Number(mmhg))],
+            Action::SetVenousOcclusion { pct } | Action::SetSweepCo2 { pct } => {
+                vec![("pct", Number(pct))]
+            }
+            Action::ArmDetector(kind)
+            | Action::DisarmDetector(kind)
+            | Action::ResetDetector(kind) => {
+                vec![("kind", Text(kind.name()))]
+            }
+            Action::Defibrillate { joules } => vec![("joules", Number(joules))],
+            Action::Pace { rate_bpm } => vec![("rate_bpm", Number(rate_bpm))],
             Action::CrossClampOn
             | Action::CrossClampOff
             | Action::ClampArterialLine
             | Action::UnclampArterialLine
-            | Action::EndBypass => Vec::new(),
+            | Action::EndBypass
+            | Action::DrawAct
+            | Action::SendAbg => Vec::new(),
         }
     }
 
@@ -305,6 +405,10 @@ impl Action {
             Read::Number(v) => v,
             _ => f64::NAN,
         };
+        let maybe = |i: usize| match values[i] {
+            Read::Number(v) => Some(v),
+            _ => None,
+        };
         let choice = |i: usize| match values[i] {
             Read::Choice(c) => c,
             _ => 0,
@@ -328,13 +432,18 @@ impl Action {
             "cardioplegia" => Action::Cardioplegia {
                 ml: number(0),
                 kind: CardioplegiaKind::ALL[choice(1)],
+                rate_ml_min: maybe(2),
+                temp_c: maybe(3),
             },
             "give-rbc" => Action::GiveRbc { ml: number(0) },
             "give-fluid" => Action::GiveFluid {
                 ml: number(0),
                 kind: FluidKind::ALL[choice(1)],
             },
-            "ultrafiltrate" => Action::Ultrafiltrate { ml: number(0) },
+            "ultrafiltrate" => Action::Ultrafiltrate {
+                ml: number(0),
+                rate_ml_min: maybe(1),
+            },
             "give-drug" => Action::GiveDrug {
                 drug: Drug::ALL[choice(0)],
                 dose: number(1),
@@ -346,6 +455,22 @@ impl Action {
             "clamp-arterial-line" => Action::ClampArterialLine,
             "unclamp-arterial-line" => Action::UnclampArterialLine,
             "end-bypass" => Action::EndBypass,
+            "set-pressure-limit" => Action::SetPressureLimit { mmhg: number(0) },
+            "set-venous-occlusion" => Action::SetVenousOcclusion { pct: number(0) },
+            "arm-detector" => Action::ArmDetector(Detector::ALL[choice(0)]),
+            "disarm-detector" => Action::DisarmDetector(Detector::ALL[choice(0)]),
+            "reset-detector" => Action::ResetDetector(Detector::ALL[choice(0)]),
+            "return-volume" => Action::ReturnVolume {
+                ml: number(0),
+                rate_ml_min: maybe(1),
+            },
+            "draw-act" => Action::DrawAct,
+            "send-abg" => Action::SendAbg,
+            "set-sweep-co2" => Action::SetSweepCo2 { pct: number(0) },
+            "defibrillate" => Action::Defibrillate { joules: number(0) },
+            "pace" => Action::Pace {
+                rate_bpm: number(0),
+            },
             "fault" => Action::Fault(FaultKind::ALL[choice(0)]),
             "clear-fault" => Action::ClearFault(FaultKind::ALL[choice(0)]),
             other => unreachable!("ACTIONS names {other:?} but from_fields does not build it"),
@@ -368,10 +493,32 @@ impl Action {
                 range.check(field.name, value, unit)?;
             }
         }
-        if let Action::GiveDrug { drug, dose } = *self {
-            check_positive("dose", dose, drug.max_dose(), drug.unit())?;
+        match *self {
+            Action::GiveDrug { drug, dose } => {
+                check_positive("dose", dose, drug.max_dose(), drug.unit())
+            }
+            // 0 stops pacing; a pacing rate below 30/min captures nothing useful.
+            Action::Pace { rate_bpm } if rate_bpm != 0.0 => check_range(
+                "rate_bpm",
+                rate_bpm,
+                PACE_MIN_BPM,
+                PACE_MAX_BPM,
+                "1/min (or 0 = off)",
+            ),
+            _ => Ok(()),
         }
-        Ok(())
+    }
+}
+
+/// Lowest and highest epicardial pacing rates accepted, 1/min (temporary pacemakers offer
+/// 30–200; Gravlee, weaning chapter).
+const PACE_MIN_BPM: f64 = 30.0;
+const PACE_MAX_BPM: f64 = 200.0;
+
+/// Appends an optional number field when it is set.
+fn optional(fields: &mut Vec<(&'static str, FieldValue)>, name: &'static str, value: Option<f64>) {
+    if let Some(value) = value {
+        fields.push((name, FieldValue::Number(value)));
     }
 }
 
@@ -574,6 +721,18 @@ const fn number(name: &'static str, unit: &'static str, range: Range) -> FieldSp
     }
 }
 
+/// A number the model fills in when it is left out.
+const fn optional_number(name: &'static str, unit: &'static str, range: Range) -> FieldSpec {
+    FieldSpec {
+        name,
+        kind: FieldKind::Number {
+            unit,
+            range,
+            default: NumberDefault::Model,
+        },
+    }
+}
+
 const fn choice(
     name: &'static str,
     names: &'static [&'static str],
@@ -603,6 +762,7 @@ use Actor::{Instructor, Perfusionist};
 
 const FLOW: FieldSpec = number("flow_l_min", "L/min", Range::closed(0.0, 8.0));
 const VOLUME_ML: FieldSpec = number("ml", "mL", Range::positive(5000.0));
+const DETECTOR: FieldSpec = choice("kind", Detector::NAMES, None);
 const FACTOR_TONE: FieldSpec = number("factor", "× baseline", Range::closed(0.2, 3.0));
 
 /// The action vocabulary: every action of scenario files and the console, its fields with
@@ -670,9 +830,13 @@ pub const ACTIONS: &[ActionSpec] = &[
         &[
             number("ml", "mL", Range::positive(3000.0)),
             choice("kind", CardioplegiaKind::NAMES, Some("del-nido")),
+            // Searles B et al. 2021: antegrade 250–400 mL/min adult, retrograde 100–225;
+            // neonates a few tens of mL/min.
+            optional_number("rate_ml_min", "mL/min", Range::closed(5.0, 600.0)),
+            optional_number("temp_c", "°C", Range::closed(2.0, 40.0)),
         ],
         Perfusionist,
-        "cardioplegia dose into the aortic root",
+        "cardioplegia dose into the aortic root, delivered at a rate",
     ),
     spec(
         "give-rbc",
@@ -691,9 +855,14 @@ pub const ACTIONS: &[ActionSpec] = &[
     ),
     spec(
         "ultrafiltrate",
-        &[VOLUME_ML],
+        &[
+            VOLUME_ML,
+            // An adult hemoconcentrator removes at most ≈ 200 mL/min (manufacturers' ratings,
+            // e.g. Maquet BC 140: 30–180 mL/min; Gravlee, blood conservation chapter).
+            optional_number("rate_ml_min", "mL/min", Range::closed(1.0, 200.0)),
+        ],
         Perfusionist,
-        "remove plasma water through the hemoconcentrator",
+        "remove plasma water through the hemoconcentrator, at a rate",
     ),
     spec(
         "give-drug",
@@ -740,7 +909,80 @@ pub const ACTIONS: &[ActionSpec] = &[
         Perfusionist,
         "unclamp the arterial line",
     ),
-    spec("end-bypass", &[], Perfusionist, "come off bypass"),
+    spec(
+        "end-bypass",
+        &[],
+        Perfusionist,
+        "stop the pump and clamp the venous line; the reservoir's volume stays in the circuit",
+    ),
+    spec(
+        "set-pressure-limit",
+        &[number("mmhg", "mmHg", Range::closed(100.0, 500.0))],
+        Perfusionist,
+        "arterial line pressure limit of the pump servo",
+    ),
+    spec(
+        "set-venous-occlusion",
+        &[number("pct", "%", Range::closed(0.0, 100.0))],
+        Perfusionist,
+        "venous line occluder (0 open, 100 clamped)",
+    ),
+    spec(
+        "arm-detector",
+        &[DETECTOR],
+        Perfusionist,
+        "arm a safety detector",
+    ),
+    spec(
+        "disarm-detector",
+        &[DETECTOR],
+        Perfusionist,
+        "disarm a safety detector (it no longer stops the pump)",
+    ),
+    spec(
+        "reset-detector",
+        &[DETECTOR],
+        Perfusionist,
+        "reset a tripped detector so the pump may run again",
+    ),
+    spec(
+        "return-volume",
+        &[
+            number("ml", "mL", Range::positive(3000.0)),
+            optional_number("rate_ml_min", "mL/min", Range::closed(10.0, 2000.0)),
+        ],
+        Perfusionist,
+        "after bypass, transfuse from the reservoir through the arterial line",
+    ),
+    spec(
+        "draw-act",
+        &[],
+        Perfusionist,
+        "draw an activated clotting time",
+    ),
+    spec("send-abg", &[], Perfusionist, "send an arterial blood gas"),
+    spec(
+        "set-sweep-co2",
+        &[number("pct", "%", Range::closed(0.0, 8.0))],
+        Perfusionist,
+        "CO2 added to the sweep gas (pH-stat)",
+    ),
+    spec(
+        "defibrillate",
+        &[number("joules", "J", Range::positive(360.0))],
+        Perfusionist,
+        "defibrillation shock (internal paddles 10–20 J adult)",
+    ),
+    spec(
+        "pace",
+        &[number(
+            "rate_bpm",
+            "1/min",
+            Range::closed(0.0, PACE_MAX_BPM),
+        )],
+        Perfusionist,
+        "epicardial pacing at this rate (0 stops it)",
+    ),
     spec(
         "fault",
         &[choice("kind", FaultKind::NAMES, None)],
@@ -832,7 +1074,9 @@ mod tests {
             plegia,
             Ok(Action::Cardioplegia {
                 ml: 500.0,
-                kind: CardioplegiaKind::DelNido
+                kind: CardioplegiaKind::DelNido,
+                rate_ml_min: None,
+                temp_c: None,
             })
         );
         let missing = Action::from_fields("set-flow", &mut Fixed(vec![])).unwrap_err();

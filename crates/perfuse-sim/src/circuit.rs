@@ -10,9 +10,12 @@ const MMHG_PER_CM_BLOOD: f64 = 0.7356 * 1.05;
 /// mmHg at 5 L/min (Fried DW et al., Perfusion 1998;13:119), taken through the origin.
 const OXYGENATOR_DP_MMHG_PER_L_MIN_AT_1_8_M2: f64 = 91.0 / 5.0;
 
-/// Arterial cannula + line ΔP at the patient's full flow, mmHg (turbulent, ∝ Q²). A cannula
-/// is chosen so that full flow costs ≈ 60–80 mmHg (Gravlee, cannulation chapter); 65 assumed.
-const CANNULA_DP_AT_FULL_FLOW_MMHG: f64 = 65.0;
+/// Pressure drop from the oxygenator outlet to the aorta at the patient's full flow, mmHg
+/// (turbulent, ∝ Q²): arterial cannula ≈ 60–80 (a cannula is chosen so that full flow costs
+/// that; Gravlee, cannulation chapter), arterial filter ≈ 10–20 and tubing ≈ 10–20 (assumptions),
+/// so that the post-oxygenator "line pressure" reads 150–250 mmHg at full flow (Gravlee,
+/// arterial line monitoring; model-reference §5).
+const CANNULA_DP_AT_FULL_FLOW_MMHG: f64 = 100.0;
 
 /// Full ("100 %") bypass flow index, L/min/m² (EACTS/EACTA/EBCP 2019: 2.2–2.5 at 37 °C).
 pub const FULL_FLOW_INDEX_L_MIN_M2: f64 = 2.4;
@@ -35,10 +38,6 @@ const REFERENCE_SIPHON_CM: f64 = 50.0;
 const CENTRIFUGAL_A: f64 = 5.0e-5;
 const CENTRIFUGAL_B: f64 = 4.0;
 const CENTRIFUGAL_C: f64 = 0.01;
-
-/// Arterial line pressure at which the pressure servo stops an occlusive pump against a
-/// clamped line, mmHg (Gravlee: servo/alarm ≈ 300).
-pub const LINE_SERVO_MMHG: f64 = 350.0;
 
 /// Size-dependent circuit constants.
 #[derive(Clone, Debug)]
@@ -110,10 +109,22 @@ impl CircuitParams {
         )
     }
 
-    /// Line pressure (mmHg): patient arterial pressure + cannula/line + oxygenator ΔP.
-    pub fn line_pressure_mmhg(&self, sa_mmhg: f64, flow_l_min: f64, dp_factor: f64) -> f64 {
-        let (quad, lin) = self.load(dp_factor);
-        sa_mmhg + quad * flow_l_min * flow_l_min.abs() + lin * flow_l_min
+    /// Post-oxygenator (arterial line) pressure, mmHg: the patient's arterial pressure plus the
+    /// cannula and line ΔP.
+    pub fn post_oxygenator_mmhg(&self, sa_mmhg: f64, flow_l_min: f64) -> f64 {
+        sa_mmhg + self.cannula_mmhg_per_l_min2 * flow_l_min * flow_l_min.abs()
+    }
+
+    /// Pressure drop across the oxygenator at this flow, mmHg (× `dp_factor` when clotted or
+    /// failing). The pre-oxygenator (system) pressure is the post-oxygenator pressure plus it.
+    pub fn oxygenator_dp_mmhg(&self, flow_l_min: f64, dp_factor: f64) -> f64 {
+        self.oxygenator_mmhg_per_l_min * dp_factor * flow_l_min
+    }
+
+    /// Flow at which the post-oxygenator pressure reaches `limit_mmhg`, L/min (0 when the
+    /// patient's pressure alone is at the limit): what the pressure servo lets the pump give.
+    pub fn flow_at_post_oxygenator_mmhg(&self, limit_mmhg: f64, sa_mmhg: f64) -> f64 {
+        ((limit_mmhg - sa_mmhg).max(0.0) / self.cannula_mmhg_per_l_min2).sqrt()
     }
 
     /// Roller flow, L/min: occlusive, rpm × stroke volume whatever the afterload.
@@ -149,6 +160,11 @@ impl CircuitParams {
     /// Pressure of a centrifugal head at zero flow (clamped line), mmHg: a·N².
     pub fn centrifugal_shutoff_mmhg(&self, rpm: f64) -> f64 {
         CENTRIFUGAL_A * rpm * rpm
+    }
+
+    /// Speed whose shut-off pressure is `mmhg`, 1/min.
+    pub fn centrifugal_rpm_for_shutoff(&self, mmhg: f64) -> f64 {
+        (mmhg.max(0.0) / CENTRIFUGAL_A).sqrt()
     }
 }
 

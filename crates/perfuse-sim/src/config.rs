@@ -221,6 +221,9 @@ pub struct CircuitConfig {
     pub prime_ml: f64,
     /// Hematocrit of the prime, % (0 = crystalloid).
     pub prime_hct_pct: f64,
+    /// Protein in the prime's fluid, g/L (0 = crystalloid; albumin 5 % = 50; fresh frozen
+    /// plasma ≈ 60). Sets the colloid osmotic pressure the patient's plasma is diluted with.
+    pub prime_protein_g_l: f64,
     /// Venous reservoir capacity, mL.
     pub reservoir_capacity_ml: f64,
     /// Level-detector threshold, mL (alarm below).
@@ -271,6 +274,7 @@ impl CircuitConfig {
             pump: PumpKind::Roller,
             prime_ml,
             prime_hct_pct: 0.0,
+            prime_protein_g_l: 0.0,
             reservoir_capacity_ml: (4000.0 * scale).clamp(400.0, 4000.0),
             reservoir_min_ml: (200.0 * scale).clamp(20.0, 200.0),
             roller_ml_per_rev: ROLLER_BOOT_BY_PRIME
@@ -291,6 +295,13 @@ impl CircuitConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         check_range("prime_ml", self.prime_ml, 100.0, 5000.0, "mL")?;
         check_range("prime_hct_pct", self.prime_hct_pct, 0.0, 60.0, "%")?;
+        check_range(
+            "prime_protein_g_l",
+            self.prime_protein_g_l,
+            0.0,
+            70.0,
+            "g/L",
+        )?;
         check_range(
             "reservoir_capacity_ml",
             self.reservoir_capacity_ml,

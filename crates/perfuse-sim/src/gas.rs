@@ -8,34 +8,47 @@ use crate::blood::{
     co2_content_ml_dl, o2_content_ml_dl, pco2_from_content, ph_from_sbe, po2_from_content,
     so2_fraction,
 };
-use perfuse_clinical::acid_base::hco3_mmol_l;
+use perfuse_clinical::acid_base::{hco3_mmol_l, pco2_at_temp_mmhg};
 use perfuse_clinical::oxygen::{CRITICAL_DO2I_ML_MIN_M2, vo2_at_temp_ml_min};
 
 /// O2 consumption of an anaesthetised adult at 37 °C, mL/min/m². Awake ≈ 130 (West/Guyton);
 /// anaesthesia and CPB lower it (Hendrix RHJ et al., PLoS ONE 2019;14:e0225541 measured
 /// 56 ± 8 on mildly hypothermic CPB); 90 chosen so that full flow at 37 °C gives SvO2 ≈ 70 %.
 pub const VO2I_37_ML_MIN_M2: f64 = 90.0;
-/// Q10 of whole-body VO2 (≈ 7 %/°C; Michenfelder & Milde 1991; Gravlee).
+/// Q10 of whole-body VO2 (≈ 7 %/°C; Michenfelder & Milde 1991; Gravlee; Fox LS et al., J Thorac
+/// Cardiovasc Surg 1982;83:239 give ≈ 2 between 37 and 20 °C on bypass). Lactate production and
+/// clearance are metabolic too and scale with it.
 const Q10: f64 = 2.0;
 /// Respiratory quotient (West).
 const RQ: f64 = 0.8;
-/// Lactate formed per mL of O2 debt, mmol: anaerobic glycolysis yields 2 lactate per glucose,
-/// whose aerobic oxidation needs 6 × 22.4 = 134 mL O2 (stoichiometry).
-const LACTATE_MMOL_PER_ML_O2: f64 = 2.0 / 134.4;
-/// Regional O2 debt as a function of the global shortfall below the critical DO2i,
-/// `debt = max · (1 − e^{−shortfall/scale})`, mL/min/m². Hypoperfusion is regional: just below
-/// the threshold the most vulnerable beds (splanchnic) are already anaerobic while others still
-/// have surplus, so debt rises steeply (slope 7 at the threshold) and then saturates. Fit to three
-/// anchors: onset at 272 (Ranucci 2005); ≥ 1 mmol/L in 30 min by 262 (de Somer F et al., Crit
-/// Care 2011;15:R192, critical DO2i 262); ≈ 5 mmol/L in 30 min at DO2i 165 (severe low flow).
-const LACTATE_DEBT_MAX_ML_MIN_M2: f64 = 224.0;
-const LACTATE_DEBT_SCALE_ML_MIN_M2: f64 = 31.0;
-/// Lactate metabolic clearance, L/min per 75 kg (Crit Care 2020;24:61: 1.56 ± 0.39).
+/// Lactate formed per mL of O2 deficit, mmol (fit). The mass balance bounds it between
+/// 2/134.4 (the deficit's own glucose fermented: 2 lactate per glucose, whose oxidation needs
+/// 6 × 22.4 mL O2) and 36/134.4 (every missing ATP made anaerobically); 0.16 gives ≈ +1 mmol/L
+/// in 30 min at DO2i 255 and ≈ +4 at 171 at 37 °C (80 kg) while normal delivery stays flat,
+/// and production can never exceed what the tissues' whole O2 demand accounts for.
+const LACTATE_MMOL_PER_ML_O2_DEFICIT: f64 = 0.16;
+/// Largest O2 extraction of a tissue bed on bypass (fit, 0.45). Whole animals reach 0.6–0.7
+/// (Cain SM, J Appl Physiol 1977;42:228); anaesthetised patients become supply-dependent at
+/// extractions near 0.3–0.4 (Shibutani K et al., Crit Care Med 1983;11:640; Komatsu T et al.,
+/// Crit Care Med 1987;15:194), SvO2 on bypass rarely falls below ≈ 55 %, and a hypermetabolic
+/// patient must still be able to raise extraction.
+const BED_MAX_EXTRACTION: f64 = 0.45;
+/// Heterogeneity of the flow-to-demand ratio between tissue beds on bypass: log-normal with
+/// this SD of the log (fit, 0.3). Non-pulsatile, hemodiluted flow is unevenly distributed, so
+/// the most vulnerable beds run short while global extraction is still modest — lactate
+/// appears below a global DO2i of ≈ 270 at 37 °C (Ranucci M et al., Ann Thorac Surg
+/// 2005;80:2213; de Somer F et al., Crit Care 2011;15:R192: 262) with SvO2 still ≈ 68 %.
+const FLOW_HETEROGENEITY: f64 = 0.3;
+/// Lactate metabolic clearance, L/min per 75 kg (Crit Care 2020;24:61: 1.56 ± 0.39), and its
+/// hepatic dependence: it falls in proportion to delivery below the critical level, to a fifth
+/// at most (assumption).
 const LACTATE_CLEARANCE_L_MIN_PER_75_KG: f64 = 1.56;
+const LACTATE_CLEARANCE_FLOOR: f64 = 0.2;
 /// Lactate distribution volume, L/kg (Woll & Record 1979: 270–300 mL/kg).
 const LACTATE_VD_L_PER_KG: f64 = 0.27;
-/// Venous saturation below which O2 consumption becomes supply-limited, and the one at which
-/// it stops (critical mixed-venous PO2 ≈ 20–25 mmHg; Nunn's *Applied Respiratory Physiology*).
+/// Venous saturation below which O2 consumption becomes supply-limited whatever the beds'
+/// demand, and the one at which it stops (critical mixed-venous PO2 ≈ 20–25 mmHg; Nunn's
+/// *Applied Respiratory Physiology*): a floor under the heterogeneity model.
 const SVO2_SUPPLY_LIMIT: (f64, f64) = (0.35, 0.15);
 /// Venous admixture under anaesthesia and ventilation, fraction (Nunn: ≈ 10 %).
 const LUNG_SHUNT: f64 = 0.10;
@@ -65,6 +78,8 @@ pub struct Oxygenator {
     pub fio2: f64,
     /// Transfer multiplier (1 intact, < 1 failing).
     pub transfer: f64,
+    /// CO2 in the sweep, fraction.
+    pub fico2: f64,
 }
 
 /// Flows and conditions for one gas step.
@@ -91,6 +106,9 @@ pub struct GasInputs {
     pub core_c: f64,
     /// Metabolic rate as a multiple of the normal for the temperature (1 = normal).
     pub metabolic_rate: f64,
+    /// Blood temperature in the oxygenator (its outlet), °C: CO2 leaves at the partial
+    /// pressure it has there.
+    pub oxygenator_blood_c: f64,
     /// The oxygenator.
     pub oxygenator: Oxygenator,
 }
@@ -142,13 +160,65 @@ pub struct Gas {
     pub vco2_ml_min: f64,
 }
 
-/// Outlet PCO2 (mmHg) of an exchanger with effective gas flow `gas_l_min` equilibrating blood
-/// of inlet CO2 content `cv_ml_dl` at blood flow `flow_l_min`: mass balance
-/// 10·Q·(Cv − C(P)) = G·P/0.863 with the linear content curve C(P) = c0 + s·P.
-fn exchanger_pco2(flow_l_min: f64, cv_ml_dl: f64, gas_l_min: f64) -> f64 {
-    let c0 = co2_content_ml_dl(0.0);
-    10.0 * flow_l_min * (cv_ml_dl - c0)
-        / (gas_l_min / VENTILATION_CONSTANT + 10.0 * CO2_SLOPE_ML_DL_MMHG * flow_l_min)
+/// An exchanger of CO2 between blood and gas (membrane or alveoli).
+#[derive(Clone, Copy, Debug)]
+struct Exchanger {
+    /// Blood flow, L/min.
+    flow_l_min: f64,
+    /// Effective gas flow, L/min.
+    gas_l_min: f64,
+    /// Blood temperature, °C: the gas equilibrates with the blood's actual PCO2 there, which is
+    /// the 37 °C value × 10^(0.019·(T − 37)) (Bradley AF et al., J Appl Physiol 1956;9:201).
+    blood_c: f64,
+    /// PCO2 of the incoming gas, mmHg.
+    inspired_pco2_mmhg: f64,
+}
+
+impl Exchanger {
+    /// Outlet PCO2 at 37 °C (mmHg) for blood of inlet CO2 content `cv_ml_dl`, and the CO2 the
+    /// gas carries away (mL/min): mass balance 10·Q·(Cv − C(P)) = G·(f·P − P_in)/0.863 with the
+    /// linear content curve C(P) = c0 + s·P and f the temperature factor.
+    fn exchange(&self, cv_ml_dl: f64) -> (f64, f64) {
+        let c0 = co2_content_ml_dl(0.0);
+        let f = pco2_at_temp_mmhg(1.0, self.blood_c);
+        let g = self.gas_l_min / VENTILATION_CONSTANT;
+        let p = (10.0 * self.flow_l_min * (cv_ml_dl - c0) + g * self.inspired_pco2_mmhg)
+            / (g * f + 10.0 * CO2_SLOPE_ML_DL_MMHG * self.flow_l_min);
+        let p = p.max(0.0);
+        (p, g * (f * p - self.inspired_pco2_mmhg))
+    }
+}
+
+/// Standard normal cumulative distribution Φ(z), from erfc by Abramowitz & Stegun 7.1.26
+/// (|error| < 1.5·10⁻⁷).
+fn normal_cdf(z: f64) -> f64 {
+    let x = z.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * x);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erfc = poly * (-x * x).exp();
+    if z >= 0.0 {
+        1.0 - 0.5 * erfc
+    } else {
+        0.5 * erfc
+    }
+}
+
+/// Fraction of the tissues' O2 demand that goes unmet when delivery is `do2_per_demand` times
+/// the demand: each bed consumes min(demand, 0.6 × its delivery), beds' delivery-to-demand
+/// ratios log-normal around the mean (SD of the log [`FLOW_HETEROGENEITY`]). With a = 0.6·x
+/// and r the bed ratio, E[(1 − a·r)⁺] = Φ(z) − a·Φ(z − σ), z = (σ²/2 − ln a)/σ. Never above 1:
+/// the deficit can never exceed the demand.
+pub fn o2_deficit_fraction(do2_per_demand: f64) -> f64 {
+    let a = BED_MAX_EXTRACTION * do2_per_demand;
+    if a <= 1e-12 {
+        return 1.0;
+    }
+    let sigma = FLOW_HETEROGENEITY;
+    let z = (0.5 * sigma * sigma - a.ln()) / sigma;
+    (normal_cdf(z) - a * normal_cdf(z - sigma)).clamp(0.0, 1.0)
 }
 
 /// First-order mixing of a pool's content towards an inflow, plus a source (mL/min).
@@ -183,6 +253,8 @@ impl Gas {
         let clearance = LACTATE_CLEARANCE_L_MIN_PER_75_KG * weight_kg / 75.0;
         let paco2 = 40.0;
         let bohr = bohr_factor(7.40, paco2);
+        // Alveolar gas equilibrates with the blood's PCO2 at body temperature.
+        let alveolar_pco2 = pco2_at_temp_mmhg(paco2, core_c);
         let pao2_cap = fio2 * (BAROMETRIC_MMHG - WATER_VAPOUR_MMHG) - paco2 / RQ;
         let c_cap = o2_content_ml_dl(hb, pao2_cap, bohr);
         // Arterial = capillary − shunt; venous = arterial − VO2/Q; solve the shunt mixture.
@@ -196,7 +268,7 @@ impl Gas {
             cv_o2: cv,
             cv_co2: co2_content_ml_dl(paco2) + vco2 / (10.0 * flow_l_min),
             hb_prev_g_dl: hb,
-            alveolar_ventilation_l_min: VENTILATION_CONSTANT * vco2 / paco2,
+            alveolar_ventilation_l_min: VENTILATION_CONSTANT * vco2 / alveolar_pco2,
             bsa_m2,
             lactate_clearance_l_min: clearance,
             lactate_vd_l: LACTATE_VD_L_PER_KG * weight_kg,
@@ -251,9 +323,15 @@ impl Gas {
             } else {
                 0.0
             };
-            let p = exchanger_pco2(q_pump, self.cv_co2, effective_gas);
+            let (p, vco2) = Exchanger {
+                flow_l_min: q_pump,
+                gas_l_min: effective_gas,
+                blood_c: u.oxygenator_blood_c,
+                inspired_pco2_mmhg: ox.fico2 * (BAROMETRIC_MMHG - WATER_VAPOUR_MMHG),
+            }
+            .exchange(self.cv_co2);
             ox_co2 = co2_content_ml_dl(p);
-            ox_vco2 = effective_gas * p / VENTILATION_CONSTANT;
+            ox_vco2 = vco2;
         }
 
         // Lungs: end-capillary blood equilibrates with alveolar gas, mixed with 10 % shunt.
@@ -261,8 +339,14 @@ impl Gas {
         let (mut lung_o2, mut lung_co2, mut lung_vco2) = (self.cv_o2, self.cv_co2, 0.0);
         if u.ventilated && q_native > 1e-6 {
             let q_cap = q_native * (1.0 - LUNG_SHUNT);
-            let p_co2 = exchanger_pco2(q_cap, self.cv_co2, self.alveolar_ventilation_l_min);
-            lung_vco2 = self.alveolar_ventilation_l_min * p_co2 / VENTILATION_CONSTANT;
+            let (p_co2, vco2) = Exchanger {
+                flow_l_min: q_cap,
+                gas_l_min: self.alveolar_ventilation_l_min,
+                blood_c: u.core_c,
+                inspired_pco2_mmhg: 0.0,
+            }
+            .exchange(self.cv_co2);
+            lung_vco2 = vco2;
             let pao2_alv =
                 (u.ventilator_fio2 * (BAROMETRIC_MMHG - WATER_VAPOUR_MMHG) - p_co2 / RQ).max(0.0);
             let cap_o2 = o2_content_ml_dl(u.hb_g_dl, pao2_alv, bohr_factor(self.ph, p_co2));
@@ -294,13 +378,16 @@ impl Gas {
             );
         }
 
-        // Tissues: demand scaled by Q10, limited when venous blood is nearly exhausted.
-        let demand =
-            vo2_at_temp_ml_min(VO2I_37_ML_MIN_M2 * self.bsa_m2, u.core_c, Q10) * u.metabolic_rate;
-        let (high, low) = SVO2_SUPPLY_LIMIT;
-        let supply = ((self.svo2 - low) / (high - low)).clamp(0.0, 1.0);
-        self.vo2_ml_min = demand * supply;
+        // Tissues: demand scaled by Q10; what the beds cannot extract from the blood they get
+        // goes unmet (flow heterogeneity), and nothing more once venous blood is exhausted.
         let q_tissue = u.tissue_flow_l_min.max(0.0);
+        let metabolic_q10 = vo2_at_temp_ml_min(1.0, u.core_c, Q10);
+        let demand = VO2I_37_ML_MIN_M2 * self.bsa_m2 * metabolic_q10 * u.metabolic_rate;
+        let tissue_do2_per_demand = 10.0 * q_tissue * self.ca_o2 / demand.max(1e-9);
+        let (high, low) = SVO2_SUPPLY_LIMIT;
+        let venous_floor = ((self.svo2 - low) / (high - low)).clamp(0.0, 1.0);
+        self.vo2_ml_min =
+            demand * (1.0 - o2_deficit_fraction(tissue_do2_per_demand)) * venous_floor;
         mix(
             &mut self.cv_o2,
             q_tissue,
@@ -319,19 +406,16 @@ impl Gas {
             dt_min,
         );
 
-        // Lactate: production below the critical DO2i (scaled to metabolic demand) and from
-        // any unmet O2 demand; clearance falls with hepatic delivery.
+        // Lactate: basal turnover scaled by temperature, plus what the O2 deficit ferments;
+        // the liver clears less when its own delivery falls below the critical level.
         self.do2_ml_min = 10.0 * q_in * self.ca_o2;
-        let do2i = self.do2_ml_min / self.bsa_m2;
-        let demand_ratio = demand / (VO2I_37_ML_MIN_M2 * self.bsa_m2);
-        let shortfall_ml_min_m2 = (CRITICAL_DO2I_ML_MIN_M2 - do2i).max(0.0);
-        let regional_debt_ml_min_m2 = LACTATE_DEBT_MAX_ML_MIN_M2
-            * (1.0 - (-shortfall_ml_min_m2 / LACTATE_DEBT_SCALE_ML_MIN_M2).exp());
-        let debt_ml_min =
-            regional_debt_ml_min_m2 * self.bsa_m2 * demand_ratio + (demand - self.vo2_ml_min);
-        let production = self.lactate_basal_mmol_min + LACTATE_MMOL_PER_ML_O2 * debt_ml_min;
-        let clearance =
-            self.lactate_clearance_l_min * (do2i / CRITICAL_DO2I_ML_MIN_M2).clamp(0.2, 1.0);
+        let deficit_ml_min = demand - self.vo2_ml_min;
+        let production = metabolic_q10 * self.lactate_basal_mmol_min
+            + LACTATE_MMOL_PER_ML_O2_DEFICIT * deficit_ml_min;
+        let critical_do2_per_demand = CRITICAL_DO2I_ML_MIN_M2 / VO2I_37_ML_MIN_M2;
+        let hepatic =
+            (tissue_do2_per_demand / critical_do2_per_demand).clamp(LACTATE_CLEARANCE_FLOOR, 1.0);
+        let clearance = self.lactate_clearance_l_min * metabolic_q10 * hepatic;
         self.lactate_mmol_l +=
             (production - clearance * self.lactate_mmol_l) * dt_min / self.lactate_vd_l;
         self.lactate_mmol_l = self.lactate_mmol_l.max(0.0);

@@ -21,12 +21,17 @@
 
 mod action;
 mod alarms;
+mod apply;
 mod blood;
+mod cerebral;
 mod circuit;
 mod circulation;
 mod config;
+mod fluids;
 mod gas;
 mod heart;
+mod labs;
+mod machine;
 mod names;
 mod observe;
 mod pharm;
@@ -36,11 +41,12 @@ mod sim;
 mod thermal;
 
 pub use action::{
-    ACTIONS, Action, ActionSpec, Actor, CardioplegiaKind, Drug, FaultKind, FieldKind, FieldSource,
-    FieldSpec, FieldValue, FluidKind, NumberDefault, Range,
+    ACTIONS, Action, ActionSpec, Actor, CardioplegiaKind, Detector, Drug, FaultKind, FieldKind,
+    FieldSource, FieldSpec, FieldValue, FluidKind, NumberDefault, Range,
 };
 pub use config::{
     CircuitConfig, ConfigError, PatientConfig, PumpKind, Sex, resting_hr_bpm, resting_map_mmhg,
 };
-pub use observe::{Alarm, Observations, Phase, Priority};
+pub use labs::{ABG_DELAY_S, ACT_HANDLING_S};
+pub use observe::{Alarm, BloodGas, Observations, Phase, Priority, Rhythm};
 pub use sim::{Applied, Simulation, Snapshot};

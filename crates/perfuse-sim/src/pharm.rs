@@ -30,8 +30,10 @@ const PROTAMINE_HALF_LIFE_MIN: f64 = 4.5;
 /// Time constant of potassium redistribution and renal loss, min (assumption; a cardioplegia
 /// K⁺ load clears over tens of minutes).
 const POTASSIUM_TAU_MIN: f64 = 20.0;
-/// Extracellular fluid volume, L/kg (Guyton & Hall: ≈ 20 % of body weight).
-const ECF_L_PER_KG: f64 = 0.2;
+/// Heparin elimination slows with cooling and stops near 25 °C (Cohen JA et al., Anesth Analg
+/// 1977;56:564: plasma heparin stable during hypothermic bypass at ≈ 25 °C): the rate is scaled
+/// by (T − 25)/12, linear up to 37 °C (fit).
+const HEPARIN_ELIMINATION_STOPS_C: f64 = 25.0;
 
 /// Potassium delivered with each cardioplegia, mmol/L: del Nido ≈ 24 after 1:4 mixing with
 /// blood (Kachoueian 2024; derived), Buckberg 4:1 induction 20 (Anesthesiol Clin 2019;37:769),
@@ -70,17 +72,20 @@ struct DrugModel {
 
 fn drug_model(drug: Drug) -> DrugModel {
     match drug {
+        // α1 agonists also constrict the capacitance veins, recruiting unstressed (mostly
+        // splanchnic) volume: on bypass the reservoir level rises (Gelman S, Anesthesiology
+        // 2008;108:735; magnitude ≈ 8 % of blood volume at full effect an assumption).
         Drug::Phenylephrine => DrugModel {
             resistance: 0.6,
             emax: 0.0,
-            venous_fraction: 0.0,
+            venous_fraction: -0.08,
             ed50: 100.0,
             half_life_min: 5.0,
         },
         Drug::Norepinephrine => DrugModel {
             resistance: 0.6,
             emax: 0.3,
-            venous_fraction: 0.0,
+            venous_fraction: -0.08,
             ed50: 8.0,
             half_life_min: 2.5,
         },
@@ -141,8 +146,8 @@ impl Pharm {
         self.drug_amount[drug_index(drug)] += dose;
     }
 
-    /// Advances by `dt_s` with heparin distributed in `space_ml`.
-    pub fn update(&mut self, dt_s: f64, space_ml: f64) {
+    /// Advances by `dt_s` with heparin distributed in `space_ml`, the body at `core_c`.
+    pub fn update(&mut self, dt_s: f64, space_ml: f64, core_c: f64) {
         let dt_min = dt_s / 60.0;
         let bound = (self
             .heparin_u
@@ -152,7 +157,9 @@ impl Pharm {
         self.protamine_mg -= bound / UNITS_PER_MG_PROTAMINE;
         let conc = self.heparin_u / space_ml;
         let ln2 = std::f64::consts::LN_2;
-        self.heparin_u *= (-ln2 * dt_min / heparin_half_life_min(conc)).exp();
+        let cold = ((core_c - HEPARIN_ELIMINATION_STOPS_C) / (37.0 - HEPARIN_ELIMINATION_STOPS_C))
+            .clamp(0.0, 1.0);
+        self.heparin_u *= (-ln2 * dt_min * cold / heparin_half_life_min(conc)).exp();
         self.protamine_mg *= (-ln2 * dt_min / PROTAMINE_HALF_LIFE_MIN).exp();
         for (amount, drug) in self.drug_amount.iter_mut().zip(Drug::ALL) {
             *amount *= (-ln2 * dt_min / drug_model(*drug).half_life_min).exp();
@@ -167,9 +174,10 @@ impl Pharm {
             * (1.0 + ACT_DILUTION_GAIN * dilution)
     }
 
-    /// Plasma potassium, mmol/L.
-    pub fn k_mmol_l(&self, k0_mmol_l: f64, weight_kg: f64) -> f64 {
-        k0_mmol_l + self.k_excess_mmol / (ECF_L_PER_KG * weight_kg)
+    /// Plasma potassium, mmol/L, with the excess spread over `ecf_ml` of extracellular fluid
+    /// (the patient's plasma and interstitium, and the circuit's prime while connected).
+    pub fn k_mmol_l(&self, k0_mmol_l: f64, ecf_ml: f64) -> f64 {
+        k0_mmol_l + self.k_excess_mmol / (ecf_ml.max(100.0) / 1000.0)
     }
 
     /// Present hemodynamic effect of all boluses for a patient of `weight_kg`.
@@ -200,8 +208,26 @@ mod tests {
         p.heparin_u = 32000.0;
         p.protamine_mg = 320.0;
         for _ in 0..1200 {
-            p.update(0.1, 3400.0);
+            p.update(0.1, 3400.0, 37.0);
         }
         assert!(p.heparin_u < 0.03 * 32000.0, "{}", p.heparin_u);
+    }
+
+    /// Cohen 1977: heparin is hardly eliminated near 25 °C.
+    #[test]
+    fn heparin_clearance_slows_with_cold() {
+        let after_hour = |core_c: f64| {
+            let mut p = Pharm::new();
+            p.heparin_u = 24000.0;
+            for _ in 0..36000 {
+                p.update(0.1, 5600.0, core_c);
+            }
+            p.heparin_u / 24000.0
+        };
+        let (warm, cool, cold) = (after_hour(37.0), after_hour(28.0), after_hour(25.0));
+        assert!(
+            warm < 0.75 && cool > warm + 0.15 && cold > 0.999,
+            "{warm} {cool} {cold}"
+        );
     }
 }

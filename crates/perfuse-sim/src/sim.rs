@@ -1,33 +1,40 @@
 //! [`Simulation`]: the patient and the circuit stepped together at a fixed step, driven only by
-//! [`Action`]s. Hemodynamics run every [`Simulation::DT_S`]; gases, temperatures, drugs, reflex
-//! and alarms every [`SLOW_EVERY`] steps. Nothing depends on when or how often it is observed.
+//! [`Action`]s. Hemodynamics, drainage, the pump and its safety systems run every
+//! [`Simulation::DT_S`]; gases, temperatures, drugs, fluids, the myocardium, reflex, labs and
+//! alarms every [`SLOW_EVERY`] steps. Nothing depends on when or how often it is observed.
+//! `apply.rs` holds [`Simulation::apply`].
 
-use crate::action::{Action, FaultKind};
-use crate::alarms;
+use crate::action::FaultKind;
+use crate::alarms::{AlarmState, COUNT as ALARM_COUNT, Condition, id};
 use crate::blood::HB_G_DL_PER_HCT_PCT;
-use crate::circuit::{CircuitParams, FULL_FLOW_INDEX_L_MIN_M2, LINE_SERVO_MMHG};
+use crate::cerebral::{CerebralInputs, rso2_pct};
+use crate::circuit::{CircuitParams, FULL_FLOW_INDEX_L_MIN_M2};
 use crate::circulation::{
     AORTIC, Circulation, CirculationParams, Drive, LV, N, PERIPHERAL, RA,
     REFERENCE_BLOOD_VOLUME_ML, RV, SA, SP, SV,
 };
 use crate::config::{CircuitConfig, ConfigError, PatientConfig, PumpKind};
+use crate::fluids::{Exchange, Fluids, colloid_osmotic_mmhg};
 use crate::gas::{Gas, GasInputs, Oxygenator};
-use crate::heart::{ARREST_DOSE_ML_PER_KG, Heart};
-use crate::observe::{Observations, Phase};
+use crate::heart::{Heart, HeartInputs};
+use crate::labs::Labs;
+use crate::machine::{DetectorState, Machine, PumpControl};
+use crate::observe::{BloodGas, Observations, Phase, Rhythm};
 use crate::pharm::{Pharm, cardioplegia_crystalloid_fraction, cardioplegia_k_mmol_l};
 use crate::reflex::Reflex;
 use crate::thermal::{Thermal, ThermalInputs};
+use perfuse_clinical::acid_base::{pco2_at_temp_mmhg, ph_at_temp, po2_at_temp_mmhg};
 use perfuse_clinical::body::{BsaMethod, bsa_m2};
 
 /// What the instructor (or a scenario) changed about the patient: multipliers on the patient's
 /// own vascular tone, contractility and metabolic rate, and a surgical blood loss. All neutral
 /// at start.
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Conditions {
-    vascular_tone: f64,
-    contractility: f64,
-    metabolic_rate: f64,
-    bleeding_ml_min: f64,
+pub(crate) struct Conditions {
+    pub vascular_tone: f64,
+    pub contractility: f64,
+    pub metabolic_rate: f64,
+    pub bleeding_ml_min: f64,
 }
 
 impl Default for Conditions {
@@ -45,7 +52,7 @@ impl Default for Conditions {
 pub const SLOW_EVERY: u64 = 20;
 /// The window for MAP, SBP, DBP, CVP and cardiac output closes at the first beat after
 /// `WINDOW_MIN_STEPS` (1 s), so it holds whole beats, or after `WINDOW_MAX_STEPS` (3 s) when
-/// the heart is slow; with the heart arrested the flow is the pump's, steady, and the window
+/// the heart is slow; with the heart still the flow is the pump's, steady, and the window
 /// is 1 s, like a monitor's non-pulsatile mean.
 const WINDOW_MIN_STEPS: u32 = 200;
 const WINDOW_MAX_STEPS: u32 = 600;
@@ -56,8 +63,11 @@ const FLOW_SMOOTHING_TAU_S: f64 = 3.0;
 const RESTING_CI_L_MIN_M2: f64 = 2.6;
 /// Native share of total flow below which bypass is "full" and ventilation stops (Gravlee,
 /// *Cardiopulmonary Bypass*: ventilation is discontinued once full flow is reached and the
-/// heart has emptied; the 10 % figure is an assumption).
+/// heart has emptied; the 10 % figure is an assumption), and above which — the heart ejecting
+/// again with the clamp off, as when weaning on partial bypass — the anaesthetist resumes it
+/// (Gravlee, separation from bypass; 30 % an assumption).
 const FULL_BYPASS_NATIVE_FRACTION: f64 = 0.1;
+const VENTILATION_RESUME_NATIVE_FRACTION: f64 = 0.3;
 /// Ventilation stops at the latest this long after `start-bypass`, s, even if the heart still
 /// ejects (assumption: within the first minutes of bypass, Gravlee).
 const VENTILATION_STOP_MAX_S: f64 = 90.0;
@@ -66,12 +76,14 @@ const VENTILATION_STOP_MAX_S: f64 = 90.0;
 /// 4–6 U/mL after 300–400 U/kg as anti-Xa assays measure before bypass.
 const HEPARIN_EXTRAVASCULAR_ML_PER_KG: f64 = 30.0;
 /// Hematocrit of packed red cells, % (scenario.md).
-const PRBC_HCT_PCT: f64 = 60.0;
+pub(crate) const PRBC_HCT_PCT: f64 = 60.0;
+/// Protein of 5 % albumin, g/mL.
+pub(crate) const ALBUMIN_5_G_ML: f64 = 0.05;
 /// Ventilator FiO2 before bypass, fraction (assumption: typical intra-operative setting).
 const VENTILATOR_FIO2: f64 = 0.5;
 /// Sweep per unit of pump flow when bypass starts without a set sweep (gas:blood 0.7;
 /// Perfusion 2002;17:353 reports 0.56–0.67 for normocapnia).
-const DEFAULT_GAS_BLOOD_RATIO: f64 = 0.7;
+pub(crate) const DEFAULT_GAS_BLOOD_RATIO: f64 = 0.7;
 /// Whole-blood viscosity ∝ e^(0.025·Hct%) and +2 %/°C of cooling (empirical fits; SVR falls
 /// ≈ 25 % at Hct 28 and rises with hypothermia, Gravlee hemodilution chapter).
 const VISCOSITY_PER_HCT_PCT: f64 = 0.025;
@@ -83,15 +95,46 @@ const URINE_ML_KG_H: f64 = 1.0;
 /// gives the classic initiation dip (MAP ≈ 85 → 60 → 70 in the adult case) without the surge
 /// that full flow into a still-ejecting heart would cause.
 const INITIATION_RAMP_S: f64 = 30.0;
-/// Venous drainage ramp-down and maximal filling time during weaning, s (assumption).
-const WEAN_CLAMP_S: f64 = 20.0;
-const WEAN_MAX_S: f64 = 90.0;
-/// Weaning stops filling from the reservoir at this multiple of its minimum level (300 mL in
-/// the adult circuit; a margin that scales with the circuit, assumption).
-const WEAN_RESERVOIR_STOP: f64 = 1.5;
-/// Alarm thresholds (docs/model.md §11). Arterial line pressure, mmHg: Gravlee, *Cardiopulmonary
-/// Bypass*, arterial line monitoring (alarm ≈ 300 mmHg, servo shortly above).
-const LINE_ALARM_MMHG: f64 = 300.0;
+/// Left-ventricular vent while the aorta is cross-clamped: it keeps the arrested, clamped
+/// heart empty (bronchial and Thebesian return, what a beating heart pumps into the lungs
+/// before arrest) by returning to the reservoir up to this share of full flow (≈ 300 mL/min in
+/// an adult; Gravlee, venting; assumption that a vent is always used with the clamp).
+const VENT_FRACTION_OF_FULL_FLOW: f64 = 0.064;
+/// Clotting of the circuit on bypass when the ACT is below 300 s: the clot burden grows at
+/// 0.46/min × ((300 − ACT)/300)³, so with no heparin (ACT ≈ 120 s) the oxygenator fails within
+/// ≈ 10 min, at ACT 200 s clots are visible within ≈ 6 min, and at 280 s they take hours.
+/// Young JA et al. (Ann Thorac Surg 1978;26:231): fibrin monomer appears below ACT 400 s and
+/// clots in the oxygenator below 300 s; the time course is an assumption.
+const CLOT_ACT_THRESHOLD_S: f64 = 300.0;
+const CLOT_RATE_PER_MIN: f64 = 0.46;
+/// Clot burden at which thrombus is visible in the circuit (the high alarm; assumption).
+const CLOT_VISIBLE: f64 = 0.1;
+/// A fully clotted circuit multiplies the oxygenator ΔP by 4 and leaves 30 % of its gas
+/// transfer (assumption, of the order of oxygenator-failure change-out criteria).
+const CLOT_DP_GAIN: f64 = 3.0;
+const CLOT_TRANSFER_LOSS: f64 = 0.7;
+/// Arterial air entrained while the `arterial-air` fault lasts, per L/min of pump flow,
+/// mL/min (assumption: a vortexing reservoir or an open port entrains a few % of flow).
+const ENTRAINED_AIR_ML_MIN_PER_L_MIN: f64 = 10.0;
+/// Cardioplegia delivery rate for an adult, mL/min (Searles B et al., JECT 2021: 250–400
+/// antegrade), scaled by BSA/1.9 m² for smaller patients.
+const CARDIOPLEGIA_RATE_ML_MIN: f64 = 300.0;
+/// Ultrafiltration rate for an adult, mL/min (issue default; hemoconcentrators 30–200), scaled
+/// like cardioplegia.
+const ULTRAFILTRATION_RATE_ML_MIN: f64 = 150.0;
+const ADULT_BSA_M2: f64 = 1.9;
+/// Returning volume after bypass, fraction of full flow per minute (≈ 100 mL per 5 s in an
+/// adult; assumption).
+const RETURN_RATE_FRACTION_OF_FULL_FLOW: f64 = 0.25;
+/// Aortic root pressure during antegrade cardioplegia, mmHg per mL/min (60–100 mmHg at
+/// 250–400 mL/min; Searles 2021), for an adult coronary bed (∝ 1/BSA).
+const ROOT_MMHG_PER_ML_MIN: f64 = 0.25;
+
+/// Alarm thresholds (docs/model.md §11). Arterial line pressure limit by default, mmHg:
+/// Gravlee, arterial line monitoring (alarm/servo ≈ 300 mmHg).
+pub(crate) const DEFAULT_PRESSURE_LIMIT_MMHG: f64 = 300.0;
+/// Clear band of the line-pressure alarm, mmHg (clears 10 mmHg below the limit).
+const LINE_PRESSURE_BAND_MMHG: f64 = 10.0;
 /// PaO2 on bypass, mmHg: below 80 the arterial blood is no longer fully saturated (Severinghaus
 /// curve; the EACTS 2019 CPB guideline targets normoxia). Assumption within that.
 const LOW_PAO2_ALARM_MMHG: f64 = 80.0;
@@ -100,14 +143,22 @@ const HIGH_PACO2_ALARM_MMHG: f64 = 55.0;
 /// SvO2 on bypass, fraction: below 55 % O2 extraction exceeds ≈ 45 %, a sign of inadequate
 /// delivery (Gravlee, monitoring on CPB; threshold an assumption).
 const LOW_SVO2_ALARM: f64 = 0.55;
-/// ACT on bypass, s: below 400 s anticoagulation is insufficient (Bull 1975; protocols target
-/// ≥ 480 s and act by 400 s).
+/// rSO2: below 50 % or 80 % of the patient's baseline, whichever is higher (Murkin JM et al.,
+/// Anesth Analg 2007;104:51 intervention thresholds).
+const LOW_RSO2_ALARM_PCT: f64 = 50.0;
+const LOW_RSO2_ALARM_OF_BASELINE: f64 = 0.8;
+/// Measured ACT on bypass, s: below 400 s anticoagulation is insufficient (Bull 1975; Young
+/// 1978; protocols target ≥ 480 s and act by 400 s).
 const LOW_ACT_ALARM_S: f64 = 400.0;
+/// An ACT is due when none was drawn in the last 30 min on bypass (common protocols: every
+/// 20–30 min; Gravlee, anticoagulation monitoring).
+const ACT_INTERVAL_S: f64 = 1800.0;
 /// Plasma potassium, mmol/L: moderate hyperkalemia starts at 6.0 (UK Renal Association
 /// hyperkalaemia guideline 2020).
 const HYPERKALEMIA_ALARM_MMOL_L: f64 = 6.0;
 /// Arterial outlet temperature, °C: Engelman R et al., J Extra Corpor Technol 2015;47:145
-/// (temperature management guideline) caps it at 37 °C; 0.05 °C tolerance for display rounding.
+/// (temperature management guideline) caps it at 37 °C; 0.05 °C tolerance for display
+/// rounding, cleared 0.2 °C below.
 const HIGH_ARTERIAL_TEMP_ALARM_C: f64 = 37.05;
 /// Reservoir above this fraction of its capacity (risk of overflow; assumption).
 const HIGH_LEVEL_ALARM_FRACTION: f64 = 0.95;
@@ -128,41 +179,36 @@ const LOW_MAP_ALARM_REFERENCE_MMHG: f64 = 85.0;
 pub enum Applied {
     /// It took effect.
     Done,
+    /// It took effect, and the user should know something about it (cardioplegia with no
+    /// cross-clamp went to the whole body).
+    Warning(&'static str),
     /// It made no sense in the present state and changed nothing, for this reason.
     Ignored(&'static str),
 }
 
-/// How the arterial pump is commanded.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum PumpControl {
-    /// Deliver this flow, L/min (a centrifugal head's speed follows the load).
-    Flow(f64),
-    /// Run at this speed, 1/min.
-    Rpm(f64),
-}
-
 /// Fixed parameters derived from the configuration (and start-up calibration).
 #[derive(Clone, Debug)]
-struct Params {
-    weight_kg: f64,
-    bsa_m2: f64,
-    ebv_ml: f64,
-    volume_scale: f64,
-    circulation: CirculationParams,
-    circuit: CircuitParams,
-    oxygenator_area_m2: f64,
-    map_set_mmhg: f64,
-    period_set_s: f64,
-    peripheral_resistance_basal: f64,
-    venous_unstressed_basal_ml: f64,
-    hct0_pct: f64,
-    temp0_c: f64,
-    act0_s: f64,
-    heparin_sensitivity: f64,
-    k0_mmol_l: f64,
-    initial_sweep_l_min: f64,
-    plasma0_ml: f64,
-    cvp_baseline_mmhg: f64,
+pub(crate) struct Params {
+    pub weight_kg: f64,
+    pub bsa_m2: f64,
+    pub ebv_ml: f64,
+    pub volume_scale: f64,
+    pub circulation: CirculationParams,
+    pub circuit: CircuitParams,
+    pub oxygenator_area_m2: f64,
+    pub map_set_mmhg: f64,
+    pub period_set_s: f64,
+    pub peripheral_resistance_basal: f64,
+    pub venous_unstressed_basal_ml: f64,
+    pub hct0_pct: f64,
+    pub hb0_g_dl: f64,
+    pub temp0_c: f64,
+    pub act0_s: f64,
+    pub heparin_sensitivity: f64,
+    pub k0_mmol_l: f64,
+    pub initial_sweep_l_min: f64,
+    pub plasma0_ml: f64,
+    pub rso2_baseline_pct: f64,
 }
 
 /// Running sums over the display window.
@@ -206,56 +252,50 @@ struct SmoothFlows {
 /// The simulator: plain data, cheap to clone; nothing allocates while stepping.
 #[derive(Clone, Debug)]
 pub struct Simulation {
-    p: Params,
-    circ: Circulation,
-    heart: Heart,
+    pub(crate) p: Params,
+    pub(crate) circ: Circulation,
+    pub(crate) heart: Heart,
     reflex: Reflex,
-    gas: Gas,
-    thermal: Thermal,
-    pharm: Pharm,
-    conditions: Conditions,
+    pub(crate) gas: Gas,
+    pub(crate) thermal: Thermal,
+    pub(crate) pharm: Pharm,
+    pub(crate) fluids: Fluids,
+    /// Transcapillary exchange runs (off during start-up settling).
+    fluid_exchange: bool,
+    pub(crate) labs: Labs,
+    pub(crate) conditions: Conditions,
     drive: Drive,
     period_s: f64,
-    phase: Phase,
-    pump_on: bool,
-    control: PumpControl,
-    pump_rpm: f64,
-    pump_flow_l_min: f64,
-    line_pressure_mmhg: f64,
-    level_servo_stop: bool,
-    arterial_clamped: bool,
-    venous_open: f64,
-    weaning_s: Option<f64>,
+    pub(crate) phase: Phase,
+    pub(crate) machine: Machine,
+    /// Red cells in the patient, mL.
+    pub(crate) rbc_patient_ml: f64,
+    /// Heparin left in the circuit after bypass, U (returned with its plasma).
+    pub(crate) circuit_heparin_u: f64,
     /// Step at which bypass last started (for the initiation ramp).
-    bypass_start_step: u64,
-    reservoir_ml: f64,
-    rbc_patient_ml: f64,
-    rbc_circuit_ml: f64,
-    sweep_l_min: f64,
-    sweep_set: bool,
-    oxygenator_fio2: f64,
-    ventilator_fio2: f64,
-    /// The lungs are ventilated: off bypass, and on bypass until it is full (latched).
-    lungs_ventilated: bool,
-    vavd_mmhg: f64,
-    clamp_on: bool,
-    faults: u32,
+    pub(crate) bypass_start_step: u64,
+    pub(crate) ventilator_fio2: f64,
+    /// The lungs are ventilated.
+    pub(crate) lungs_ventilated: bool,
+    pub(crate) clamp_on: bool,
+    pub(crate) faults: u32,
     step_count: u64,
     bypass_steps: u64,
     clamp_steps: u64,
     urine_ml: f64,
-    cardioplegia_ml: f64,
+    pub(crate) cardioplegia_ml: f64,
+    pub(crate) ultrafiltrate_ml: f64,
     /// Fluid balance since t = 0: volume given (fluids, red cells, cardioplegia crystalloid) and
-    /// lost (urine, ultrafiltrate, bleeding), mL. Patient + circuit volume changes by exactly
-    /// their difference.
-    fluid_in_ml: f64,
-    fluid_out_ml: f64,
+    /// lost (urine, ultrafiltrate, bleeding), mL. Patient + circuit + interstitium change by
+    /// exactly their difference.
+    pub(crate) fluid_in_ml: f64,
+    pub(crate) fluid_out_ml: f64,
+    rso2_pct: f64,
     window: Window,
     display: Display,
     sums: SlowSums,
     flows: SmoothFlows,
-    alarms: u32,
-    alarms_raised_total: u32,
+    alarms: AlarmState,
 }
 
 /// A saved moment of a [`Simulation`]: a plain copy of its state (a few kB).
@@ -264,7 +304,7 @@ pub struct Snapshot {
     sim: Simulation,
 }
 
-fn fault_bit(kind: FaultKind) -> u32 {
+pub(crate) fn fault_bit(kind: FaultKind) -> u32 {
     1 << FaultKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)
 }
 
@@ -318,7 +358,7 @@ impl Simulation {
         let period = 60.0 / patient.hr_bpm;
 
         let prime_static = circuit_params.static_volume_ml;
-        let reservoir = circuit.prime_ml - prime_static;
+        let plasma0 = ebv * (1.0 - hct0 / 100.0);
         let p = Params {
             weight_kg: patient.weight_kg,
             bsa_m2: bsa,
@@ -332,13 +372,14 @@ impl Simulation {
             peripheral_resistance_basal: peripheral_resistance,
             venous_unstressed_basal_ml: venous_unstressed,
             hct0_pct: hct0,
+            hb0_g_dl: hb0,
             temp0_c: patient.temp_c,
             act0_s: patient.act_s,
             heparin_sensitivity: patient.heparin_sensitivity,
             k0_mmol_l: patient.k_mmol_l,
             initial_sweep_l_min: circuit.initial_sweep_l_min,
-            plasma0_ml: ebv * (1.0 - hct0 / 100.0),
-            cvp_baseline_mmhg: 4.0,
+            plasma0_ml: plasma0,
+            rso2_baseline_pct: 0.0,
         };
         let gas = Gas::new(
             bsa,
@@ -356,13 +397,55 @@ impl Simulation {
             gas.vo2_ml_min,
             circuit.initial_water_temp_c,
         );
+        let machine = Machine {
+            pump_on: false,
+            control: PumpControl::Flow(0.0),
+            rpm: 0.0,
+            flow_l_min: 0.0,
+            post_oxygenator_mmhg: 0.0,
+            oxygenator_dp_mmhg: 0.0,
+            pressure_limit_mmhg: DEFAULT_PRESSURE_LIMIT_MMHG,
+            servo_limiting: false,
+            level: DetectorState::default(),
+            bubble: DetectorState::default(),
+            arterial_clamped: false,
+            venous_clamped: true,
+            venous_occlusion: 0.0,
+            vavd_mmhg: circuit.vavd_mmhg,
+            reservoir_ml: circuit.prime_ml - prime_static,
+            rbc_ml: circuit.prime_ml * circuit.prime_hct_pct / 100.0,
+            sweep_l_min: 0.0,
+            sweep_set: false,
+            fio2: circuit.initial_fio2_pct / 100.0,
+            fico2: 0.0,
+            clot: 0.0,
+            air_to_patient_ml: 0.0,
+            air_recent_ml: 0.0,
+            cardioplegia: None,
+            cardioplegia_dose_ml: 0.0,
+            cardioplegia_kind: None,
+            cardioplegia_done_at_s: None,
+            ultrafiltration: None,
+            returning: None,
+        };
         let mut sim = Simulation {
             circ: Circulation { volume_ml: volume },
-            heart: Heart::new(period, seed),
+            heart: Heart::new(period, patient.temp_c, seed),
             reflex: Reflex::new(patient.map_mmhg),
             gas,
             thermal,
             pharm: Pharm::new(),
+            fluids: Fluids::new(
+                patient.age_years,
+                patient.weight_kg,
+                plasma0,
+                circuit.prime_ml
+                    * (1.0 - circuit.prime_hct_pct / 100.0)
+                    * circuit.prime_protein_g_l
+                    / 1000.0,
+            ),
+            fluid_exchange: false,
+            labs: Labs::default(),
             conditions: Conditions::default(),
             drive: Drive {
                 activation: 0.0,
@@ -373,25 +456,12 @@ impl Simulation {
             },
             period_s: period,
             phase: Phase::PreBypass,
-            pump_on: false,
-            control: PumpControl::Flow(0.0),
-            pump_rpm: 0.0,
-            pump_flow_l_min: 0.0,
-            line_pressure_mmhg: 0.0,
-            level_servo_stop: false,
-            arterial_clamped: false,
-            venous_open: 0.0,
-            weaning_s: None,
-            bypass_start_step: 0,
-            reservoir_ml: reservoir,
+            machine,
             rbc_patient_ml: ebv * hct0 / 100.0,
-            rbc_circuit_ml: circuit.prime_ml * circuit.prime_hct_pct / 100.0,
-            sweep_l_min: 0.0,
-            sweep_set: false,
-            oxygenator_fio2: circuit.initial_fio2_pct / 100.0,
+            circuit_heparin_u: 0.0,
+            bypass_start_step: 0,
             ventilator_fio2: VENTILATOR_FIO2,
             lungs_ventilated: true,
-            vavd_mmhg: circuit.vavd_mmhg,
             clamp_on: false,
             faults: 0,
             step_count: 0,
@@ -399,8 +469,10 @@ impl Simulation {
             clamp_steps: 0,
             urine_ml: 0.0,
             cardioplegia_ml: 0.0,
+            ultrafiltrate_ml: 0.0,
             fluid_in_ml: 0.0,
             fluid_out_ml: 0.0,
+            rso2_pct: 0.0,
             window: Window::default(),
             display: Display::default(),
             sums: SlowSums::default(),
@@ -409,8 +481,7 @@ impl Simulation {
                 pump_l_min: 0.0,
                 native_l_min: co_l_min,
             },
-            alarms: 0,
-            alarms_raised_total: 0,
+            alarms: AlarmState::default(),
             p,
         };
         sim.calibrate(co_l_min);
@@ -418,7 +489,8 @@ impl Simulation {
     }
 
     /// Settles the patient: adjusts basal peripheral resistance to the configured MAP and venous
-    /// unstressed volume to the resting cardiac output, then resets clocks and counters.
+    /// unstressed volume to the resting cardiac output, then sets the capillaries at rest and
+    /// resets clocks and counters.
     fn calibrate(&mut self, co_target_l_min: f64) {
         const WINDOWS: u32 = 150;
         for w in 0..WINDOWS + 30 {
@@ -433,11 +505,14 @@ impl Simulation {
                     60.0 * self.p.volume_scale * (co - co_target_l_min) / co_target_l_min * 5.0;
             }
         }
-        self.p.cvp_baseline_mmhg = self.display.cvp_mmhg;
+        let rest = self.exchange_inputs();
+        self.fluids.calibrate(&rest);
+        self.fluid_exchange = true;
+        self.p.rso2_baseline_pct = self.rso2_pct;
         self.step_count = 0;
         self.urine_ml = 0.0;
         self.fluid_out_ml = 0.0;
-        self.alarms_raised_total = 0;
+        self.alarms.reset_count();
     }
 
     /// One internal step of [`Self::DT_S`].
@@ -449,47 +524,93 @@ impl Simulation {
         let (pressure, elastance) = self.circ.pressures(&self.p.circulation, &self.drive);
         let q = Circulation::flows(&self.p.circulation, &self.drive, &pressure, &elastance, dt);
 
-        let drainage_ml_s = if self.venous_open > 0.0 && !self.has_fault(FaultKind::VenousAirlock) {
-            self.venous_open * self.p.circuit.drainage_ml_s(pressure[RA], self.vavd_mmhg)
-        } else {
-            0.0
-        };
+        let drainage_ml_s =
+            if self.machine.venous_clamped || self.has_fault(FaultKind::VenousAirlock) {
+                0.0
+            } else {
+                (1.0 - self.machine.venous_occlusion)
+                    * self
+                        .p
+                        .circuit
+                        .drainage_ml_s(pressure[RA], self.machine.vavd_mmhg)
+            };
         self.update_pump(pressure[SA]);
         self.circ.advance(&q, dt);
         // Neither side can give more blood than it holds: drainage is limited by the right
-        // atrium, forward pumping by the reservoir, retrograde flow by the aorta.
+        // atrium, the vent by the left ventricle, forward pumping by the reservoir, retrograde
+        // flow by the aorta.
         let drain_ml = (drainage_ml_s * dt).min(self.circ.volume_ml[RA].max(0.0));
-        let pump_ml = (self.pump_flow_l_min * 1000.0 / 60.0 * dt)
-            .min(self.reservoir_ml + drain_ml)
+        let vent_ml = if self.clamp_on {
+            let excess = self.circ.volume_ml[LV] - self.p.circulation.lv.unstressed_ml;
+            (self.full_flow_l_min() * VENT_FRACTION_OF_FULL_FLOW * 1000.0 / 60.0 * dt)
+                .min(excess.max(0.0))
+        } else {
+            0.0
+        };
+        let demanded_ml = self.machine.flow_l_min * 1000.0 / 60.0 * dt;
+        let available_ml = self.machine.reservoir_ml + drain_ml + vent_ml;
+        let pump_ml = demanded_ml
+            .min(available_ml)
             .max(-self.circ.volume_ml[SA].max(0.0));
+        // Air entrained into the arterial line reaches the patient past a disarmed detector.
+        let entrained_ml =
+            if self.faults & fault_bit(FaultKind::ArterialAir) != 0 && !self.machine.bubble.armed {
+                self.entrained_air_ml_min() / 60.0 * dt
+            } else {
+                0.0
+            };
+        let m = &mut self.machine;
+        m.air_to_patient_ml += entrained_ml;
+        m.air_recent_ml += entrained_ml;
+        // A pump still turning on an empty reservoir pumps air; an armed bubble detector stops
+        // it at once, a disarmed one lets it into the patient.
+        if demanded_ml > available_ml && demanded_ml > 0.0 {
+            if m.bubble.armed {
+                m.bubble.tripped = true;
+            } else {
+                let air_ml = demanded_ml - available_ml.max(0.0);
+                m.air_to_patient_ml += air_ml;
+                m.air_recent_ml += air_ml;
+            }
+        }
+        if let Some(t) = m.returning.as_mut() {
+            t.remaining_ml -= pump_ml.max(0.0);
+            if t.remaining_ml <= 0.0 {
+                m.returning = None;
+            }
+        }
         self.circ.volume_ml[RA] -= drain_ml;
+        self.circ.volume_ml[LV] -= vent_ml;
         self.circ.volume_ml[SA] += pump_ml;
-        self.reservoir_ml += drain_ml - pump_ml;
+        m.reservoir_ml += drain_ml + vent_ml - pump_ml;
         // Red cells travel with the blood: drained at the patient's Hct, pumped at the circuit's
         // (retrograde flow carries the patient's). Nothing moves off bypass: skip the divisions.
-        if drain_ml != 0.0 || pump_ml != 0.0 {
-            let hct_patient = self.rbc_patient_ml / self.circ.total_ml().max(1.0);
-            let hct_circuit = self.rbc_circuit_ml / self.circuit_volume_ml().max(1.0);
+        let into_circuit_ml = drain_ml + vent_ml;
+        if into_circuit_ml != 0.0 || pump_ml != 0.0 {
+            let patient_ml = self.circ.total_ml().max(1.0);
+            let hct_patient = self.rbc_patient_ml / patient_ml;
+            let hct_circuit =
+                m.rbc_ml / (self.p.circuit.static_volume_ml + m.reservoir_ml).max(1.0);
             let pumped_rbc = pump_ml
                 * if pump_ml >= 0.0 {
                     hct_circuit
                 } else {
                     hct_patient
                 };
-            let moved = drain_ml * hct_patient - pumped_rbc;
+            let moved = into_circuit_ml * hct_patient - pumped_rbc;
             self.rbc_patient_ml -= moved;
-            self.rbc_circuit_ml += moved;
+            m.rbc_ml += moved;
         }
-        self.reservoir_ml = self.reservoir_ml.max(0.0);
-        self.rbc_circuit_ml = self.rbc_circuit_ml.max(0.0);
+        m.reservoir_ml = m.reservoir_ml.max(0.0);
+        m.rbc_ml = m.rbc_ml.max(0.0);
         self.rbc_patient_ml = self.rbc_patient_ml.max(0.0);
 
         let sa = pressure[SA];
         let w = &mut self.window;
-        let window_max = if self.heart.arrested {
-            WINDOW_MIN_STEPS
-        } else {
+        let window_max = if self.heart.beats() {
             WINDOW_MAX_STEPS
+        } else {
+            WINDOW_MIN_STEPS
         };
         if (new_beat && w.steps >= WINDOW_MIN_STEPS) || w.steps >= window_max {
             let n = f64::from(w.steps);
@@ -529,68 +650,102 @@ impl Simulation {
             self.slow_step();
         }
     }
+}
 
-    /// Pump speed, flow and line pressure for this step.
+impl Simulation {
+    /// Pump speed, flow and pressures for this step: detectors, faults, the initiation ramp and
+    /// the pressure servo.
     fn update_pump(&mut self, sa_mmhg: f64) {
-        let c = &self.p.circuit;
-        if self.phase == Phase::Bypass && self.reservoir_ml < c.reservoir_floor_ml {
-            self.level_servo_stop = true;
-        } else if self.level_servo_stop && self.reservoir_ml > c.reservoir_min_ml {
-            self.level_servo_stop = false;
-        }
-        let stopped_by_fault = [
-            FaultKind::PumpFailure,
-            FaultKind::PowerLoss,
-            FaultKind::ArterialAir,
-        ]
-        .into_iter()
-        .any(|kind| self.has_fault(kind));
-        let running = self.pump_on && !stopped_by_fault && !self.level_servo_stop;
-        let dp = self.oxygenator_condition().0;
-        let connected = self.phase != Phase::PreBypass && !self.arterial_clamped;
+        let on_bypass = self.phase == Phase::Bypass;
+        let dp_factor = self.oxygenator_condition().0;
+        let air_entrained = self.has_fault(FaultKind::ArterialAir);
+        let stopped_by_fault =
+            self.has_fault(FaultKind::PumpFailure) || self.has_fault(FaultKind::PowerLoss);
         let ramp = self.initiation_ramp();
-        match c.pump {
-            PumpKind::Roller => {
-                self.pump_rpm = match (running, self.control) {
-                    (false, _) => 0.0,
-                    (true, PumpControl::Flow(f)) => c.roller_rpm(f * ramp),
-                    (true, PumpControl::Rpm(r)) => r,
-                };
-                if self.arterial_clamped && self.pump_rpm > 0.0 {
-                    // Occlusive pump against a clamp: the pressure servo holds it stopped.
-                    self.pump_flow_l_min = 0.0;
-                    self.line_pressure_mmhg = LINE_SERVO_MMHG;
-                    return;
-                }
-                self.pump_flow_l_min = if connected {
-                    c.roller_flow_l_min(self.pump_rpm)
-                } else {
-                    0.0
-                };
-            }
-            PumpKind::Centrifugal => {
-                self.pump_rpm = match (running, self.control) {
-                    (false, _) => 0.0,
-                    (true, PumpControl::Flow(f)) => c.centrifugal_rpm(f * ramp, sa_mmhg, dp),
-                    (true, PumpControl::Rpm(r)) => r,
-                };
-                if !connected {
-                    self.pump_flow_l_min = 0.0;
-                    self.line_pressure_mmhg = if self.arterial_clamped {
-                        c.centrifugal_shutoff_mmhg(self.pump_rpm)
-                    } else {
-                        0.0
-                    };
-                    return;
-                }
-                self.pump_flow_l_min = c.centrifugal_flow_l_min(self.pump_rpm, sa_mmhg, dp);
-            }
+        let c = &self.p.circuit;
+        let m = &mut self.machine;
+        if m.level.armed && on_bypass && m.reservoir_ml < c.reservoir_floor_ml {
+            m.level.tripped = true;
         }
-        self.line_pressure_mmhg = if connected {
-            c.line_pressure_mmhg(sa_mmhg, self.pump_flow_l_min, dp)
-        } else {
-            0.0
+        if m.bubble.armed && air_entrained && m.flow_l_min > 0.0 {
+            m.bubble.tripped = true;
+        }
+        let returning = self.phase == Phase::PostBypass && m.returning.is_some();
+        let running =
+            (m.pump_on || returning) && !stopped_by_fault && !m.level.tripped && !m.bubble.tripped;
+        let control = match (m.pump_on, m.returning) {
+            (true, _) => match m.control {
+                PumpControl::Flow(f) => PumpControl::Flow(f * ramp),
+                rpm => rpm,
+            },
+            (false, Some(t)) => PumpControl::Flow(t.rate_ml_min / 1000.0),
+            (false, None) => PumpControl::Flow(0.0),
         };
+        let connected = self.phase != Phase::PreBypass && (!m.arterial_clamped || returning);
+        m.servo_limiting = false;
+        if self.phase == Phase::PreBypass {
+            m.rpm = 0.0;
+            m.flow_l_min = 0.0;
+            m.post_oxygenator_mmhg = 0.0;
+            m.oxygenator_dp_mmhg = 0.0;
+            return;
+        }
+        if !connected {
+            // Against the clamp: an occlusive roller is held stopped by the servo at the limit,
+            // a centrifugal head spins no faster than the limit allows; nothing flows.
+            m.flow_l_min = 0.0;
+            m.oxygenator_dp_mmhg = 0.0;
+            let (rpm, pressure) = if !running {
+                (0.0, 0.0)
+            } else {
+                match c.pump {
+                    PumpKind::Roller => (0.0, m.pressure_limit_mmhg),
+                    PumpKind::Centrifugal => {
+                        let wanted = match control {
+                            PumpControl::Flow(f) => c.centrifugal_rpm(f, sa_mmhg, dp_factor),
+                            PumpControl::Rpm(r) => r,
+                        };
+                        let rpm = wanted.min(c.centrifugal_rpm_for_shutoff(m.pressure_limit_mmhg));
+                        (rpm, c.centrifugal_shutoff_mmhg(rpm))
+                    }
+                }
+            };
+            m.servo_limiting = running && pressure >= m.pressure_limit_mmhg - 1e-9;
+            m.rpm = rpm;
+            m.post_oxygenator_mmhg = pressure;
+            return;
+        }
+        // The flow at which the post-oxygenator pressure reaches the limit.
+        let q_max = c.flow_at_post_oxygenator_mmhg(m.pressure_limit_mmhg, sa_mmhg);
+        let flow = if !running {
+            match c.pump {
+                PumpKind::Roller => 0.0,
+                // A stopped centrifugal head on an open line lets the patient bleed back.
+                PumpKind::Centrifugal => c.centrifugal_flow_l_min(0.0, sa_mmhg, dp_factor),
+            }
+        } else {
+            let wanted = match (c.pump, control) {
+                (_, PumpControl::Flow(f)) => f,
+                (PumpKind::Roller, PumpControl::Rpm(r)) => c.roller_flow_l_min(r),
+                (PumpKind::Centrifugal, PumpControl::Rpm(r)) => {
+                    c.centrifugal_flow_l_min(r, sa_mmhg, dp_factor)
+                }
+            };
+            if wanted > q_max {
+                m.servo_limiting = true;
+                q_max
+            } else {
+                wanted
+            }
+        };
+        m.flow_l_min = flow;
+        m.rpm = match c.pump {
+            _ if !running => 0.0,
+            PumpKind::Roller => c.roller_rpm(flow),
+            PumpKind::Centrifugal => c.centrifugal_rpm(flow, sa_mmhg, dp_factor),
+        };
+        m.post_oxygenator_mmhg = c.post_oxygenator_mmhg(sa_mmhg, flow);
+        m.oxygenator_dp_mmhg = c.oxygenator_dp_mmhg(flow, dp_factor);
     }
 
     /// Fraction of the set flow the pump delivers while coming up on bypass: the perfusionist
@@ -608,21 +763,27 @@ impl Simulation {
         (self.step_count - self.bypass_start_step) as f64 * Self::DT_S
     }
 
-    fn has_fault(&self, kind: FaultKind) -> bool {
+    pub(crate) fn has_fault(&self, kind: FaultKind) -> bool {
         self.faults & fault_bit(kind) != 0
     }
 
-    /// Oxygenator pressure-drop factor and gas-transfer factor (1, 1 when intact).
+    /// Oxygenator pressure-drop factor and gas-transfer factor (1, 1 when intact): failure
+    /// and clot both act on the membrane.
     fn oxygenator_condition(&self) -> (f64, f64) {
-        if self.has_fault(FaultKind::OxygenatorFailure) {
+        let (dp, transfer) = if self.has_fault(FaultKind::OxygenatorFailure) {
             (OXYGENATOR_FAILED_DP_FACTOR, OXYGENATOR_FAILED_TRANSFER)
         } else {
             (1.0, 1.0)
-        }
+        };
+        let clot = self.machine.clot;
+        (
+            dp * (1.0 + CLOT_DP_GAIN * clot),
+            transfer * (1.0 - CLOT_TRANSFER_LOSS * clot),
+        )
     }
 
-    fn circuit_volume_ml(&self) -> f64 {
-        self.p.circuit.static_volume_ml + self.reservoir_ml
+    pub(crate) fn circuit_volume_ml(&self) -> f64 {
+        self.p.circuit.static_volume_ml + self.machine.reservoir_ml
     }
 
     fn patient_hct_pct(&self) -> f64 {
@@ -636,47 +797,81 @@ impl Simulation {
     fn arterial_hct_pct(&self) -> f64 {
         if self.phase == Phase::Bypass {
             let total_ml = self.circ.total_ml() + self.circuit_volume_ml();
-            100.0 * (self.rbc_patient_ml + self.rbc_circuit_ml) / total_ml.max(1.0)
+            100.0 * (self.rbc_patient_ml + self.machine.rbc_ml) / total_ml.max(1.0)
         } else {
             self.patient_hct_pct()
         }
     }
 
-    /// Plasma that shares the patient's drugs, mL: the circuit's too while it is connected (on
-    /// bypass and while weaning returns the reservoir's blood).
+    /// The patient's own plasma, mL.
+    pub(crate) fn patient_plasma_ml(&self) -> f64 {
+        self.circ.total_ml() - self.rbc_patient_ml
+    }
+
+    /// The circuit's plasma, mL.
+    pub(crate) fn circuit_plasma_ml(&self) -> f64 {
+        (self.circuit_volume_ml() - self.machine.rbc_ml).max(0.0)
+    }
+
+    /// Plasma that shares the patient's drugs and protein, mL: the circuit's too on bypass.
     fn connected_plasma_ml(&self) -> f64 {
         let patient = self.patient_plasma_ml();
-        if self.phase == Phase::Bypass || self.weaning_s.is_some() {
-            patient + self.circuit_volume_ml() - self.rbc_circuit_ml
+        if self.phase == Phase::Bypass {
+            patient + self.circuit_plasma_ml()
         } else {
             patient
         }
         .max(100.0)
     }
 
-    /// The patient's own plasma, mL.
-    fn patient_plasma_ml(&self) -> f64 {
-        self.circ.total_ml() - self.rbc_patient_ml
+    /// Protein in the connected plasma, g.
+    fn connected_protein_g(&self) -> f64 {
+        let patient = self.fluids.plasma_protein_g;
+        if self.phase == Phase::Bypass {
+            patient + self.fluids.circuit_protein_g
+        } else {
+            patient
+        }
+    }
+
+    /// Extracellular fluid the potassium excess spreads over, mL: the patient's plasma and
+    /// interstitium, and the prime while connected.
+    fn ecf_ml(&self) -> f64 {
+        self.connected_plasma_ml() + self.fluids.isf_ml
     }
 
     /// Heparin's extravascular (endothelial-binding) space, mL.
-    fn heparin_extravascular_ml(&self) -> f64 {
+    pub(crate) fn heparin_extravascular_ml(&self) -> f64 {
         HEPARIN_EXTRAVASCULAR_ML_PER_KG * self.p.weight_kg
     }
 
     /// Heparin's distribution volume, mL: the connected plasma plus the extravascular space,
     /// ≈ 70 mL/kg before bypass.
-    fn heparin_space_ml(&self) -> f64 {
+    pub(crate) fn heparin_space_ml(&self) -> f64 {
         self.connected_plasma_ml() + self.heparin_extravascular_ml()
     }
 
-    fn heater_on(&self) -> bool {
+    pub(crate) fn heater_on(&self) -> bool {
         !self.has_fault(FaultKind::PowerLoss) && !self.has_fault(FaultKind::HeaterCoolerFailure)
     }
 
-    /// Gases, temperatures, drugs, reflex, rhythm, urine, weaning and alarms.
+    /// What the capillaries see now.
+    fn exchange_inputs(&self) -> Exchange {
+        let c = &self.p.circulation;
+        let venous_mmhg = (self.circ.volume_ml[SV] - self.drive.venous_unstressed_ml)
+            * c.elastance_mmhg_per_ml[SV];
+        Exchange {
+            arterial_mmhg: self.display.map_mmhg,
+            venous_mmhg,
+            plasma_ml: self.connected_plasma_ml(),
+            plasma_protein_g: self.connected_protein_g(),
+        }
+    }
+
+    /// Gases, temperatures, drugs, fluids, the myocardium, reflex, urine, labs and alarms.
     fn slow_step(&mut self) {
         let dt = Self::DT_S * SLOW_EVERY as f64;
+        let dt_min = dt / 60.0;
         let per_min = 60.0 / (dt * 1000.0);
         let sums = std::mem::take(&mut self.sums);
         let k = 1.0 - (-dt / FLOW_SMOOTHING_TAU_S).exp();
@@ -687,10 +882,25 @@ impl Simulation {
         let (tissue_l_min, pump_l_min, native_l_min) =
             (f.tissue_l_min, f.pump_l_min, f.native_l_min);
         let map_interval = sums.sa_sum / SLOW_EVERY as f64;
+        let on_bypass = self.phase == Phase::Bypass;
+        let now_s = self.time_s();
 
+        if self.phase == Phase::PostBypass && sums.pump_ml > 0.0 {
+            self.returned_from_circuit(sums.pump_ml);
+        }
         self.reflex
             .update(dt, map_interval, self.p.map_set_mmhg, self.p.volume_scale);
-        self.heart.update_rhythm(dt, self.clamp_on);
+        self.labs.update(now_s);
+        self.deliver_cardioplegia(dt);
+        self.heart.update(
+            dt,
+            &HeartInputs {
+                clamp_on: self.clamp_on,
+                k_mmol_l: self.k_mmol_l(),
+                blood_c: self.thermal.arterial_c,
+                core_c: self.thermal.core_c,
+            },
+        );
         let drug = self.pharm.effect(self.p.weight_kg);
         let hct_patient = self.patient_hct_pct();
         let viscosity = (VISCOSITY_PER_HCT_PCT * (hct_patient - self.p.hct0_pct)).exp()
@@ -703,21 +913,27 @@ impl Simulation {
         self.drive.venous_unstressed_ml = self.p.venous_unstressed_basal_ml
             + self.reflex.venous_offset_ml
             + drug.venous_fraction * self.p.ebv_ml;
-        self.drive.emax_factor = self.heart.contractility
+        self.drive.emax_factor = self.heart.contractility()
             * (1.0 + self.reflex.emax_offset)
             * (1.0 + drug.emax)
             * self.conditions.contractility;
         self.period_s = (self.p.period_set_s + self.reflex.period_offset_s).clamp(0.3, 2.0);
 
-        let on_bypass = self.phase == Phase::Bypass;
         // While the heart still ejects a real share of the flow (the first seconds on the
         // pump) its blood must still be oxygenated; ventilation stops once bypass is full —
-        // native output below 10 % of the total — or 90 s after going on, and stays off until
-        // weaning (Gravlee, initiation of CPB).
-        if on_bypass && self.lungs_ventilated {
-            let on_pump_s = self.on_pump_s();
-            let full = native_l_min <= FULL_BYPASS_NATIVE_FRACTION * (native_l_min + pump_l_min);
-            self.lungs_ventilated = !(full || on_pump_s >= VENTILATION_STOP_MAX_S);
+        // native output below 10 % of the total — or 90 s after going on, and resumes when the
+        // heart ejects again with the clamp off (partial bypass while weaning; Gravlee).
+        if on_bypass {
+            let total = (native_l_min + pump_l_min).max(1e-9);
+            let native_share = native_l_min / total;
+            if self.lungs_ventilated {
+                let full = native_share <= FULL_BYPASS_NATIVE_FRACTION;
+                let initiated = self.on_pump_s() >= VENTILATION_STOP_MAX_S
+                    && native_share < VENTILATION_RESUME_NATIVE_FRACTION;
+                self.lungs_ventilated = !(full || initiated);
+            } else if !self.clamp_on && native_share >= VENTILATION_RESUME_NATIVE_FRACTION {
+                self.lungs_ventilated = true;
+            }
         }
         let patient_ml = self.circ.total_ml();
         let arterial_ml = self.circ.volume_ml[SA] + self.circ.volume_ml[SP];
@@ -741,11 +957,13 @@ impl Simulation {
                 venous_volume_ml: venous_ml,
                 core_c: self.thermal.core_c,
                 metabolic_rate: self.conditions.metabolic_rate,
+                oxygenator_blood_c: self.thermal.arterial_c,
                 oxygenator: Oxygenator {
                     area_m2: self.p.oxygenator_area_m2,
-                    sweep_l_min: self.sweep_l_min,
-                    fio2: self.oxygenator_fio2,
+                    sweep_l_min: self.machine.sweep_l_min,
+                    fio2: self.machine.fio2,
                     transfer,
+                    fico2: self.machine.fico2,
                 },
             },
         );
@@ -760,7 +978,29 @@ impl Simulation {
                 pf: self.p.circuit.heat_exchanger_pf,
             },
         );
-        self.pharm.update(dt, self.heparin_space_ml());
+        self.pharm
+            .update(dt, self.heparin_space_ml(), self.thermal.core_c);
+
+        // Transcapillary exchange: the systemic veins give plasma to the interstitium (or take
+        // it back), with the protein that crosses.
+        if self.fluid_exchange {
+            let e = self.exchange_inputs();
+            let max_out = 0.5 * self.circ.volume_ml[SV].max(0.0);
+            let (ml, protein_g) = self.fluids.exchange(dt, &e, max_out);
+            self.circ.volume_ml[SV] -= ml;
+            self.fluids.plasma_protein_g -= protein_g;
+        }
+        // On bypass the patient's and the circuit's plasma mix: protein shares the pool.
+        if on_bypass {
+            let patient = self.patient_plasma_ml().max(0.0);
+            let total_plasma = patient + self.circuit_plasma_ml();
+            let total_protein = self.fluids.plasma_protein_g + self.fluids.circuit_protein_g;
+            if total_plasma > 1.0 {
+                self.fluids.plasma_protein_g = total_protein * patient / total_plasma;
+                self.fluids.circuit_protein_g = total_protein - self.fluids.plasma_protein_g;
+            }
+        }
+        self.fluids.plasma_protein_g = self.fluids.plasma_protein_g.max(0.0);
 
         // Urine: basal rate, pressure-dependent below MAP 70 (renal autoregulation), none < 40.
         let urine = URINE_ML_KG_H * self.p.weight_kg / 3600.0
@@ -771,96 +1011,180 @@ impl Simulation {
         self.urine_ml += urine;
         self.fluid_out_ml += urine;
 
-        // Surgical bleeding: whole blood at the patient's Hct leaves the systemic veins.
+        // Surgical bleeding: whole blood at the patient's Hct leaves the systemic veins, with
+        // its plasma protein.
         let lost_ml =
-            (self.conditions.bleeding_ml_min * dt / 60.0).min(self.circ.volume_ml[SV].max(0.0));
+            (self.conditions.bleeding_ml_min * dt_min).min(self.circ.volume_ml[SV].max(0.0));
         if lost_ml > 0.0 {
-            self.rbc_patient_ml -= (lost_ml * hct_patient / 100.0).min(self.rbc_patient_ml);
+            let rbc_lost = (lost_ml * hct_patient / 100.0).min(self.rbc_patient_ml);
+            let plasma = self.patient_plasma_ml().max(1.0);
+            self.fluids.plasma_protein_g -=
+                self.fluids.plasma_protein_g * ((lost_ml - rbc_lost) / plasma).min(1.0);
+            self.rbc_patient_ml -= rbc_lost;
             self.circ.volume_ml[SV] -= lost_ml;
             self.fluid_out_ml += lost_ml;
         }
 
-        if let Some(t) = self.weaning_s {
-            let t = t + dt;
-            self.venous_open = (1.0 - t / WEAN_CLAMP_S).max(0.0);
-            let full = self.display.cvp_mmhg >= self.p.cvp_baseline_mmhg + 2.0
-                || self.reservoir_ml <= WEAN_RESERVOIR_STOP * self.p.circuit.reservoir_min_ml;
-            if t >= WEAN_CLAMP_S && (full || t >= WEAN_MAX_S) {
-                // The circuit is disconnected: the heparin and protamine in its plasma stay
-                // behind (what weaning pumped back carried its share to the patient).
-                let share = (self.patient_plasma_ml() + self.heparin_extravascular_ml())
-                    / self.heparin_space_ml();
-                self.pharm.heparin_u *= share;
-                self.pharm.protamine_mg *= share;
-                self.pump_on = false;
-                self.arterial_clamped = true;
-                self.venous_open = 0.0;
-                self.weaning_s = None;
-            } else {
-                self.weaning_s = Some(t);
-            }
+        // Ultrafiltration: plasma water out of the reservoir at the set rate, down to the
+        // minimum level; the protein stays (it concentrates).
+        if let Some(mut uf) = self.machine.ultrafiltration.filter(|_| on_bypass) {
+            let removable = (self.machine.reservoir_ml - self.p.circuit.reservoir_min_ml).max(0.0);
+            let ml = (uf.rate_ml_min * dt_min)
+                .min(uf.remaining_ml)
+                .min(removable);
+            uf.remaining_ml -= ml;
+            self.machine.reservoir_ml -= ml;
+            self.ultrafiltrate_ml += ml;
+            self.fluid_out_ml += ml;
+            self.machine.ultrafiltration = (uf.remaining_ml > 1e-9).then_some(uf);
+        } else {
+            self.machine.ultrafiltration = None;
         }
-        self.update_alarms();
+
+        // Clotting of the circuit when the blood in it is not anticoagulated.
+        if on_bypass && self.machine.flow_l_min > 0.0 {
+            let shortfall = ((CLOT_ACT_THRESHOLD_S - self.act_s()) / CLOT_ACT_THRESHOLD_S).max(0.0);
+            self.machine.clot =
+                (self.machine.clot + CLOT_RATE_PER_MIN * shortfall.powi(3) * dt_min).min(1.0);
+        }
+
+        self.rso2_pct = rso2_pct(&CerebralInputs {
+            map_mmhg: self.display.map_mmhg,
+            resting_map_mmhg: self.p.map_set_mmhg,
+            paco2_mmhg: self.gas.paco2_mmhg,
+            ph: self.gas.ph,
+            pao2_mmhg: self.gas.pao2_mmhg,
+            hb_g_dl,
+            hb0_g_dl: self.p.hb0_g_dl,
+            brain_c: self.thermal.core_c,
+        });
+        self.update_alarms(dt);
+        self.machine.air_recent_ml = 0.0;
     }
 
-    fn update_alarms(&mut self) {
-        use alarms::*;
+    /// Moves the share of the circuit's heparin and protein that went back to the patient with
+    /// `ml` of blood after bypass.
+    fn returned_from_circuit(&mut self, ml: f64) {
+        let share = (ml / (self.circuit_volume_ml() + ml).max(1.0)).min(1.0);
+        let heparin = self.circuit_heparin_u * share;
+        self.circuit_heparin_u -= heparin;
+        self.pharm.heparin_u += heparin;
+        let protein = self.fluids.circuit_protein_g * share;
+        self.fluids.circuit_protein_g -= protein;
+        self.fluids.plasma_protein_g += protein;
+    }
+
+    /// The cardioplegia dose in progress reaches the heart (arresting it only behind a
+    /// cross-clamp) and, through the coronary sinus, the circulation: its crystalloid part
+    /// returns to the reservoir on bypass, its potassium to the body.
+    fn deliver_cardioplegia(&mut self, dt_s: f64) {
+        let Some(mut delivery) = self.machine.cardioplegia else {
+            return;
+        };
+        let ml = delivery.transfer.take(dt_s);
+        let kind = delivery.kind;
+        self.cardioplegia_ml += ml;
+        self.machine.cardioplegia_dose_ml += ml;
+        let crystalloid_ml = ml * cardioplegia_crystalloid_fraction(kind);
+        self.fluid_in_ml += crystalloid_ml;
+        self.pharm.k_excess_mmol += ml / 1000.0 * cardioplegia_k_mmol_l(kind);
+        if self.clamp_on {
+            self.heart.perfuse_cardioplegia(
+                dt_s,
+                delivery.transfer.rate_ml_min,
+                kind,
+                delivery.temp_c,
+                self.p.weight_kg,
+            );
+            if self.phase == Phase::Bypass {
+                self.machine.reservoir_ml += crystalloid_ml;
+            } else {
+                self.circ.volume_ml[RA] += crystalloid_ml;
+            }
+        } else {
+            self.circ.volume_ml[SV] += crystalloid_ml;
+        }
+        if delivery.transfer.remaining_ml <= 1e-9 {
+            self.machine.cardioplegia = None;
+            self.machine.cardioplegia_done_at_s = Some(self.time_s());
+        } else {
+            self.machine.cardioplegia = Some(delivery);
+        }
+    }
+
+    /// Every alarm condition now, with its limit and clear band.
+    fn update_alarms(&mut self, dt_s: f64) {
         let on_bypass = self.phase == Phase::Bypass;
         let c = &self.p.circuit;
-        let mut m = 0;
-        let mut set = |cond: bool, bit: u32| {
-            if cond {
-                m |= bit;
-            }
+        let m = &self.machine;
+        let mut cond = [Condition::Clear; ALARM_COUNT];
+        cond[id::ARTERIAL_AIR] = Condition::flag(m.bubble.tripped);
+        cond[id::AIR_EMBOLISM] = Condition::flag(m.air_recent_ml > 0.0);
+        cond[id::RESERVOIR_EMPTY] = Condition::flag(
+            m.level.tripped || (on_bypass && m.reservoir_ml < c.reservoir_floor_ml),
+        );
+        cond[id::PUMP_FAILURE] = Condition::flag(self.has_fault(FaultKind::PumpFailure));
+        cond[id::POWER_LOSS] = Condition::flag(self.has_fault(FaultKind::PowerLoss));
+        cond[id::HIGH_LINE_PRESSURE] = if m.servo_limiting {
+            Condition::Raise
+        } else {
+            Condition::above(
+                m.post_oxygenator_mmhg,
+                m.pressure_limit_mmhg,
+                LINE_PRESSURE_BAND_MMHG,
+            )
         };
-        set(self.has_fault(FaultKind::ArterialAir), ARTERIAL_AIR);
-        set(
-            on_bypass && self.reservoir_ml < c.reservoir_floor_ml,
-            RESERVOIR_EMPTY,
-        );
-        set(self.has_fault(FaultKind::PumpFailure), PUMP_FAILURE);
-        set(self.has_fault(FaultKind::PowerLoss), POWER_LOSS);
-        set(
-            self.line_pressure_mmhg > LINE_ALARM_MMHG,
-            HIGH_LINE_PRESSURE,
-        );
+        cond[id::CIRCUIT_THROMBOSIS] = Condition::flag(m.clot >= CLOT_VISIBLE);
         let low_map_mmhg =
             LOW_MAP_ALARM_MMHG * (self.p.map_set_mmhg / LOW_MAP_ALARM_REFERENCE_MMHG).min(1.0);
-        set(self.display.map_mmhg < low_map_mmhg, LOW_MAP);
-        set(
-            on_bypass && self.gas.pao2_mmhg < LOW_PAO2_ALARM_MMHG,
-            LOW_PAO2,
-        );
-        set(
-            on_bypass && self.reservoir_ml < c.reservoir_min_ml,
-            LOW_LEVEL,
-        );
-        set(
-            on_bypass && self.gas.paco2_mmhg > HIGH_PACO2_ALARM_MMHG,
-            HIGH_PACO2,
-        );
-        set(on_bypass && self.gas.svo2 < LOW_SVO2_ALARM, LOW_SVO2);
-        set(on_bypass && self.act_s() < LOW_ACT_ALARM_S, LOW_ACT);
-        set(self.k_mmol_l() > HYPERKALEMIA_ALARM_MMOL_L, HYPERKALEMIA);
-        set(
-            on_bypass && self.thermal.arterial_c > HIGH_ARTERIAL_TEMP_ALARM_C,
-            HIGH_ARTERIAL_TEMP,
-        );
-        set(!self.heater_on(), HEATER_COOLER_OFF);
-        set(
-            self.reservoir_ml > HIGH_LEVEL_ALARM_FRACTION * c.reservoir_capacity_ml,
-            HIGH_LEVEL,
-        );
-        set(
+        cond[id::LOW_MAP] = Condition::below(self.display.map_mmhg, low_map_mmhg, 5.0);
+        cond[id::LOW_PAO2] =
+            Condition::below(self.gas.pao2_mmhg, LOW_PAO2_ALARM_MMHG, 10.0).when(on_bypass);
+        cond[id::VF] = Condition::flag(self.heart.rhythm == Rhythm::Vf);
+        cond[id::ASYSTOLE] = Condition::flag(self.heart.rhythm == Rhythm::Asystole && !on_bypass);
+        cond[id::LOW_LEVEL] = Condition::below(
+            m.reservoir_ml,
+            c.reservoir_min_ml,
+            0.25 * c.reservoir_min_ml,
+        )
+        .when(on_bypass);
+        cond[id::HIGH_PACO2] =
+            Condition::above(self.gas.paco2_mmhg, HIGH_PACO2_ALARM_MMHG, 3.0).when(on_bypass);
+        cond[id::LOW_SVO2] = Condition::below(self.gas.svo2, LOW_SVO2_ALARM, 0.03).when(on_bypass);
+        let rso2_limit =
+            LOW_RSO2_ALARM_PCT.max(LOW_RSO2_ALARM_OF_BASELINE * self.p.rso2_baseline_pct);
+        cond[id::LOW_RSO2] = Condition::below(self.rso2_pct, rso2_limit, 3.0);
+        cond[id::LOW_ACT] =
+            Condition::flag(on_bypass && self.labs.act_s.is_some_and(|act| act < LOW_ACT_ALARM_S));
+        cond[id::ACT_DUE] = Condition::flag(
             on_bypass
-                && (self.thermal.arterial_c - self.thermal.venous_c).abs() > TEMP_GRADIENT_ALARM_C,
-            HIGH_TEMP_GRADIENT,
+                && self
+                    .labs
+                    .since_act_drawn_s(self.time_s())
+                    .is_none_or(|s| s > ACT_INTERVAL_S),
         );
-        self.alarms_raised_total += (m & !self.alarms).count_ones();
-        self.alarms = m;
+        cond[id::HYPERKALEMIA] = Condition::above(self.k_mmol_l(), HYPERKALEMIA_ALARM_MMOL_L, 0.2);
+        cond[id::HIGH_ARTERIAL_TEMP] =
+            Condition::above(self.thermal.arterial_c, HIGH_ARTERIAL_TEMP_ALARM_C, 0.2)
+                .when(on_bypass);
+        cond[id::HEATER_COOLER_OFF] = Condition::flag(!self.heater_on());
+        cond[id::HIGH_LEVEL] = Condition::above(
+            m.reservoir_ml,
+            HIGH_LEVEL_ALARM_FRACTION * c.reservoir_capacity_ml,
+            0.02 * c.reservoir_capacity_ml,
+        );
+        cond[id::HIGH_TEMP_GRADIENT] = Condition::above(
+            (self.thermal.arterial_c - self.thermal.venous_c).abs(),
+            TEMP_GRADIENT_ALARM_C,
+            0.5,
+        )
+        .when(on_bypass);
+        cond[id::DETECTOR_DISARMED] = Condition::flag(!m.level.armed || !m.bubble.armed);
+        self.alarms.update(dt_s, &cond);
     }
 
-    fn act_s(&self) -> f64 {
+    /// True ACT of the patient's blood, s (what a drawn sample will read).
+    pub(crate) fn act_s(&self) -> f64 {
         let dilution = (1.0 - self.p.plasma0_ml / self.connected_plasma_ml()).clamp(0.0, 0.8);
         self.pharm.act_s(
             self.p.act0_s,
@@ -870,8 +1194,9 @@ impl Simulation {
         )
     }
 
-    fn k_mmol_l(&self) -> f64 {
-        self.pharm.k_mmol_l(self.p.k0_mmol_l, self.p.weight_kg)
+    /// Plasma potassium, mmol/L.
+    pub(crate) fn k_mmol_l(&self) -> f64 {
+        self.pharm.k_mmol_l(self.p.k0_mmol_l, self.ecf_ml())
     }
 
     /// Steps while `step_count · DT_S < time_s` (integer step counter, no drift).
@@ -886,165 +1211,75 @@ impl Simulation {
         self.step_count as f64 * Self::DT_S
     }
 
-    /// Applies an action. Never fails for a validated action; one that makes no sense in the
-    /// present state (ending bypass before it started, ultrafiltration off bypass) changes
-    /// nothing and says why, so scenario authors and students are told rather than ignored.
-    pub fn apply(&mut self, action: &Action) -> Applied {
-        let on_bypass = self.phase == Phase::Bypass;
-        match *action {
-            Action::EndBypass | Action::Ultrafiltrate { .. } if !on_bypass => {
-                return Applied::Ignored("not on bypass");
-            }
-            Action::CrossClampOn if self.clamp_on => {
-                return Applied::Ignored("the cross-clamp is already on");
-            }
-            Action::CrossClampOff if !self.clamp_on => {
-                return Applied::Ignored("the cross-clamp is not on");
-            }
-            Action::Fault(kind) if self.has_fault(kind) => {
-                return Applied::Ignored("that fault is already active");
-            }
-            Action::ClearFault(kind) if !self.has_fault(kind) => {
-                return Applied::Ignored("that fault is not active");
-            }
-            _ => {}
-        }
-        match *action {
-            Action::Heparin { units } => self.pharm.heparin_u += units,
-            Action::Protamine { mg } => self.pharm.protamine_mg += mg,
-            Action::StartBypass { flow_l_min } => {
-                if !on_bypass {
-                    self.phase = Phase::Bypass;
-                    self.bypass_start_step = self.step_count;
-                    self.pump_on = true;
-                    self.venous_open = 1.0;
-                    self.arterial_clamped = false;
-                    self.weaning_s = None;
-                    if !self.sweep_set {
-                        self.sweep_l_min = if self.p.initial_sweep_l_min > 0.0 {
-                            self.p.initial_sweep_l_min
-                        } else {
-                            DEFAULT_GAS_BLOOD_RATIO * flow_l_min
-                        };
-                    }
-                }
-                self.control = PumpControl::Flow(flow_l_min);
-            }
-            Action::SetFlow { flow_l_min } => self.control = PumpControl::Flow(flow_l_min),
-            Action::SetRpm { rpm } => self.control = PumpControl::Rpm(rpm),
-            Action::SetSweep { l_min } => {
-                self.sweep_l_min = l_min;
-                self.sweep_set = true;
-            }
-            Action::SetFio2 { pct } => {
-                if on_bypass {
-                    self.oxygenator_fio2 = pct / 100.0;
-                } else {
-                    self.ventilator_fio2 = pct / 100.0;
-                }
-            }
-            Action::SetWaterTemp { temp_c } => self.thermal.water_set_c = temp_c,
-            Action::SetVavd { mmhg } => self.vavd_mmhg = mmhg,
-            Action::CrossClampOn => {
-                self.clamp_on = true;
-                self.heart.clamp_on();
-            }
-            Action::CrossClampOff => {
-                self.clamp_on = false;
-                self.heart.clamp_off();
-            }
-            Action::Cardioplegia { ml, kind } => {
-                self.cardioplegia_ml += ml;
-                // The blood part comes from the circuit and returns via the coronary sinus.
-                let crystalloid_ml = ml * cardioplegia_crystalloid_fraction(kind);
-                self.circ.volume_ml[RA] += crystalloid_ml;
-                self.fluid_in_ml += crystalloid_ml;
-                self.pharm.k_excess_mmol += ml / 1000.0 * cardioplegia_k_mmol_l(kind);
-                if self.clamp_on {
-                    self.heart
-                        .cardioplegia(ml, ARREST_DOSE_ML_PER_KG * self.p.weight_kg);
-                }
-            }
-            Action::GiveRbc { ml } => self.add_volume(ml, ml * PRBC_HCT_PCT / 100.0),
-            Action::GiveFluid { ml, .. } => self.add_volume(ml, 0.0),
-            Action::Ultrafiltrate { ml } => {
-                let removable = (self.reservoir_ml - self.p.circuit.reservoir_min_ml).max(0.0);
-                self.reservoir_ml -= ml.min(removable);
-                self.fluid_out_ml += ml.min(removable);
-            }
-            Action::GiveDrug { drug, dose } => self.pharm.give(drug, dose),
-            Action::SetVascularTone { factor } => self.conditions.vascular_tone = factor,
-            Action::SetContractility { factor } => self.conditions.contractility = factor,
-            Action::SetMetabolicRate { factor } => self.conditions.metabolic_rate = factor,
-            Action::SetBleeding { ml_min } => self.conditions.bleeding_ml_min = ml_min,
-            Action::ClampArterialLine => self.arterial_clamped = true,
-            Action::UnclampArterialLine => self.arterial_clamped = false,
-            Action::EndBypass => {
-                self.phase = Phase::PostBypass;
-                self.lungs_ventilated = true;
-                self.weaning_s = Some(0.0);
-            }
-            Action::Fault(kind) => self.faults |= fault_bit(kind),
-            Action::ClearFault(kind) => self.faults &= !fault_bit(kind),
-        }
-        Applied::Done
-    }
-
-    /// Adds volume with `rbc_ml` of red cells: into the reservoir on bypass, IV otherwise.
-    fn add_volume(&mut self, ml: f64, rbc_ml: f64) {
-        self.fluid_in_ml += ml;
-        if self.phase == Phase::Bypass {
-            self.reservoir_ml += ml;
-            self.rbc_circuit_ml += rbc_ml;
-        } else {
-            self.circ.volume_ml[SV] += ml;
-            self.rbc_patient_ml += rbc_ml;
-        }
-    }
-
     /// Everything observable now. Pure: observing never changes the trajectory.
     pub fn observe(&self) -> Observations {
         let hct = self.arterial_hct_pct();
         let on_bypass = self.phase == Phase::Bypass;
         let bsa = self.p.bsa_m2;
         let (pressure, _) = self.circ.pressures(&self.p.circulation, &self.drive);
+        let m = &self.machine;
+        let core_c = self.thermal.core_c;
+        let now_s = self.time_s();
         Observations {
-            time_s: self.time_s(),
+            time_s: now_s,
             phase: self.phase,
             hr_bpm: self.heart.hr_bpm(),
+            rhythm: self.heart.rhythm,
+            pacing_bpm: self.heart.pacing_bpm(),
             map_mmhg: self.display.map_mmhg,
             sbp_mmhg: self.display.sbp_mmhg,
             dbp_mmhg: self.display.dbp_mmhg,
             arterial_pressure_mmhg: pressure[SA],
             cvp_mmhg: self.display.cvp_mmhg,
             cardiac_output_l_min: self.display.cardiac_output_l_min,
-            pump_flow_l_min: self.pump_flow_l_min,
-            pump_rpm: self.pump_rpm,
-            arterial_line_pressure_mmhg: self.line_pressure_mmhg,
-            reservoir_volume_ml: self.reservoir_ml,
-            sweep_l_min: self.sweep_l_min,
+            pump_flow_l_min: m.flow_l_min,
+            pump_rpm: m.rpm,
+            arterial_line_pressure_mmhg: m.post_oxygenator_mmhg,
+            pre_oxygenator_pressure_mmhg: m.post_oxygenator_mmhg + m.oxygenator_dp_mmhg,
+            oxygenator_dp_mmhg: m.oxygenator_dp_mmhg,
+            pressure_limit_mmhg: m.pressure_limit_mmhg,
+            servo_limiting: m.servo_limiting,
+            venous_occlusion_pct: if m.venous_clamped {
+                100.0
+            } else {
+                100.0 * m.venous_occlusion
+            },
+            level_detector_armed: m.level.armed,
+            level_detector_tripped: m.level.tripped,
+            bubble_detector_armed: m.bubble.armed,
+            bubble_detector_tripped: m.bubble.tripped,
+            air_to_patient_ml: m.air_to_patient_ml,
+            reservoir_volume_ml: m.reservoir_ml,
+            sweep_l_min: m.sweep_l_min,
             fio2_pct: 100.0
                 * if on_bypass {
-                    self.oxygenator_fio2
+                    m.fio2
                 } else {
                     self.ventilator_fio2
                 },
+            sweep_co2_pct: 100.0 * m.fico2,
             hct_pct: hct,
             hb_g_dl: hct * HB_G_DL_PER_HCT_PCT,
             pao2_mmhg: self.gas.pao2_mmhg,
             paco2_mmhg: self.gas.paco2_mmhg,
             ph: self.gas.ph,
+            pao2_tc_mmhg: po2_at_temp_mmhg(self.gas.pao2_mmhg, core_c),
+            paco2_tc_mmhg: pco2_at_temp_mmhg(self.gas.paco2_mmhg, core_c),
+            ph_tc: ph_at_temp(self.gas.ph, core_c),
             hco3_mmol_l: self.gas.hco3_mmol_l(),
             sbe_mmol_l: self.gas.sbe_mmol_l,
             sao2_pct: 100.0 * self.gas.sao2,
             svo2_pct: on_bypass.then_some(100.0 * self.gas.svo2),
             lactate_mmol_l: self.gas.lactate_mmol_l,
+            rso2_pct: self.rso2_pct,
             k_mmol_l: self.k_mmol_l(),
             act_s: self.act_s(),
             heparin_u_ml: self.pharm.heparin_u / self.heparin_space_ml(),
-            temp_core_c: self.thermal.core_c,
+            temp_core_c: core_c,
             temp_arterial_c: self.thermal.arterial_c,
             temp_venous_c: self.thermal.venous_c,
+            temp_periphery_c: self.thermal.periphery_c,
+            temp_myocardium_c: self.heart.myocardium_c,
             temp_water_c: Some(self.thermal.water_c),
             do2i_ml_min_m2: self.gas.do2_ml_min / bsa,
             vo2i_ml_min_m2: self.gas.vo2_ml_min / bsa,
@@ -1053,10 +1288,30 @@ impl Simulation {
             fluid_in_ml: self.fluid_in_ml,
             fluid_out_ml: self.fluid_out_ml,
             cardioplegia_ml: self.cardioplegia_ml,
+            cardioplegia_kind: m.cardioplegia_kind,
+            cardioplegia_dose_ml: m.cardioplegia_dose_ml,
+            cardioplegia_rate_ml_min: m.cardioplegia.map_or(0.0, |d| d.transfer.rate_ml_min),
+            cardioplegia_pressure_mmhg: m.cardioplegia.map_or(0.0, |d| {
+                ROOT_MMHG_PER_ML_MIN * d.transfer.rate_ml_min * ADULT_BSA_M2 / bsa
+            }),
+            minutes_since_cardioplegia: if m.cardioplegia.is_some() {
+                Some(0.0)
+            } else {
+                m.cardioplegia_done_at_s.map(|t| (now_s - t) / 60.0)
+            },
+            ultrafiltrate_ml: self.ultrafiltrate_ml,
+            colloid_osmotic_mmhg: colloid_osmotic_mmhg(
+                100.0 * self.connected_protein_g() / self.connected_plasma_ml(),
+            ),
+            plasma_volume_ml: self.patient_plasma_ml(),
+            interstitial_ml: self.fluids.isf_ml,
+            contractility_pct: 100.0 * self.heart.contractility() * self.conditions.contractility,
+            measured_act_s: self.labs.act_s,
+            measured_abg: self.labs.abg,
             bypass_time_s: self.bypass_steps as f64 * Self::DT_S,
             cross_clamp_time_s: self.clamp_steps as f64 * Self::DT_S,
-            alarms: alarms::list(self.alarms),
-            alarms_raised_total: self.alarms_raised_total,
+            alarms: self.alarms.list(),
+            alarms_raised_total: self.alarms.raised_total(),
             active_faults: FaultKind::ALL
                 .iter()
                 .copied()
@@ -1085,14 +1340,58 @@ impl Simulation {
         self.p.ebv_ml
     }
 
-    /// Volume in the patient's circulation plus the circuit (prime, reservoir), mL: changes only
-    /// by `fluid_in_ml − fluid_out_ml` of [`Observations`].
+    /// Volume in the patient's circulation plus the circuit (prime, reservoir), mL.
     pub fn blood_volume_ml(&self) -> f64 {
         self.circ.total_ml() + self.circuit_volume_ml()
+    }
+
+    /// Blood volume plus the interstitial fluid, mL: changes only by
+    /// `fluid_in_ml − fluid_out_ml` of [`Observations`] (the invariant the tests check).
+    pub fn fluid_volume_ml(&self) -> f64 {
+        self.blood_volume_ml() + self.fluids.isf_ml
     }
 
     /// Full bypass flow for this patient (2.4 L/min/m²), L/min.
     pub fn full_flow_l_min(&self) -> f64 {
         FULL_FLOW_INDEX_L_MIN_M2 * self.p.bsa_m2
+    }
+
+    /// Default cardioplegia delivery rate for this patient, mL/min.
+    pub(crate) fn default_cardioplegia_rate_ml_min(&self) -> f64 {
+        CARDIOPLEGIA_RATE_ML_MIN * (self.p.bsa_m2 / ADULT_BSA_M2).min(1.0)
+    }
+
+    /// Default ultrafiltration rate for this patient, mL/min.
+    pub(crate) fn default_ultrafiltration_rate_ml_min(&self) -> f64 {
+        ULTRAFILTRATION_RATE_ML_MIN * (self.p.bsa_m2 / ADULT_BSA_M2).min(1.0)
+    }
+
+    /// Default rate of returning volume after bypass, mL/min.
+    pub(crate) fn default_return_rate_ml_min(&self) -> f64 {
+        RETURN_RATE_FRACTION_OF_FULL_FLOW * self.full_flow_l_min() * 1000.0
+    }
+
+    /// The blood gas an analyser would report for a sample drawn now.
+    pub(crate) fn blood_gas_now(&self) -> BloodGas {
+        let hct = self.arterial_hct_pct();
+        BloodGas {
+            drawn_at_s: self.time_s(),
+            ph: self.gas.ph,
+            pao2_mmhg: self.gas.pao2_mmhg,
+            paco2_mmhg: self.gas.paco2_mmhg,
+            hco3_mmol_l: self.gas.hco3_mmol_l(),
+            sbe_mmol_l: self.gas.sbe_mmol_l,
+            sao2_pct: 100.0 * self.gas.sao2,
+            hct_pct: hct,
+            hb_g_dl: hct * HB_G_DL_PER_HCT_PCT,
+            k_mmol_l: self.k_mmol_l(),
+            lactate_mmol_l: self.gas.lactate_mmol_l,
+            temp_c: self.thermal.core_c,
+        }
+    }
+
+    /// Arterial air entrained now, mL/min (the `arterial-air` fault with the pump running).
+    pub(crate) fn entrained_air_ml_min(&self) -> f64 {
+        ENTRAINED_AIR_ML_MIN_PER_L_MIN * self.machine.flow_l_min.max(0.0)
     }
 }

@@ -1,15 +1,27 @@
 //! Two-compartment thermal model (core = vessel-rich organs, periphery = muscle, fat, skin),
-//! coupled by blood flow, with the heat exchanger setting arterial blood temperature on bypass
-//! and a heater-cooler whose water follows its set point.
+//! coupled by blood flow that the cold periphery constricts, with the heat exchanger setting
+//! arterial blood temperature on bypass, a heater-cooler whose water follows its set point, and
+//! — when the heater-cooler stops — the stagnant water in the exchanger that takes the blood's
+//! temperature while the circuit loses heat to the room.
 
 /// Body specific heat, kJ/kg/°C (Guyton & Hall).
 const BODY_HEAT_KJ_KG_C: f64 = 3.5;
 /// Blood heat capacity per L/min of flow, kJ/min/°C: 1.05 kg/L × 3.6 kJ/kg/°C (Guyton).
 const BLOOD_HEAT_KJ_MIN_C_PER_L_MIN: f64 = 1.05 * 3.6;
-/// Core share of body mass (assumption; two-compartment models use 0.5–0.66, Gravlee).
-const CORE_MASS_FRACTION: f64 = 0.55;
-/// Core share of systemic blood flow (vessel-rich group ≈ 75–80 % of cardiac output; Guyton).
-pub const CORE_FLOW_FRACTION: f64 = 0.8;
+/// Core share of body mass (assumption; two-compartment models use 0.4–0.66, Gravlee; the
+/// smaller share leaves more tissue in the periphery that rewarming on bypass leaves cold).
+const CORE_MASS_FRACTION: f64 = 0.45;
+/// Peripheral share of systemic blood flow when warm (vessel-rich group ≈ 75–80 % of cardiac
+/// output; Guyton).
+const PERIPHERY_FLOW_FRACTION: f64 = 0.2;
+/// Cold vasoconstriction of the periphery: its share of flow falls 20 % per °C below 36 °C, to
+/// 15 % of normal at most (local cold vasoconstriction; the thermoregulatory threshold is
+/// lowered to ≈ 34.5 °C by anaesthesia, Sessler DI, Anesthesiology 2000;92:578; slope and floor
+/// assumptions fitted towards the afterdrop of Rajek A et al., Anesthesiology 1998;88:1511:
+/// 2.3 ± 0.9 °C after rewarming on bypass — the model gives ≈ 1.1–1.3 °C).
+const VASOCONSTRICTION_BELOW_C: f64 = 36.0;
+const VASOCONSTRICTION_PER_C: f64 = 0.2;
+const VASOCONSTRICTION_FLOOR: f64 = 0.15;
 /// Core–periphery conduction, kJ/min/°C per kg (assumption, small beside convection).
 const CONDUCTION_KJ_MIN_C_PER_KG: f64 = 0.002;
 /// Metabolic heat per mL O2, kJ (≈ 20.1 kJ/L O2, 4.8 kcal/L; Guyton).
@@ -18,8 +30,17 @@ pub const HEAT_KJ_PER_ML_O2: f64 = 0.0201;
 pub const ROOM_C: f64 = 21.0;
 /// Heater-cooler water time constant towards its set point, s (assumption).
 const WATER_TAU_S: f64 = 60.0;
-/// Water drift time constant towards room temperature when the heater-cooler is off, s.
-const WATER_OFF_TAU_S: f64 = 1200.0;
+/// Water left standing in the exchanger and its lines when the heater-cooler stops, kJ/°C
+/// (≈ 1 L; assumption), the exchanger's performance with stagnant water as a fraction of its
+/// PF (no forced convection on the water side; assumption), and the lines' exchange with the
+/// room, kJ/min/°C (assumption).
+const STAGNANT_WATER_KJ_C: f64 = 4.2;
+const STAGNANT_PF_FRACTION: f64 = 0.3;
+const WATER_ROOM_KJ_MIN_C: f64 = 0.05;
+/// Heat the extracorporeal circuit (tubing, reservoir, oxygenator) loses to the room per °C of
+/// blood above it, kJ/min/°C per L/min of flow (assumption: ≈ 1 °C/h drift of an adult on
+/// bypass without a heater; the running heater-cooler's set point absorbs it).
+const CIRCUIT_LOSS_KJ_MIN_C_PER_L_MIN: f64 = 0.05;
 
 /// Temperatures and the fixed coefficients derived from body size.
 #[derive(Clone, Debug)]
@@ -72,13 +93,11 @@ impl Thermal {
     ) -> Self {
         let heat = vo2_ml_min * HEAT_KJ_PER_ML_O2;
         let conduction = CONDUCTION_KJ_MIN_C_PER_KG * weight_kg;
-        let blood = flow_l_min
-            * BLOOD_HEAT_KJ_MIN_C_PER_L_MIN
-            * CORE_FLOW_FRACTION
-            * (1.0 - CORE_FLOW_FRACTION);
-        let gradient = CORE_FLOW_FRACTION * heat / (blood + conduction);
+        let fp = PERIPHERY_FLOW_FRACTION;
+        let blood = flow_l_min * BLOOD_HEAT_KJ_MIN_C_PER_L_MIN * (1.0 - fp) * fp;
+        let gradient = (1.0 - fp) * heat / (blood + conduction);
         let periphery_c = core_c - gradient;
-        let venous = mixed_venous_c(core_c, periphery_c);
+        let venous = mixed_venous_c(core_c, periphery_c, periphery_flow_fraction(periphery_c));
         Thermal {
             core_c,
             periphery_c,
@@ -96,14 +115,30 @@ impl Thermal {
     /// Advances by `dt_s`. The heat-exchanger outlet is T_v + PF·(T_water − T_v) (definition of
     /// the performance factor; Gravlee).
     pub fn update(&mut self, dt_s: f64, u: &ThermalInputs) {
-        let (target, tau) = if u.heater_on {
-            (self.water_set_c, WATER_TAU_S)
+        let dt_min = dt_s / 60.0;
+        let fp = periphery_flow_fraction(self.periphery_c);
+        self.venous_c = mixed_venous_c(self.core_c, self.periphery_c, fp);
+        let pump_heat_flow = u.pump_flow_l_min.max(0.0) * BLOOD_HEAT_KJ_MIN_C_PER_L_MIN;
+        let outlet = if u.heater_on {
+            self.water_c += (self.water_set_c - self.water_c) * (dt_s / WATER_TAU_S).min(1.0);
+            self.venous_c + u.pf * (self.water_c - self.venous_c)
         } else {
-            (ROOM_C, WATER_OFF_TAU_S)
+            // Stagnant water: it exchanges with the blood through the exchanger and a little
+            // with the room; the circuit's tubing loses heat to the room.
+            let pf = u.pf * STAGNANT_PF_FRACTION;
+            let to_blood = pf * pump_heat_flow * (self.water_c - self.venous_c);
+            let from_room = WATER_ROOM_KJ_MIN_C * (ROOM_C - self.water_c);
+            self.water_c += (from_room - to_blood) * dt_min / STAGNANT_WATER_KJ_C;
+            let loss = CIRCUIT_LOSS_KJ_MIN_C_PER_L_MIN
+                * u.pump_flow_l_min.max(0.0)
+                * (self.venous_c - ROOM_C);
+            let gained = to_blood - loss;
+            if pump_heat_flow > 1e-9 {
+                self.venous_c + gained / pump_heat_flow
+            } else {
+                self.venous_c
+            }
         };
-        self.water_c += (target - self.water_c) * dt_s / tau;
-        self.venous_c = mixed_venous_c(self.core_c, self.periphery_c);
-        let outlet = self.venous_c + u.pf * (self.water_c - self.venous_c);
         let into_aorta = u.pump_flow_l_min + u.native_flow_l_min;
         self.arterial_c = if into_aorta > 1e-6 {
             (u.pump_flow_l_min * outlet + u.native_flow_l_min * self.venous_c) / into_aorta
@@ -113,21 +148,28 @@ impl Thermal {
         let heat = u.vo2_ml_min * HEAT_KJ_PER_ML_O2;
         let blood = u.tissue_flow_l_min.max(0.0) * BLOOD_HEAT_KJ_MIN_C_PER_L_MIN;
         let conduction = self.conduction_kj_min_c * (self.periphery_c - self.core_c);
-        let core_in = CORE_FLOW_FRACTION * blood * (self.arterial_c - self.core_c)
-            + CORE_FLOW_FRACTION * heat
+        let core_in = (1.0 - fp) * blood * (self.arterial_c - self.core_c)
+            + (1.0 - PERIPHERY_FLOW_FRACTION) * heat
             + conduction;
-        let periphery_in =
-            (1.0 - CORE_FLOW_FRACTION) * blood * (self.arterial_c - self.periphery_c)
-                + (1.0 - CORE_FLOW_FRACTION) * heat
-                - conduction
-                - self.ambient_kj_min_c * (self.periphery_c - ROOM_C);
-        let dt_min = dt_s / 60.0;
+        let periphery_in = fp * blood * (self.arterial_c - self.periphery_c)
+            + PERIPHERY_FLOW_FRACTION * heat
+            - conduction
+            - self.ambient_kj_min_c * (self.periphery_c - ROOM_C);
         self.core_c += core_in * dt_min / self.core_capacity_kj_c;
         self.periphery_c += periphery_in * dt_min / self.periphery_capacity_kj_c;
     }
 }
 
+/// The periphery's share of systemic flow at its temperature: constricted when cold (local
+/// cold vasoconstriction, which outlasts the warm core on bypass, so rewarming leaves the
+/// periphery cold).
+fn periphery_flow_fraction(periphery_c: f64) -> f64 {
+    let constriction = (1.0 - VASOCONSTRICTION_PER_C * (VASOCONSTRICTION_BELOW_C - periphery_c))
+        .clamp(VASOCONSTRICTION_FLOOR, 1.0);
+    PERIPHERY_FLOW_FRACTION * constriction
+}
+
 /// Mixed venous temperature: the compartments' blood, weighted by their share of flow.
-fn mixed_venous_c(core_c: f64, periphery_c: f64) -> f64 {
-    CORE_FLOW_FRACTION * core_c + (1.0 - CORE_FLOW_FRACTION) * periphery_c
+fn mixed_venous_c(core_c: f64, periphery_c: f64, periphery_fraction: f64) -> f64 {
+    (1.0 - periphery_fraction) * core_c + periphery_fraction * periphery_c
 }

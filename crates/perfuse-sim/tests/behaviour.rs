@@ -36,6 +36,8 @@ fn arrested() -> Simulation {
     sim.apply(&Action::Cardioplegia {
         ml: 1000.0,
         kind: CardioplegiaKind::DelNido,
+        rate_ml_min: None,
+        temp_c: None,
     });
     after(&mut sim, 3.0);
     sim
@@ -250,10 +252,22 @@ fn normal_adult_on_bypass_has_textbook_values() {
     assert!((65.0..=80.0).contains(&svo2), "SvO2 {svo2}");
     assert!(o.lactate_mmol_l < 2.0);
     assert!((50.0..=80.0).contains(&o.map_mmhg), "MAP {}", o.map_mmhg);
+    // Post-oxygenator "line pressure" 150–250 mmHg (Gravlee); the oxygenator's drop is on top,
+    // ≈ 91 mmHg at 5 L/min for an SX18-class membrane (Fried 1998).
     assert!(
         (150.0..=250.0).contains(&o.arterial_line_pressure_mmhg),
         "line {}",
         o.arterial_line_pressure_mmhg
+    );
+    assert!(
+        (70.0..=100.0).contains(&o.oxygenator_dp_mmhg)
+            && (o.pre_oxygenator_pressure_mmhg
+                - o.arterial_line_pressure_mmhg
+                - o.oxygenator_dp_mmhg)
+                .abs()
+                < 1e-9,
+        "ΔP {}",
+        o.oxygenator_dp_mmhg
     );
     assert!(o.reservoir_volume_ml > 200.0 && o.alarms.iter().all(|a| a.priority != Priority::High));
 }
@@ -272,6 +286,8 @@ fn beating_heart_on_bypass_ejects_little_then_arrests_and_restarts() {
     sim.apply(&Action::Cardioplegia {
         ml: 1000.0,
         kind: CardioplegiaKind::DelNido,
+        rate_ml_min: None,
+        temp_c: None,
     });
     let o = after(&mut sim, 3.0);
     assert_eq!(o.hr_bpm, 0.0);
@@ -284,20 +300,37 @@ fn beating_heart_on_bypass_ejects_little_then_arrests_and_restarts() {
     assert!(o.cross_clamp_time_s > 3600.0 && o.bypass_time_s > o.cross_clamp_time_s);
 }
 
+/// A by-the-book wean — venous line occluded step by step while the flow comes down, then the
+/// pump stopped and volume returned — restores the native circulation: CI 2.0–3.0, MAP 60–90,
+/// CVP 6–14 (Gravlee, separation from bypass). `end-bypass` alone moves no volume.
 #[test]
 fn weaning_restores_native_circulation() {
     let mut sim = on_bypass();
     after(&mut sim, 10.0);
+    for (occlusion, flow) in [(50.0, 3.5), (70.0, 2.5), (85.0, 1.5), (95.0, 0.8)] {
+        sim.apply(&Action::SetVenousOcclusion { pct: occlusion });
+        sim.apply(&Action::SetFlow { flow_l_min: flow });
+        after(&mut sim, 1.0);
+    }
+    let reservoir = sim.observe().reservoir_volume_ml;
     sim.apply(&Action::EndBypass);
-    let o = after(&mut sim, 5.0);
+    let o = after(&mut sim, 0.5);
     assert_eq!(o.phase, Phase::PostBypass);
     assert_eq!(o.pump_flow_l_min, 0.0);
-    assert!(
-        o.map_mmhg > 60.0 && o.cardiac_output_l_min > 3.5,
-        "MAP {} CO {}",
-        o.map_mmhg,
-        o.cardiac_output_l_min
+    assert_eq!(
+        o.reservoir_volume_ml, reservoir,
+        "end-bypass returns nothing"
     );
+    sim.apply(&Action::ReturnVolume {
+        ml: 400.0,
+        rate_ml_min: None,
+    });
+    let o = after(&mut sim, 5.0);
+    assert!((reservoir - 400.0 - o.reservoir_volume_ml).abs() < 1.0);
+    let ci = o.cardiac_output_l_min / sim.bsa_m2();
+    assert!((2.0..=3.0).contains(&ci), "CI {ci}");
+    assert!((60.0..=90.0).contains(&o.map_mmhg), "MAP {}", o.map_mmhg);
+    assert!((6.0..=14.0).contains(&o.cvp_mmhg), "CVP {}", o.cvp_mmhg);
     assert!((35.0..=45.0).contains(&o.paco2_mmhg) && o.sao2_pct > 95.0);
 }
 
@@ -313,7 +346,10 @@ fn oxygenator_failure_lowers_transfer_and_raises_pressure() {
         "PaCO2 {}",
         o.paco2_mmhg
     );
-    assert!(o.arterial_line_pressure_mmhg > before.arterial_line_pressure_mmhg + 50.0);
+    // The failing membrane raises the pressure before it, not after it.
+    assert!(o.pre_oxygenator_pressure_mmhg > before.pre_oxygenator_pressure_mmhg + 50.0);
+    assert!(o.oxygenator_dp_mmhg > 2.0 * before.oxygenator_dp_mmhg);
+    assert!(o.arterial_line_pressure_mmhg < before.arterial_line_pressure_mmhg + 10.0);
     assert!(o.alarms.iter().any(|a| a.code == "low-pao2"));
 }
 
@@ -350,7 +386,11 @@ fn venous_airlock_empties_the_reservoir_and_the_level_servo_stops_the_pump() {
         "the level servo must stop the pump before air"
     );
     assert!(o.reservoir_volume_ml > 0.0);
+    // The detector keeps the pump stopped after the cause is cleared, until it is reset.
     sim.apply(&Action::ClearFault(FaultKind::VenousAirlock));
+    let o = after(&mut sim, 1.0);
+    assert!(o.level_detector_tripped && o.pump_flow_l_min == 0.0);
+    sim.apply(&Action::ResetDetector(perfuse_sim::Detector::Level));
     let o = after(&mut sim, 2.0);
     assert!(o.pump_flow_l_min > 4.0 && o.reservoir_volume_ml > 200.0);
 }
@@ -384,6 +424,8 @@ fn centrifugal_flow_falls_with_afterload_and_reverses_when_stopped() {
     sim.apply(&Action::Cardioplegia {
         ml: 1000.0,
         kind: CardioplegiaKind::DelNido,
+        rate_ml_min: None,
+        temp_c: None,
     });
     let o = after(&mut sim, 5.0);
     assert!((o.pump_flow_l_min - 4.7).abs() < 0.1 && o.pump_rpm > 1500.0);
@@ -443,6 +485,8 @@ fn pediatric_patient_runs_with_sensible_values() {
     sim.apply(&Action::Cardioplegia {
         ml: 240.0,
         kind: CardioplegiaKind::DelNido,
+        rate_ml_min: None,
+        temp_c: None,
     });
     let o = after(&mut sim, 20.0);
     // del Nido is 4/5 crystalloid: 192 mL of the 240 mL dose adds volume.

@@ -57,19 +57,23 @@ fn circuit() -> impl Strategy<Value = CircuitConfig> {
         0.0..60.0f64,
         0.0..80.0f64,
         0.0..2.0f64,
+        0.0..70.0f64,
     )
         .prop_map(
-            |(roller, prime_ml, prime_hct_pct, vavd_mmhg, sweep_per_flow)| CircuitConfig {
-                pump: if roller {
-                    PumpKind::Roller
-                } else {
-                    PumpKind::Centrifugal
-                },
-                prime_ml,
-                prime_hct_pct,
-                vavd_mmhg,
-                initial_sweep_l_min: sweep_per_flow,
-                ..CircuitConfig::default()
+            |(roller, prime_ml, prime_hct_pct, vavd_mmhg, sweep_per_flow, prime_protein_g_l)| {
+                CircuitConfig {
+                    pump: if roller {
+                        PumpKind::Roller
+                    } else {
+                        PumpKind::Centrifugal
+                    },
+                    prime_ml,
+                    prime_hct_pct,
+                    prime_protein_g_l,
+                    vavd_mmhg,
+                    initial_sweep_l_min: sweep_per_flow,
+                    ..CircuitConfig::default()
+                }
             },
         )
 }
@@ -139,18 +143,19 @@ proptest! {
             (60.0, Action::Heparin { units: (400.0 * patient.weight_kg).min(100_000.0) }),
             (120.0, Action::StartBypass { flow_l_min }),
             (180.0, Action::CrossClampOn),
-            (180.0, Action::Cardioplegia { ml: (20.0 * patient.weight_kg).min(1000.0), kind: CardioplegiaKind::DelNido }),
+            (180.0, Action::Cardioplegia { ml: (20.0 * patient.weight_kg).min(1000.0), kind: CardioplegiaKind::DelNido, rate_ml_min: None, temp_c: None }),
             (600.0, Action::SetWaterTemp { temp_c: 30.0 }),
             (1200.0, Action::SetWaterTemp { temp_c: 37.0 }),
             (1500.0, Action::CrossClampOff),
-            (1800.0, Action::EndBypass),
+                (1800.0, Action::EndBypass),
+            (1830.0, Action::ReturnVolume { ml: 10.0 * patient.weight_kg, rate_ml_min: None }),
         ];
-        let start_ml = sim.blood_volume_ml();
+        let start_ml = sim.fluid_volume_ml();
         let check_all = |sim: &Simulation| -> Result<(), TestCaseError> {
             let obs = sim.observe();
             check(&obs)?;
             let expected_ml = start_ml + obs.fluid_in_ml - obs.fluid_out_ml;
-            prop_assert!((sim.blood_volume_ml() - expected_ml).abs() <= 1e-6 * expected_ml, "volume not conserved");
+            prop_assert!((sim.fluid_volume_ml() - expected_ml).abs() <= 1e-6 * expected_ml, "volume not conserved");
             Ok(())
         };
         for (at_s, action) in events {

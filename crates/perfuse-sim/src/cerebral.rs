@@ -1,0 +1,119 @@
+//! Cerebral oximetry: regional cerebral O2 saturation (near-infrared spectroscopy) from
+//! cerebral blood flow — autoregulated by pressure, raised by CO2 and by anaemia — and cerebral
+//! O2 consumption, which falls with temperature more steeply than the body's.
+//!
+//! rSO2 = 0.25·SaO2 + 0.75·SjvO2: NIRS samples a tissue volume whose blood is ≈ 25 % arterial
+//! and 75 % venous (Watzman HM et al., Anesthesiology 2000;93:947).
+
+use crate::blood::{bohr_factor, o2_content_ml_dl, po2_from_content, so2_fraction};
+
+/// Cerebral blood flow at rest, mL/100 g/min, and O2 consumption at 37 °C, mL/100 g/min
+/// (Kety–Schmidt values: 50 and 3.3; Guyton & Hall).
+const CBF0_ML_100G_MIN: f64 = 50.0;
+const CMRO2_37_ML_100G_MIN: f64 = 3.3;
+/// Q10 of cerebral O2 consumption (Croughwell N et al., Ann Thorac Surg 1992;53:827: 2.8 on
+/// CPB).
+const CEREBRAL_Q10: f64 = 2.8;
+/// Arterial/venous weighting of the NIRS signal (Watzman 2000).
+const ARTERIAL_SHARE: f64 = 0.25;
+/// Lower limit of autoregulation on bypass, mmHg: below it flow falls in proportion to
+/// pressure (Joshi B et al., Anesth Analg 2012;114:503: mean 66 mmHg, range 40–90; adults.
+/// Neonates and infants autoregulate down to a lower pressure, scaled with their resting MAP).
+const LOWER_LIMIT_MMHG_ADULT: f64 = 60.0;
+const ADULT_MAP_MMHG: f64 = 85.0;
+/// CO2 reactivity, fraction of flow per mmHg of PaCO2 (3–4 %/mmHg between 20 and 60 mmHg;
+/// Guyton; Murkin JM et al., Anesth Analg 1987;66:825 for bypass). Reported alpha-stat PaCO2
+/// drives it, so pH-stat management raises flow (luxury perfusion).
+const CO2_REACTIVITY_PER_MMHG: f64 = 0.03;
+/// Hemodilution raises cerebral flow: flow × (CaO2,0/CaO2)^0.5 (partial compensation for the
+/// lower content and viscosity; Todd MM et al., Am J Physiol 1994;267:H2025; exponent an
+/// assumption).
+const CONTENT_COMPENSATION: f64 = 0.5;
+
+/// What cerebral oximetry depends on.
+#[derive(Clone, Copy, Debug)]
+pub struct CerebralInputs {
+    /// Mean arterial pressure, mmHg.
+    pub map_mmhg: f64,
+    /// Resting MAP of the patient (scales the lower limit of autoregulation), mmHg.
+    pub resting_map_mmhg: f64,
+    /// Arterial PCO2 (alpha-stat), mmHg.
+    pub paco2_mmhg: f64,
+    /// Arterial pH.
+    pub ph: f64,
+    /// Arterial PO2, mmHg.
+    pub pao2_mmhg: f64,
+    /// Hemoglobin, g/dL.
+    pub hb_g_dl: f64,
+    /// Hemoglobin at rest, g/dL.
+    pub hb0_g_dl: f64,
+    /// Brain (≈ core) temperature, °C.
+    pub brain_c: f64,
+}
+
+/// Regional cerebral saturation, %.
+pub fn rso2_pct(u: &CerebralInputs) -> f64 {
+    let bohr = bohr_factor(u.ph, u.paco2_mmhg);
+    let ca = o2_content_ml_dl(u.hb_g_dl, u.pao2_mmhg, bohr);
+    let ca0 = o2_content_ml_dl(u.hb0_g_dl, 95.0, 1.0);
+    let lower_limit = LOWER_LIMIT_MMHG_ADULT * (u.resting_map_mmhg / ADULT_MAP_MMHG).min(1.0);
+    let pressure = (u.map_mmhg / lower_limit).clamp(0.0, 1.0);
+    let co2 = (1.0 + CO2_REACTIVITY_PER_MMHG * (u.paco2_mmhg - 40.0)).clamp(0.3, 2.0);
+    let content = (ca0 / ca.max(1.0)).powf(CONTENT_COMPENSATION).min(2.0);
+    // Autoregulation holds flow independent of pressure (and of pump flow) above the lower
+    // limit; below it flow follows pressure.
+    let cbf = CBF0_ML_100G_MIN * pressure * co2 * content;
+    let cmro2 = CMRO2_37_ML_100G_MIN * CEREBRAL_Q10.powf((u.brain_c - 37.0) / 10.0);
+    // Venous content: arterial minus what the brain extracts (never below 0; anaerobic then).
+    let cv = (ca - 100.0 * cmro2 / cbf.max(1e-3)).max(0.0);
+    let pv = po2_from_content(cv, u.hb_g_dl, bohr, 30.0);
+    let sjvo2 = so2_fraction(pv, bohr);
+    let sao2 = so2_fraction(u.pao2_mmhg, bohr);
+    100.0 * (ARTERIAL_SHARE * sao2 + (1.0 - ARTERIAL_SHARE) * sjvo2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn awake() -> CerebralInputs {
+        CerebralInputs {
+            map_mmhg: 85.0,
+            resting_map_mmhg: 85.0,
+            paco2_mmhg: 40.0,
+            ph: 7.40,
+            pao2_mmhg: 95.0,
+            hb_g_dl: 13.2,
+            hb0_g_dl: 13.2,
+            brain_c: 37.0,
+        }
+    }
+
+    /// Baseline 60–75 % (Murkin JM, Arango M, Br J Anaesth 2009;103:i3); falls with low
+    /// pressure, hypocapnia and anaemia; rises with cooling.
+    #[test]
+    fn baseline_and_directions() {
+        let base = rso2_pct(&awake());
+        assert!((60.0..=75.0).contains(&base), "{base}");
+        let low_map = rso2_pct(&CerebralInputs {
+            map_mmhg: 35.0,
+            ..awake()
+        });
+        let hypocapnia = rso2_pct(&CerebralInputs {
+            paco2_mmhg: 25.0,
+            ..awake()
+        });
+        let anaemia = rso2_pct(&CerebralInputs {
+            hb_g_dl: 6.0,
+            ..awake()
+        });
+        let cold = rso2_pct(&CerebralInputs {
+            brain_c: 28.0,
+            ..awake()
+        });
+        assert!(low_map < base - 10.0, "{low_map}");
+        assert!(hypocapnia < base - 5.0, "{hypocapnia}");
+        assert!(anaemia < base - 5.0, "{anaemia}");
+        assert!(cold > base + 5.0, "{cold}");
+    }
+}
