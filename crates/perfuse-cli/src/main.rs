@@ -7,6 +7,7 @@ mod calc;
 mod record;
 mod run;
 mod serve;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,8 @@ enum Command {
     Run(run::RunArgs),
     /// Start the live console (pump console, instructor station, debrief) in the browser.
     Serve(serve::ServeArgs),
+    /// Run the validation suite (validation/) and write the report (docs/validation.md).
+    Validate(validate::ValidateArgs),
 }
 
 /// Why a command failed, and so which exit code it gets.
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
             Command::Record(args) => record::run(args),
             Command::Run(args) => run::run(&args),
             Command::Serve(args) => serve::run(&args),
+            Command::Validate(args) => validate::run(&args),
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,
