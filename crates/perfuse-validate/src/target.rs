@@ -6,7 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
-use perfuse_scenario::{ACTION_NAMES, duration};
+use perfuse_scenario::duration;
+use perfuse_sim::ActionSpec;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -95,7 +96,7 @@ impl Target {
         self.needs
             .iter()
             .map(String::as_str)
-            .filter(|need| !quantity::is_known(need) && !ACTION_NAMES.contains(need))
+            .filter(|need| !quantity::is_known(need) && ActionSpec::find(need).is_none())
             .collect()
     }
 }
