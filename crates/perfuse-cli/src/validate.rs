@@ -28,7 +28,9 @@ fn toml_files(dir: &Path) -> Result<Vec<SourceFile>, Failure> {
         .map_err(|e| Failure::Input(format!("--dir {}: {e}", dir.display())))?;
     let mut paths = Vec::new();
     for entry in entries {
-        let path = entry.with_context(|| format!("reading {}", dir.display()))?.path();
+        let path = entry
+            .with_context(|| format!("reading {}", dir.display()))?
+            .path();
         if path.extension().is_some_and(|e| e == "toml") {
             paths.push(path);
         }
@@ -51,8 +53,8 @@ pub fn run(args: &ValidateArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let targets = toml_files(&args.dir.join("targets"))?;
     let scenarios = toml_files(&args.dir.join("scenarios"))?;
-    let suite = perfuse_validate::load(&targets, &scenarios)
-        .map_err(|e| Failure::Input(e.to_string()))?;
+    let suite =
+        perfuse_validate::load(&targets, &scenarios).map_err(|e| Failure::Input(e.to_string()))?;
     let report = perfuse_validate::run(&suite);
     let markdown = perfuse_validate::markdown(&report);
 

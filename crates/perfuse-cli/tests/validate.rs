@@ -66,12 +66,21 @@ fn a_broken_target_exits_2_with_file_line_and_field() {
     let dir = suite("broken", r#"{ column = "map_mm_hg", at = "0:00:30" }"#);
     let output = perfuse(&dir, &["validate", "--dir", ".", "--out", "report.md"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    let first = stderr(&output).lines().next().unwrap_or_default().to_owned();
+    let first = stderr(&output)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     assert!(
-        first.starts_with("error: ./targets/circuit.toml:8: target[0].measure: unknown column \"map_mm_hg\""),
+        first.starts_with(
+            "error: ./targets/circuit.toml:8: target[0].measure: unknown column \"map_mm_hg\""
+        ),
         "{first}"
     );
-    assert!(!dir.join("report.md").exists(), "nothing is written on error");
+    assert!(
+        !dir.join("report.md").exists(),
+        "nothing is written on error"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -82,13 +91,24 @@ fn check_fails_on_a_stale_report_and_passes_once_written() {
     let check = ["validate", "--dir", ".", "--out", "report.md", "--check"];
     let stale = perfuse(&dir, &check);
     assert_eq!(stale.status.code(), Some(1), "{}", stderr(&stale));
-    assert!(stderr(&stale).contains("report.md is stale"), "{}", stderr(&stale));
+    assert!(
+        stderr(&stale).contains("report.md is stale"),
+        "{}",
+        stderr(&stale)
+    );
 
     let write = perfuse(&dir, &["validate", "--dir", ".", "--out", "report.md"]);
     assert!(write.status.success(), "{}", stderr(&write));
-    assert!(stderr(&write).contains("1 targets: 1 green"), "{}", stderr(&write));
+    assert!(
+        stderr(&write).contains("1 targets: 1 green"),
+        "{}",
+        stderr(&write)
+    );
     let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
-    assert!(report.contains("| **all** | 1 | 1 | 0 | 0 | 0 |"), "{report}");
+    assert!(
+        report.contains("| **all** | 1 | 1 | 0 | 0 | 0 |"),
+        "{report}"
+    );
     assert!(perfuse(&dir, &check).status.success());
     let _ = std::fs::remove_dir_all(&dir);
 }

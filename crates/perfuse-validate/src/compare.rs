@@ -134,16 +134,33 @@ mod tests {
 
     #[test]
     fn equal_to_counts_only_the_distance_beyond_the_tolerance() {
-        let v = verdict(Expect::EqualTo { value: 45.6, tolerance: 9.6 }, None, 40.0);
+        let v = verdict(
+            Expect::EqualTo {
+                value: 45.6,
+                tolerance: 9.6,
+            },
+            None,
+            40.0,
+        );
         assert_eq!(v.error_pct, Some(0.0));
-        let v = verdict(Expect::EqualTo { value: 45.6, tolerance: 9.6 }, None, 25.0);
+        let v = verdict(
+            Expect::EqualTo {
+                value: 45.6,
+                tolerance: 9.6,
+            },
+            None,
+            25.0,
+        );
         assert!((v.error_pct.unwrap() - 100.0 * 11.0 / 45.6).abs() < 1e-9);
         assert_eq!(v.colour, Colour::Yellow);
     }
 
     #[test]
     fn range_error_is_relative_to_the_violated_bound() {
-        assert_eq!(verdict(Expect::Range(50.0, 80.0), None, 65.0).error_pct, Some(0.0));
+        assert_eq!(
+            verdict(Expect::Range(50.0, 80.0), None, 65.0).error_pct,
+            Some(0.0)
+        );
         let low = verdict(Expect::Range(50.0, 80.0), None, 40.0);
         assert!((low.error_pct.unwrap() - 20.0).abs() < 1e-9);
         let high = verdict(Expect::Range(50.0, 80.0), None, 120.0);
@@ -153,7 +170,10 @@ mod tests {
 
     #[test]
     fn one_sided_bounds_and_scale() {
-        assert_eq!(verdict(Expect::LessThan(0.5), None, 0.2).colour, Colour::Green);
+        assert_eq!(
+            verdict(Expect::LessThan(0.5), None, 0.2).colour,
+            Colour::Green
+        );
         let v = verdict(Expect::LessThan(0.5), None, 2.6);
         assert!((v.error_pct.unwrap() - 420.0).abs() < 1e-9);
         let v = verdict(Expect::GreaterThan(0.0), Some(100.0), -50.0);

@@ -99,11 +99,17 @@ impl Suite {
 
 /// Parses and cross-checks the suite. Files are taken in the order given (the CLI sorts them
 /// by name); the report keeps that order within each system.
-pub fn load(target_files: &[SourceFile], scenario_files: &[SourceFile]) -> Result<Suite, LoadError> {
+pub fn load(
+    target_files: &[SourceFile],
+    scenario_files: &[SourceFile],
+) -> Result<Suite, LoadError> {
     let mut scenarios = BTreeMap::new();
     for file in scenario_files {
         let parsed = perfuse_scenario::parse(&file.text, &file.path);
-        if scenarios.insert(file.file_name().to_owned(), parsed).is_some() {
+        if scenarios
+            .insert(file.file_name().to_owned(), parsed)
+            .is_some()
+        {
             return Err(LoadError {
                 file: file.path.clone(),
                 line: 0,
@@ -124,7 +130,10 @@ pub fn load(target_files: &[SourceFile], scenario_files: &[SourceFile]) -> Resul
     }
     target::check_unique_ids(&targets)?;
     for (name, scenario) in &scenarios {
-        let users: Vec<&Target> = targets.iter().filter(|t| t.scenarios().contains(&name.as_str())).collect();
+        let users: Vec<&Target> = targets
+            .iter()
+            .filter(|t| t.scenarios().contains(&name.as_str()))
+            .collect();
         let path = scenario_files
             .iter()
             .find(|f| f.file_name() == name)
@@ -225,7 +234,11 @@ pub fn run(suite: &Suite) -> Report {
         .iter()
         .map(|(file, parsed)| match parsed {
             Ok(s) => (file.clone(), s.name.clone(), s.description.clone()),
-            Err(e) => (file.clone(), String::new(), format!("not runnable yet: {e}")),
+            Err(e) => (
+                file.clone(),
+                String::new(),
+                format!("not runnable yet: {e}"),
+            ),
         })
         .collect();
     Report { results, scenarios }

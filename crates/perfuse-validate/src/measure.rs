@@ -65,7 +65,10 @@ pub(crate) fn evaluate(
     let number = |probe: &Probe| -> Result<f64, String> {
         match evaluate_probe(probe, &series[probe.scenario.as_str()])?.value {
             Value::Number(x) => Ok(x),
-            Value::Text(text) => Err(format!("{} is text ({text:?}), not a number", probe.quantity)),
+            Value::Text(text) => Err(format!(
+                "{} is text ({text:?}), not a number",
+                probe.quantity
+            )),
         }
     };
     match measure {

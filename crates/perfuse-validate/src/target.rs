@@ -41,7 +41,10 @@ pub const TAGS: &[(&str, &str)] = &[
     ("cold", "moderate hypothermia, 24–32 °C"),
     ("deep", "deep hypothermia, ≤ 23 °C"),
     ("rewarming", "during or after rewarming"),
-    ("ischaemic", "aortic cross-clamp, with or without cardioplegia"),
+    (
+        "ischaemic",
+        "aortic cross-clamp, with or without cardioplegia",
+    ),
     ("bleeding", "haemorrhage or hypovolaemia"),
     ("hemodilution", "hemodilution or its reversal"),
     ("high-flow", "high flow or high sweep"),
@@ -320,7 +323,10 @@ pub(crate) fn parse_file(
     let deserializer = toml::Deserializer::parse(text).map_err(|e| at.toml_error(&e, ""))?;
     let raw: RawFile = serde_path_to_error::deserialize(deserializer).map_err(|e| {
         // `Spanned` fields add a private segment to the path; the reader wants the keys.
-        let path = e.path().to_string().replace(".$__serde_spanned_private_value", "");
+        let path = e
+            .path()
+            .to_string()
+            .replace(".$__serde_spanned_private_value", "");
         at.toml_error(e.inner(), if path == "." { "" } else { &path })
     })?;
     raw.target
@@ -345,7 +351,9 @@ struct Locator<'a> {
 
 impl Locator<'_> {
     fn line(&self, offset: usize) -> usize {
-        1 + self.text[..offset.min(self.text.len())].matches('\n').count()
+        1 + self.text[..offset.min(self.text.len())]
+            .matches('\n')
+            .count()
     }
 
     fn error(&self, span: &Range<usize>, field: String, message: impl Into<String>) -> LoadError {
@@ -385,13 +393,16 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn error(&self, span: &Range<usize>, key: &str, message: impl Into<String>) -> LoadError {
-        self.at
-            .error(span, format!("{}.{key}", self.path), message)
+        self.at.error(span, format!("{}.{key}", self.path), message)
     }
 
     fn target(&self, raw: RawTarget, span: Range<usize>) -> Result<Target, LoadError> {
         let id = raw.id.get_ref();
-        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c)) {
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+        {
             return Err(self.error(
                 &raw.id.span(),
                 "id",
@@ -434,7 +445,11 @@ impl Checker<'_> {
             }
             None => (Vec::new(), span.clone()),
         };
-        if let Some(dup) = needs.iter().enumerate().find(|(i, n)| needs[..*i].contains(n)) {
+        if let Some(dup) = needs
+            .iter()
+            .enumerate()
+            .find(|(i, n)| needs[..*i].contains(n))
+        {
             return Err(self.error(&needs_span, "needs", format!("{:?} listed twice", dup.1)));
         }
         let scenario = raw.scenario.get_ref();
@@ -450,7 +465,11 @@ impl Checker<'_> {
         let expect_span = raw.expect.span();
         let expectation = self.expect(raw.expect.into_inner(), &expect_span)?;
         self.fits(&measure, &expectation, &measure_span)?;
-        for (text, key) in [(&raw.condition, "condition"), (&raw.title, "title"), (&raw.source, "source")] {
+        for (text, key) in [
+            (&raw.condition, "condition"),
+            (&raw.title, "title"),
+            (&raw.source, "source"),
+        ] {
             if text.trim().is_empty() {
                 return Err(self.error(&span, key, "must not be empty"));
             }
@@ -476,11 +495,19 @@ impl Checker<'_> {
         if self.scenarios.durations_s.contains_key(name) {
             Ok(())
         } else {
-            let known: Vec<&str> = self.scenarios.durations_s.keys().map(String::as_str).collect();
+            let known: Vec<&str> = self
+                .scenarios
+                .durations_s
+                .keys()
+                .map(String::as_str)
+                .collect();
             Err(self.error(
                 span,
                 key,
-                format!("no scenario file {name:?}; the suite has {}", known.join(", ")),
+                format!(
+                    "no scenario file {name:?}; the suite has {}",
+                    known.join(", ")
+                ),
             ))
         }
     }
@@ -500,7 +527,11 @@ impl Checker<'_> {
         if let Some(range) = raw.range {
             match range[..] {
                 [lo, hi] if lo < hi => given.push(Expect::Range(lo, hi)),
-                _ => return Err(err(format!("range {range:?}: write [low, high] with low < high"))),
+                _ => {
+                    return Err(err(format!(
+                        "range {range:?}: write [low, high] with low < high"
+                    )));
+                }
             }
         }
         given.extend(raw.less_than.map(Expect::LessThan));
@@ -549,10 +580,17 @@ impl Checker<'_> {
         };
         let message = match (&expectation.expect, single.map(|p| &p.stat)) {
             (Expect::Is(_) | Expect::IsNot(_), Some(Stat::At(_))) => return Ok(()),
-            (Expect::Is(_) | Expect::IsNot(_), _) => "is / is-not compare one text sample: use `at`",
+            (Expect::Is(_) | Expect::IsNot(_), _) => {
+                "is / is-not compare one text sample: use `at`"
+            }
             (Expect::TrendsTo(_), Some(Stat::Trend(_))) => return Ok(()),
             (Expect::TrendsTo(_), _) => "trends-to needs a single measure with stat = \"trend\"",
-            (_, _) if measure.probes().iter().any(|p| matches!(p.stat, Stat::Trend(_))) => {
+            (_, _)
+                if measure
+                    .probes()
+                    .iter()
+                    .any(|p| matches!(p.stat, Stat::Trend(_))) =>
+            {
                 "stat = \"trend\" goes with trends-to only"
             }
             _ => return Ok(()),
@@ -606,7 +644,8 @@ impl MeasureChecker<'_> {
         }
         let scenario = match raw.scenario {
             Some(name) if operand => {
-                self.checker.scenario_known(&name, self.span, "measure.scenario")?;
+                self.checker
+                    .scenario_known(&name, self.span, "measure.scenario")?;
                 name
             }
             Some(_) => {
@@ -661,7 +700,9 @@ impl MeasureChecker<'_> {
         };
         let unused = |keys: &[(&str, bool)]| -> Result<(), LoadError> {
             match keys.iter().find(|(_, present)| *present) {
-                Some((key, _)) => Err(self.error(format!("`{key}` has no meaning with stat {stat_name:?}"))),
+                Some((key, _)) => {
+                    Err(self.error(format!("`{key}` has no meaning with stat {stat_name:?}")))
+                }
                 None => Ok(()),
             }
         };
@@ -673,7 +714,11 @@ impl MeasureChecker<'_> {
         ];
         let stat = match stat_name {
             "at" => {
-                unused(&[("from", from.is_some()), ("to", to.is_some()), ("equals", raw.equals.is_some())])?;
+                unused(&[
+                    ("from", from.is_some()),
+                    ("to", to.is_some()),
+                    ("equals", raw.equals.is_some()),
+                ])?;
                 unused(&condition_keys)?;
                 Stat::At(at.expect("at"))
             }
@@ -690,7 +735,9 @@ impl MeasureChecker<'_> {
                 conditions.extend(raw.equals.clone().map(Condition::Equals));
                 conditions.extend(raw.not_equals.clone().map(Condition::NotEquals));
                 if conditions.len() != 1 {
-                    return Err(self.error("time-to waits for exactly one of above, below, equals, not-equals"));
+                    return Err(self.error(
+                        "time-to waits for exactly one of above, below, equals, not-equals",
+                    ));
                 }
                 Stat::TimeTo {
                     from,
@@ -719,11 +766,23 @@ impl MeasureChecker<'_> {
                 }
             }
         };
-        if let Some(end_s) = self.checker.scenarios.durations_s.get(&scenario).copied().flatten() {
+        if let Some(end_s) = self
+            .checker
+            .scenarios
+            .durations_s
+            .get(&scenario)
+            .copied()
+            .flatten()
+        {
             let last = match &stat {
                 Stat::At(t) => *t,
                 Stat::TimeTo { after, .. } => *after,
-                Stat::Mean(w) | Stat::Min(w) | Stat::Max(w) | Stat::Change(w) | Stat::Trend(w) | Stat::Fraction(w, _) => w.to,
+                Stat::Mean(w)
+                | Stat::Min(w)
+                | Stat::Max(w)
+                | Stat::Change(w)
+                | Stat::Trend(w)
+                | Stat::Fraction(w, _) => w.to,
             };
             if last > end_s {
                 return Err(self.error(format!(
@@ -737,7 +796,11 @@ impl MeasureChecker<'_> {
             let text = quantity::is_text(&quantity);
             let wants_text = matches!(
                 stat,
-                Stat::Fraction(..) | Stat::TimeTo { until: Condition::Equals(_) | Condition::NotEquals(_), .. }
+                Stat::Fraction(..)
+                    | Stat::TimeTo {
+                        until: Condition::Equals(_) | Condition::NotEquals(_),
+                        ..
+                    }
             );
             let either = matches!(stat, Stat::At(_));
             if !either && text != wants_text {
@@ -774,7 +837,11 @@ impl RawMeasure {
 }
 
 fn names(table: &[(&str, &str)]) -> String {
-    table.iter().map(|(key, _)| *key).collect::<Vec<_>>().join(", ")
+    table
+        .iter()
+        .map(|(key, _)| *key)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Ids must be unique across the suite.

@@ -90,7 +90,17 @@ fn each_stat_reads_what_the_scenario_set() {
     ]
     .concat();
     let results = outcomes(&targets, &[("s/short.toml", SCENARIO)]);
-    let expected = [3.0, 3.0, 0.0, 4.0, -1.0, 1.0 / 3.0, 100.0 * 100.0 / 120.0, 0.75, 3.0];
+    let expected = [
+        3.0,
+        3.0,
+        0.0,
+        4.0,
+        -1.0,
+        1.0 / 3.0,
+        100.0 * 100.0 / 120.0,
+        0.75,
+        3.0,
+    ];
     for (outcome, want) in results.iter().zip(expected) {
         let got = value(outcome);
         assert!((got - want).abs() < 0.02, "{outcome:?}: want {want}");
@@ -119,17 +129,25 @@ fn a_condition_never_met_is_red_with_its_reason() {
 fn needs_make_a_target_wait_even_when_its_scenario_uses_an_unknown_action() {
     let future = SCENARIO.replace(
         "action = \"set-flow\"\nflow_l_min = 3.0",
-        "action = \"set-sweep-co2\"\npct = 5",
+        "action = \"test-only-future-action\"\npct = 5",
     );
     let targets = target(
         "waits",
-        r#"{ column = "paco2_tc_mmhg", at = "0:01:30" }"#,
+        r#"{ column = "test_only_future_mmhg", at = "0:01:30" }"#,
         "{ range = [35, 45] }",
-        r#"needs = ["set-sweep-co2", "paco2_tc_mmhg"]"#,
-    ) + &target("today", r#"{ column = "pump_flow_l_min", at = "0:01:30" }"#, "{ equal-to = 3.0 }", "")
-        .replace("short.toml", "today.toml");
+        r#"needs = ["test-only-future-action", "test_only_future_mmhg"]"#,
+    ) + &target(
+        "today",
+        r#"{ column = "pump_flow_l_min", at = "0:01:30" }"#,
+        "{ equal-to = 3.0 }",
+        "",
+    )
+    .replace("short.toml", "today.toml");
     let suite = load(
-        &[file("t.toml", &targets.replace("\"short.toml\"", "\"future.toml\""))],
+        &[file(
+            "t.toml",
+            &targets.replace("\"short.toml\"", "\"future.toml\""),
+        )],
         &[file("future.toml", &future), file("today.toml", SCENARIO)],
     )
     .expect("the failing scenario is tolerated for a waiting target");
@@ -137,13 +155,13 @@ fn needs_make_a_target_wait_even_when_its_scenario_uses_an_unknown_action() {
     assert_eq!(
         report.results[0].1,
         Outcome::NotYetMeasurable {
-            needs: vec!["set-sweep-co2".into(), "paco2_tc_mmhg".into()]
+            needs: vec!["test-only-future-action".into(), "test_only_future_mmhg".into()]
         }
     );
     assert_eq!(report.results[1].1.colour(), Some(Colour::Green));
     let text = markdown(&report);
     assert!(text.contains("not yet measurable"), "{text}");
-    assert!(text.contains("`waits`: the simulator has no `set-sweep-co2`, `paco2_tc_mmhg` yet."));
+    assert!(text.contains("`waits`: the simulator has no `test-only-future-action`, `test_only_future_mmhg` yet."));
 }
 
 fn load_error(targets: &str, scenarios: &[(&str, &str)]) -> LoadError {
@@ -159,22 +177,38 @@ fn mistakes_are_located_at_file_line_and_field() {
     let ok_measure = r#"{ column = "pump_flow_l_min", at = "0:01:30" }"#;
     let cases: &[(String, &str, &str)] = &[
         (
-            target("x", r#"{ column = "pump_flow_lpm", at = "0:01:30" }"#, "{ equal-to = 3 }", ""),
+            target(
+                "x",
+                r#"{ column = "pump_flow_lpm", at = "0:01:30" }"#,
+                "{ equal-to = 3 }",
+                "",
+            ),
             "target[0].measure",
             "unknown column \"pump_flow_lpm\"",
         ),
         (
-            target("x", ok_measure, "{ equal-to = 3 }", "").replace("\"circuit\"", "\"circulation\""),
+            target("x", ok_measure, "{ equal-to = 3 }", "")
+                .replace("\"circuit\"", "\"circulation\""),
             "target[0].system",
             "unknown system \"circulation\"",
         ),
         (
-            target("x", r#"{ column = "pump_flow_l_min", at = "0:05:00" }"#, "{ equal-to = 3 }", ""),
+            target(
+                "x",
+                r#"{ column = "pump_flow_l_min", at = "0:05:00" }"#,
+                "{ equal-to = 3 }",
+                "",
+            ),
             "target[0].measure",
             "after the end of short.toml",
         ),
         (
-            target("x", r#"{ column = "pump_flow_l_min", at = "ninety" }"#, "{ equal-to = 3 }", ""),
+            target(
+                "x",
+                r#"{ column = "pump_flow_l_min", at = "ninety" }"#,
+                "{ equal-to = 3 }",
+                "",
+            ),
             "target[0].measure",
             "is not a duration",
         ),
@@ -189,12 +223,22 @@ fn mistakes_are_located_at_file_line_and_field() {
             "exactly one of",
         ),
         (
-            target("x", r#"{ column = "pump_flow_l_min", stat = "mean", from = "0:00:10", to = "0:01:00" }"#, r#"{ is = "vf" }"#, ""),
+            target(
+                "x",
+                r#"{ column = "pump_flow_l_min", stat = "mean", from = "0:00:10", to = "0:01:00" }"#,
+                r#"{ is = "vf" }"#,
+                "",
+            ),
             "target[0].measure",
             "is / is-not compare one text sample",
         ),
         (
-            target("x", r#"{ column = "phase", stat = "mean", from = "0:00:10", to = "0:01:00" }"#, "{ equal-to = 3 }", ""),
+            target(
+                "x",
+                r#"{ column = "phase", stat = "mean", from = "0:00:10", to = "0:01:00" }"#,
+                "{ equal-to = 3 }",
+                "",
+            ),
             "target[0].measure",
             "phase is a text column",
         ),
@@ -214,7 +258,8 @@ fn mistakes_are_located_at_file_line_and_field() {
             "missing field `title`",
         ),
         (
-            target("x", ok_measure, "{ equal-to = 3 }", "") + &target("x", ok_measure, "{ equal-to = 3 }", ""),
+            target("x", ok_measure, "{ equal-to = 3 }", "")
+                + &target("x", ok_measure, "{ equal-to = 3 }", ""),
             "id",
             "used by another target",
         ),
@@ -226,42 +271,88 @@ fn mistakes_are_located_at_file_line_and_field() {
         assert!(e.message.contains(message), "{e}\nwanted: {message}");
         assert!(e.line > 0, "{e}");
         let shown = e.to_string();
-        assert!(shown.starts_with(&format!("validation/targets/t.toml:{}: {field}: ", e.line)), "{shown}");
+        assert!(
+            shown.starts_with(&format!("validation/targets/t.toml:{}: {field}: ", e.line)),
+            "{shown}"
+        );
     }
 }
 
 #[test]
 fn the_line_points_at_the_offending_target() {
-    let text = target("a", r#"{ column = "pump_flow_l_min", at = "0:01:30" }"#, "{ equal-to = 3 }", "")
-        + &target("b", r#"{ column = "nope", at = "0:01:30" }"#, "{ equal-to = 3 }", "");
+    let text = target(
+        "a",
+        r#"{ column = "pump_flow_l_min", at = "0:01:30" }"#,
+        "{ equal-to = 3 }",
+        "",
+    ) + &target(
+        "b",
+        r#"{ column = "nope", at = "0:01:30" }"#,
+        "{ equal-to = 3 }",
+        "",
+    );
     let e = load_error(&text, &[("short.toml", SCENARIO)]);
     let line = text.lines().position(|l| l.contains("\"nope\"")).unwrap() + 1;
-    assert_eq!((e.line, e.field.as_str()), (line, "target[1].measure"), "{e}");
+    assert_eq!(
+        (e.line, e.field.as_str()),
+        (line, "target[1].measure"),
+        "{e}"
+    );
 }
 
 #[test]
 fn a_broken_scenario_fails_the_suite_unless_its_targets_wait() {
     let broken = SCENARIO.replace("flow_l_min = 3.0", "flow_l_min = 30");
-    let text = target("x", r#"{ column = "pump_flow_l_min", at = "0:01:30" }"#, "{ equal-to = 3 }", "");
+    let text = target(
+        "x",
+        r#"{ column = "pump_flow_l_min", at = "0:01:30" }"#,
+        "{ equal-to = 3 }",
+        "",
+    );
     let e = load_error(&text, &[("short.toml", &broken)]);
     assert_eq!(e.field, "events[2].flow_l_min", "{e}");
     // A need the simulator already meets does not excuse it.
-    let text = target("x", r#"{ column = "pump_flow_l_min", at = "0:01:30" }"#, "{ equal-to = 3 }", r#"needs = ["pump_flow_l_min"]"#);
+    let text = target(
+        "x",
+        r#"{ column = "pump_flow_l_min", at = "0:01:30" }"#,
+        "{ equal-to = 3 }",
+        r#"needs = ["pump_flow_l_min"]"#,
+    );
     let e = load_error(&text, &[("short.toml", &broken)]);
     assert_eq!(e.field, "events[2].flow_l_min", "{e}");
 }
 
 #[test]
 fn every_scenario_file_is_used() {
-    let text = target("x", r#"{ column = "pump_flow_l_min", at = "0:01:30" }"#, "{ equal-to = 3 }", "");
-    let e = load_error(&text, &[("short.toml", SCENARIO), ("extra/spare.toml", SCENARIO)]);
-    assert_eq!((e.file.as_str(), e.message.as_str()), ("extra/spare.toml", "no target uses this scenario"));
+    let text = target(
+        "x",
+        r#"{ column = "pump_flow_l_min", at = "0:01:30" }"#,
+        "{ equal-to = 3 }",
+        "",
+    );
+    let e = load_error(
+        &text,
+        &[("short.toml", SCENARIO), ("extra/spare.toml", SCENARIO)],
+    );
+    assert_eq!(
+        (e.file.as_str(), e.message.as_str()),
+        ("extra/spare.toml", "no target uses this scenario")
+    );
 }
 
 #[test]
 fn the_report_is_the_same_bytes_every_time() {
-    let targets = target("a", r#"{ column = "map_mmhg", stat = "mean", from = "0:01:10", to = "0:01:50" }"#, "{ range = [50, 80] }", "")
-        + &target("b", r#"{ column = "hct_pct", at = "0:01:30" }"#, "{ equal-to = 31.5 }", "");
+    let targets = target(
+        "a",
+        r#"{ column = "map_mmhg", stat = "mean", from = "0:01:10", to = "0:01:50" }"#,
+        "{ range = [50, 80] }",
+        "",
+    ) + &target(
+        "b",
+        r#"{ column = "hct_pct", at = "0:01:30" }"#,
+        "{ equal-to = 31.5 }",
+        "",
+    );
     let render = || {
         let suite = load(&[file("t.toml", &targets)], &[file("short.toml", SCENARIO)]).unwrap();
         markdown(&run(&suite))
