@@ -155,13 +155,18 @@ fn needs_make_a_target_wait_even_when_its_scenario_uses_an_unknown_action() {
     assert_eq!(
         report.results[0].1,
         Outcome::NotYetMeasurable {
-            needs: vec!["test-only-future-action".into(), "test_only_future_mmhg".into()]
+            needs: vec![
+                "test-only-future-action".into(),
+                "test_only_future_mmhg".into()
+            ]
         }
     );
     assert_eq!(report.results[1].1.colour(), Some(Colour::Green));
     let text = markdown(&report);
     assert!(text.contains("not yet measurable"), "{text}");
-    assert!(text.contains("`waits`: the simulator has no `test-only-future-action`, `test_only_future_mmhg` yet."));
+    assert!(text.contains(
+        "`waits`: the simulator has no `test-only-future-action`, `test_only_future_mmhg` yet."
+    ));
 }
 
 fn load_error(targets: &str, scenarios: &[(&str, &str)]) -> LoadError {
