@@ -207,7 +207,7 @@ pub fn run(suite: &Suite) -> Report {
             .as_ref()
             .expect("load() rejects unparsable scenarios that measurable targets use")
     };
-    let series: BTreeMap<&str, measure::Series> = wanted
+    let series: BTreeMap<&str, Result<measure::Series, String>> = wanted
         .into_par_iter()
         .map(|(name, quantities)| (name, measure::Series::record(scenario(name), &quantities)))
         .collect();

@@ -16,15 +16,23 @@ pub(crate) struct Series {
 }
 
 impl Series {
-    /// Runs the scenario to its end, keeping only `quantities`.
-    pub(crate) fn record(scenario: &Scenario, quantities: &BTreeSet<&str>) -> Series {
+    /// Runs the scenario to its end, keeping only `quantities`; `Err` when the simulation
+    /// refuses the configuration.
+    pub(crate) fn record(
+        scenario: &Scenario,
+        quantities: &BTreeSet<&str>,
+    ) -> Result<Series, String> {
         let options = RunOptions {
             every_ms: EVERY_MS,
             until_ms: None,
             seed: None,
         };
-        // The scenario was parsed, and parsing validates the patient and circuit.
-        let mut run = Run::new(scenario, &options).expect("a parsed scenario builds");
+        let mut run = Run::new(scenario, &options).map_err(|e| {
+            format!(
+                "the scenario cannot start: {} {}: {}",
+                e.field, e.value, e.message
+            )
+        })?;
         let body = Body::of(&scenario.patient);
         let mut values: BTreeMap<String, Vec<Option<Value>>> = quantities
             .iter()
@@ -39,7 +47,7 @@ impl Series {
                 samples.push(quantity::read(name, &obs, &body));
             }
         }
-        Series { values }
+        Ok(Series { values })
     }
 
     fn samples(&self, quantity: &str) -> &[Option<Value>] {
@@ -60,10 +68,15 @@ pub struct Reading {
 /// window, a condition never met, a division by zero).
 pub(crate) fn evaluate(
     measure: &Measure,
-    series: &BTreeMap<&str, Series>,
+    series: &BTreeMap<&str, Result<Series, String>>,
 ) -> Result<Reading, String> {
+    let of = |probe: &Probe| {
+        series[probe.scenario.as_str()]
+            .as_ref()
+            .map_err(String::clone)
+    };
     let number = |probe: &Probe| -> Result<f64, String> {
-        match evaluate_probe(probe, &series[probe.scenario.as_str()])?.value {
+        match evaluate_probe(probe, of(probe)?)?.value {
             Value::Number(x) => Ok(x),
             Value::Text(text) => Err(format!(
                 "{} is text ({text:?}), not a number",
@@ -72,7 +85,7 @@ pub(crate) fn evaluate(
         }
     };
     match measure {
-        Measure::One(probe) => evaluate_probe(probe, &series[probe.scenario.as_str()]),
+        Measure::One(probe) => evaluate_probe(probe, of(probe)?),
         Measure::Ratio(a, b) => {
             let (a, b) = (number(a)?, number(b)?);
             if b == 0.0 {
