@@ -48,8 +48,6 @@ const DATA_DICTIONARY: &[&str] = &[
     "alarms",
 ];
 
-/// Columns that may legitimately be empty at some moments (cli.md: "not applicable").
-
 fn perfuse(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_perfuse"))
         .args(args)

@@ -286,7 +286,7 @@ pub fn describe(action: &Action) -> String {
         Action::SendAbg => "Blood gas sent".to_owned(),
         Action::SetSweepCo2 { pct } => format!("Sweep CO2 {pct:.1} %"),
         Action::Defibrillate { joules } => format!("Defibrillate {joules:.0} J"),
-        Action::Pace { rate_bpm } if rate_bpm == 0.0 => "Pacing off".to_owned(),
+        Action::Pace { rate_bpm: 0.0 } => "Pacing off".to_owned(),
         Action::Pace { rate_bpm } => format!("Pacing {rate_bpm:.0}/min"),
         Action::Fault(kind) => format!("FAULT injected: {}", kind.name()),
         Action::ClearFault(kind) => format!("Fault cleared: {}", kind.name()),

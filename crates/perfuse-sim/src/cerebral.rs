@@ -25,10 +25,15 @@ const ADULT_MAP_MMHG: f64 = 85.0;
 /// Guyton; Murkin JM et al., Anesth Analg 1987;66:825 for bypass). Reported alpha-stat PaCO2
 /// drives it, so pH-stat management raises flow (luxury perfusion).
 const CO2_REACTIVITY_PER_MMHG: f64 = 0.03;
-/// Hemodilution raises cerebral flow: flow × (CaO2,0/CaO2)^0.5 (partial compensation for the
-/// lower content and viscosity; Todd MM et al., Am J Physiol 1994;267:H2025; exponent an
-/// assumption).
+/// Hemodilution raises cerebral flow: flow × (CaO2,normal/CaO2)^0.5 (partial compensation for
+/// the lower content and viscosity; Todd MM et al., Am J Physiol 1994;267:H2025; exponent fitted
+/// to the 0.48 % rSO2 per Hct point of Apostolidou I et al., J Cardiothorac Vasc Anesth
+/// 2012;26:1015).
 const CONTENT_COMPENSATION: f64 = 0.5;
+
+/// Hemoglobin the cerebral flow is normal at, g/dL (Hct ≈ 41 %): a chronically anaemic patient
+/// already has a raised cerebral flow before bypass.
+const NORMAL_HB_G_DL: f64 = 13.5;
 
 /// What cerebral oximetry depends on.
 #[derive(Clone, Copy, Debug)]
@@ -45,8 +50,6 @@ pub struct CerebralInputs {
     pub pao2_mmhg: f64,
     /// Hemoglobin, g/dL.
     pub hb_g_dl: f64,
-    /// Hemoglobin at rest, g/dL.
-    pub hb0_g_dl: f64,
     /// Brain (≈ core) temperature, °C.
     pub brain_c: f64,
 }
@@ -55,7 +58,7 @@ pub struct CerebralInputs {
 pub fn rso2_pct(u: &CerebralInputs) -> f64 {
     let bohr = bohr_factor(u.ph, u.paco2_mmhg);
     let ca = o2_content_ml_dl(u.hb_g_dl, u.pao2_mmhg, bohr);
-    let ca0 = o2_content_ml_dl(u.hb0_g_dl, 95.0, 1.0);
+    let ca0 = o2_content_ml_dl(NORMAL_HB_G_DL, 95.0, 1.0);
     let lower_limit = LOWER_LIMIT_MMHG_ADULT * (u.resting_map_mmhg / ADULT_MAP_MMHG).min(1.0);
     let pressure = (u.map_mmhg / lower_limit).clamp(0.0, 1.0);
     let co2 = (1.0 + CO2_REACTIVITY_PER_MMHG * (u.paco2_mmhg - 40.0)).clamp(0.3, 2.0);
@@ -84,7 +87,6 @@ mod tests {
             ph: 7.40,
             pao2_mmhg: 95.0,
             hb_g_dl: 13.2,
-            hb0_g_dl: 13.2,
             brain_c: 37.0,
         }
     }

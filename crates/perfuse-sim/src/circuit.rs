@@ -32,12 +32,13 @@ const DRAINAGE_HALF_MMHG: f64 = 1.0;
 const REFERENCE_SIPHON_CM: f64 = 50.0;
 
 /// Centrifugal head curve ΔP = a·N² − b·Q² − c·Q·N (affinity-law form, ecmosimulation.com
-/// model page), N in 1/min and Q in L/min. Coefficients chosen for a Rotaflow-class head:
-/// shut-off 450 mmHg at 3000 rpm, ≈ 200 mmHg at 5 L/min and 3000 rpm (⚠ not fitted to an IFU
-/// chart).
-const CENTRIFUGAL_A: f64 = 5.0e-5;
-const CENTRIFUGAL_B: f64 = 4.0;
-const CENTRIFUGAL_C: f64 = 0.01;
+/// model page), N in 1/min and Q in L/min. Coefficients for a Rotaflow-class head: shut-off
+/// ≈ 300 mmHg at 3000 rpm, ≈ 210 mmHg at 5 L/min, and a flat curve near the operating point
+/// (−22 mmHg per L/min) so that flow at a fixed speed falls markedly with afterload, as
+/// centrifugal pumps do (Tayama E et al., in Gravlee ch. 3; ⚠ not fitted to an IFU chart).
+const CENTRIFUGAL_A: f64 = 3.3e-5;
+const CENTRIFUGAL_B: f64 = 1.0;
+const CENTRIFUGAL_C: f64 = 0.004;
 
 /// Size-dependent circuit constants.
 #[derive(Clone, Debug)]

@@ -125,6 +125,8 @@ pub struct Drive {
     pub activation: f64,
     /// Multiplier on Emax (reflex, drugs, ischaemia).
     pub emax_factor: f64,
+    /// Multiplier on the ventricles' diastolic pressure curve (post-ischaemic stiffness).
+    pub diastolic_stiffness: f64,
     /// Systemic peripheral resistance, mmHg·s/mL.
     pub peripheral_resistance: f64,
     /// Unstressed volume of the systemic veins, mL.
@@ -150,12 +152,20 @@ impl Circulation {
         for i in 0..N {
             match i {
                 LV => {
-                    (pressure[i], elastance[i]) =
-                        p.lv.pressure(self.volume_ml[i], d.activation, d.emax_factor)
+                    (pressure[i], elastance[i]) = p.lv.pressure(
+                        self.volume_ml[i],
+                        d.activation,
+                        d.emax_factor,
+                        d.diastolic_stiffness,
+                    )
                 }
                 RV => {
-                    (pressure[i], elastance[i]) =
-                        p.rv.pressure(self.volume_ml[i], d.activation, d.emax_factor)
+                    (pressure[i], elastance[i]) = p.rv.pressure(
+                        self.volume_ml[i],
+                        d.activation,
+                        d.emax_factor,
+                        d.diastolic_stiffness,
+                    )
                 }
                 _ => {
                     let vu = if i == SV {

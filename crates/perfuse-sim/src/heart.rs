@@ -22,12 +22,20 @@ pub struct Ventricle {
 }
 
 impl Ventricle {
-    /// Pressure (mmHg) and its local slope dP/dV (mmHg/mL) at volume `v_ml`.
-    pub fn pressure(&self, v_ml: f64, activation: f64, emax_factor: f64) -> (f64, f64) {
+    /// Pressure (mmHg) and its local slope dP/dV (mmHg/mL) at volume `v_ml`; `stiffness` scales
+    /// the diastolic curve (1 = normal).
+    pub fn pressure(
+        &self,
+        v_ml: f64,
+        activation: f64,
+        emax_factor: f64,
+        stiffness: f64,
+    ) -> (f64, f64) {
         let emax = self.emax_mmhg_ml * emax_factor;
-        let passive = self.p0_mmhg * (self.ke_per_ml * v_ml).exp();
-        let p = activation * emax * (v_ml - self.unstressed_ml)
-            + (1.0 - activation) * (passive - self.p0_mmhg);
+        let p0 = self.p0_mmhg * stiffness;
+        let passive = p0 * (self.ke_per_ml * v_ml).exp();
+        let p =
+            activation * emax * (v_ml - self.unstressed_ml) + (1.0 - activation) * (passive - p0);
         let e = activation * emax + (1.0 - activation) * passive * self.ke_per_ml;
         (p, e)
     }
@@ -55,12 +63,13 @@ const K_AV_BLOCK_MMOL_L: f64 = 6.5;
 const K_ASYSTOLE_MMOL_L: f64 = 8.0;
 
 /// Cardioplegia washout time at 37 °C, min: the time a full induction dose keeps the heart
-/// arrested when the myocardium is normothermic. del Nido 60–90 min (lidocaine and magnesium
+/// arrested when the myocardium is normothermic: del Nido 60 (60–90 min; lidocaine and magnesium
 /// prolong it; Matte GS, del Nido PJ, JECT 2012;44:98), 4:1 blood and crystalloid 20–30 min
-/// (redosing every 15–30 min; Searles B et al., JECT 2021). The spec of scenario.md.
+/// (redosing every 15–30 min; Searles B et al., JECT 2021). The spec of scenario.md; cold
+/// delivery lengthens them (a single cold del Nido dose lasts ≈ 90 min, Matte & del Nido 2012).
 fn washout_37_min(kind: CardioplegiaKind) -> f64 {
     match kind {
-        CardioplegiaKind::DelNido => 75.0,
+        CardioplegiaKind::DelNido => 60.0,
         CardioplegiaKind::Blood4To1 => 25.0,
         CardioplegiaKind::Crystalloid => 25.0,
     }
@@ -91,10 +100,10 @@ pub fn usual_temp_c(kind: CardioplegiaKind) -> f64 {
 /// arrested-heart VO2 1.1 mL/100 g/min at 37 °C, 0.3 at 22 °C, Q10 ≈ 2.4; 2 taken).
 const MYOCARDIAL_Q10: f64 = 2.0;
 /// Q10 of cardioplegia washout: it is carried off mainly by non-coronary collateral flow, which
-/// cooling slows less than metabolism (assumption: 1.5, so a cold dose lasts about twice as
-/// long at 20 °C as at 37 °C, matching 20–30 min redosing of cold blood cardioplegia and
-/// 60–90 min for del Nido).
-const WASHOUT_Q10: f64 = 1.5;
+/// cooling slows less than metabolism (assumption: 1.3, so a cold dose lasts ≈ 1.4 times longer
+/// at 25 °C than at 37 °C: ≈ 35 min for cold blood cardioplegia, redosed every 20 min, and
+/// ≈ 85 min for a single cold del Nido dose, redosed after 90).
+const WASHOUT_Q10: f64 = 1.3;
 
 /// O2 demand relative to the beating empty heart (5.6 mL/100 g/min at 37 °C; Buckberg 1977):
 /// cardioplegic arrest 1.1/5.6, fibrillation 6.5/5.6.
@@ -122,8 +131,9 @@ const ISCHAEMIC_VF_MIN: f64 = 5.0;
 /// Reperfusion: ventricular fibrillation when the accumulated ischaemia reaches this many
 /// warm-equivalent minutes — where irreversible injury begins — or the myocardium is still
 /// colder than this (reperfusion VF is the rule after poor protection and after cold
-/// reperfusion, while a well-protected heart mostly returns in sinus rhythm; Gravlee;
-/// assumptions).
+/// reperfusion: 84 % needed defibrillation after cold cardioplegia, Kavanagh BP et al.,
+/// Anesthesiology 1991). The lidocaine of del Nido solution exempts a cold heart (fewer
+/// reperfusion arrhythmias; Matte & del Nido 2012). Thresholds are assumptions.
 const REPERFUSION_VF_MIN: f64 = 15.0;
 const REPERFUSION_VF_BELOW_C: f64 = 28.0;
 
@@ -143,6 +153,8 @@ fn stunning_fraction(ischaemia_min: f64) -> f64 {
     (ischaemia_min / 60.0).min(0.6)
 }
 const STUNNING_RECOVERY_MIN: f64 = 120.0;
+/// Diastolic stiffening per unit of function lost (see [`Heart::diastolic_stiffness`]).
+const DIASTOLIC_STIFFENING: f64 = 2.0;
 
 /// Internal defibrillation: energy that defibrillates, J — 0.5 J/kg, 10 J at most (internal
 /// paddles 10–20 J in adults, 0.5–1 J/kg in children; Gravlee). Success per shock 0.8 when
@@ -183,6 +195,9 @@ pub struct Heart {
     arrest_agent: f64,
     /// Washout time at 37 °C of the last solution given, min.
     washout_37_min: f64,
+    /// The last solution carried lidocaine (del Nido), which stabilises the reperfused
+    /// myocardium against fibrillation.
+    lidocaine: bool,
     /// Warm-equivalent ischaemic minutes accumulated under cross-clamps.
     pub ischaemia_min: f64,
     /// Ischaemic minutes of the present clamp.
@@ -217,6 +232,7 @@ impl Heart {
             myocardium_c: core_c,
             arrest_agent: 0.0,
             washout_37_min: washout_37_min(CardioplegiaKind::DelNido),
+            lidocaine: false,
             ischaemia_min: 0.0,
             clamp_ischaemia_min: 0.0,
             fibrillating: false,
@@ -287,6 +303,15 @@ impl Heart {
         (1.0 - self.infarct) * (1.0 - self.stunning)
     }
 
+    /// Diastolic stiffness after ischaemia (1 = normal): the injured ventricle relaxes and fills
+    /// poorly as well as contracting poorly — its diastolic pressure curve rises in proportion
+    /// to the function lost, doubled at half the function (post-ischaemic diastolic
+    /// dysfunction; Braunwald & Kloner 1982; magnitude an assumption), so a poorly protected
+    /// heart weans to a lower output at a higher filling pressure.
+    pub fn diastolic_stiffness(&self) -> f64 {
+        1.0 + DIASTOLIC_STIFFENING * (1.0 - self.contractility())
+    }
+
     /// Cross-clamp applied: coronary flow stops.
     pub fn clamp_on(&mut self) {
         self.clamp_ischaemia_min = 0.0;
@@ -310,8 +335,13 @@ impl Heart {
         weight_kg: f64,
     ) {
         let ml = rate_ml_min * dt_s / 60.0;
-        self.arrest_agent += std::f64::consts::E * ml / full_dose_ml(kind, weight_kg);
+        // More than a full dose saturates the myocardium; the excess runs off through the
+        // coronary sinus.
+        self.arrest_agent = (self.arrest_agent
+            + std::f64::consts::E * ml / full_dose_ml(kind, weight_kg))
+        .min(std::f64::consts::E);
         self.washout_37_min = washout_37_min(kind);
+        self.lidocaine = kind == CardioplegiaKind::DelNido;
         let mixing = (ml / (MYOCARDIUM_ML_PER_KG * weight_kg)).min(1.0);
         self.myocardium_c += (temp_c - self.myocardium_c) * mixing;
     }
@@ -385,7 +415,7 @@ impl Heart {
             // The heart restarts after reperfusion (or after hyperkalemia resolves): it
             // fibrillates if it was poorly protected or is still cold.
             if self.ischaemia_min >= REPERFUSION_VF_MIN
-                || self.myocardium_c < REPERFUSION_VF_BELOW_C
+                || (self.myocardium_c < REPERFUSION_VF_BELOW_C && !self.lidocaine)
             {
                 self.fibrillating = true;
             }
@@ -460,7 +490,7 @@ mod tests {
     #[test]
     fn a_full_warm_dose_lasts_its_washout_time() {
         for (kind, minutes) in [
-            (CardioplegiaKind::DelNido, 75.0),
+            (CardioplegiaKind::DelNido, 60.0),
             (CardioplegiaKind::Blood4To1, 25.0),
         ] {
             let mut heart = Heart::new(0.8, 37.0, 1);
@@ -481,7 +511,8 @@ mod tests {
         heart.clamp_on();
         dose(&mut heart, CardioplegiaKind::DelNido, 1000.0, 4.0);
         assert!(heart.myocardium_c < 18.0, "{}", heart.myocardium_c);
-        run(&mut heart, 90.0, &inputs(true, 4.0, 34.0));
+        // Longer than the 60 min of a warm dose.
+        run(&mut heart, 70.0, &inputs(true, 4.0, 34.0));
         assert_eq!(heart.rhythm, Rhythm::Asystole);
         heart.clamp_off();
         assert!(heart.contractility() > 0.85, "{}", heart.contractility());
@@ -497,7 +528,13 @@ mod tests {
         assert!(heart.contractility() < 0.45, "{}", heart.contractility());
         run(&mut heart, 3.0, &inputs(false, 4.0, 37.0));
         assert_eq!(heart.rhythm, Rhythm::Vf, "until defibrillated");
-        assert_eq!(heart.defibrillate(20.0, 80.0).is_ok(), true);
+        // A 20 J internal shock converts a warm heart with p = 0.8: within five shocks.
+        let converted = (0..5).any(|_| heart.defibrillate(20.0, 80.0) == Ok(true));
+        assert!(converted && heart.rhythm == Rhythm::Sinus);
+        assert!(
+            heart.defibrillate(20.0, 80.0).is_err(),
+            "nothing to shock now"
+        );
     }
 
     #[test]

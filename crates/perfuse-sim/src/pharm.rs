@@ -74,11 +74,12 @@ fn drug_model(drug: Drug) -> DrugModel {
     match drug {
         // α1 agonists also constrict the capacitance veins, recruiting unstressed (mostly
         // splanchnic) volume: on bypass the reservoir level rises (Gelman S, Anesthesiology
-        // 2008;108:735; magnitude ≈ 8 % of blood volume at full effect an assumption).
+        // 2008;108:735; magnitude ≈ 12 % of blood volume at full effect, fitted so that 100 µg on
+        // bypass raises the reservoir by a few hundred mL, an assumption).
         Drug::Phenylephrine => DrugModel {
-            resistance: 0.6,
+            resistance: 1.0,
             emax: 0.0,
-            venous_fraction: -0.08,
+            venous_fraction: -0.12,
             ed50: 100.0,
             half_life_min: 5.0,
         },

@@ -11,9 +11,9 @@ const PRESSURE_TAU_S: f64 = 2.076;
 /// Heart-period change over the full sympathetic range, s (Ursino 1998 gains −0.13 s
 /// sympathetic and +0.09 s vagal over their firing ranges ≈ 0.63 s in total).
 const PERIOD_SPAN_S: f64 = 0.63;
-/// Peripheral-resistance change over the full range, fraction (±20 %; Ursino's gains roughly
-/// double resistance, reduced here for the blunted reflex under anaesthesia — assumption).
-const RESISTANCE_SPAN: f64 = 0.4;
+/// Peripheral-resistance change over the full range, fraction (±30 %; Ursino's gains roughly
+/// double resistance, reduced here for the reflex blunted by anaesthesia — assumption).
+const RESISTANCE_SPAN: f64 = 0.6;
 /// Venous unstressed-volume change over the full range, mL per 5300 mL of blood volume
 /// (Ursino 1998: −265.4 splanchnic − 132.5 extrasplanchnic).
 const VENOUS_SPAN_ML: f64 = 398.0;

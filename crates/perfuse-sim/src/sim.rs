@@ -77,8 +77,11 @@ const VENTILATION_STOP_MAX_S: f64 = 90.0;
 const HEPARIN_EXTRAVASCULAR_ML_PER_KG: f64 = 30.0;
 /// Hematocrit of packed red cells, % (scenario.md).
 pub(crate) const PRBC_HCT_PCT: f64 = 60.0;
-/// Protein of 5 % albumin, g/mL.
-pub(crate) const ALBUMIN_5_G_ML: f64 = 0.05;
+/// Protein of 5 % albumin as plasma-protein equivalent, g/mL: 0.05 g/mL of albumin, counted
+/// 1.3 times because albumin exerts more colloid osmotic pressure per gram than the plasma
+/// protein mix the Landis–Pappenheimer equation describes (albumin alone: π = 2.8C + 0.18C² +
+/// 0.012C³ vs 2.1C + 0.16C² + 0.009C³; Landis & Pappenheimer 1963).
+pub(crate) const ALBUMIN_5_G_ML: f64 = 0.05 * 1.3;
 /// Ventilator FiO2 before bypass, fraction (assumption: typical intra-operative setting).
 const VENTILATOR_FIO2: f64 = 0.5;
 /// Sweep per unit of pump flow when bypass starts without a set sweep (gas:blood 0.7;
@@ -201,7 +204,6 @@ pub(crate) struct Params {
     pub peripheral_resistance_basal: f64,
     pub venous_unstressed_basal_ml: f64,
     pub hct0_pct: f64,
-    pub hb0_g_dl: f64,
     pub temp0_c: f64,
     pub act0_s: f64,
     pub heparin_sensitivity: f64,
@@ -372,7 +374,6 @@ impl Simulation {
             peripheral_resistance_basal: peripheral_resistance,
             venous_unstressed_basal_ml: venous_unstressed,
             hct0_pct: hct0,
-            hb0_g_dl: hb0,
             temp0_c: patient.temp_c,
             act0_s: patient.act_s,
             heparin_sensitivity: patient.heparin_sensitivity,
@@ -450,6 +451,7 @@ impl Simulation {
             drive: Drive {
                 activation: 0.0,
                 emax_factor: 1.0,
+                diastolic_stiffness: 1.0,
                 peripheral_resistance,
                 venous_unstressed_ml: venous_unstressed,
                 aortic_open: true,
@@ -855,13 +857,17 @@ impl Simulation {
         !self.has_fault(FaultKind::PowerLoss) && !self.has_fault(FaultKind::HeaterCoolerFailure)
     }
 
-    /// What the capillaries see now.
+    /// What the capillaries see now. Arteriolar constriction (reflex, drugs, tone) raises the
+    /// resistance before the capillaries, not after them: the arterial pressure the
+    /// capillaries feel is scaled back by the basal over the present resistance, so capillary
+    /// pressure follows flow, not the MAP a vasopressor buys.
     fn exchange_inputs(&self) -> Exchange {
         let c = &self.p.circulation;
         let venous_mmhg = (self.circ.volume_ml[SV] - self.drive.venous_unstressed_ml)
             * c.elastance_mmhg_per_ml[SV];
+        let arteriolar = self.p.peripheral_resistance_basal / self.drive.peripheral_resistance;
         Exchange {
-            arterial_mmhg: self.display.map_mmhg,
+            arterial_mmhg: venous_mmhg + (self.display.map_mmhg - venous_mmhg) * arteriolar,
             venous_mmhg,
             plasma_ml: self.connected_plasma_ml(),
             plasma_protein_g: self.connected_protein_g(),
@@ -913,6 +919,7 @@ impl Simulation {
         self.drive.venous_unstressed_ml = self.p.venous_unstressed_basal_ml
             + self.reflex.venous_offset_ml
             + drug.venous_fraction * self.p.ebv_ml;
+        self.drive.diastolic_stiffness = self.heart.diastolic_stiffness();
         self.drive.emax_factor = self.heart.contractility()
             * (1.0 + self.reflex.emax_offset)
             * (1.0 + drug.emax)
@@ -1055,7 +1062,6 @@ impl Simulation {
             ph: self.gas.ph,
             pao2_mmhg: self.gas.pao2_mmhg,
             hb_g_dl,
-            hb0_g_dl: self.p.hb0_g_dl,
             brain_c: self.thermal.core_c,
         });
         self.update_alarms(dt);
