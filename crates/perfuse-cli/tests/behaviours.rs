@@ -2,106 +2,10 @@
 //! `perfuse run` → CSV. Expected numbers come from the literature cited beside each test,
 //! not from what the model happens to print.
 
-use std::collections::HashMap;
-use std::path::Path;
-use std::process::Command;
+mod common;
 
+use common::{Table, seconds, within};
 use perfuse_clinical::blood;
-
-/// A `perfuse run` CSV, by column.
-struct Table {
-    header: HashMap<String, usize>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    fn run(scenario: &str, every: &str) -> Table {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/scenarios")
-            .join(scenario);
-        let output = Command::new(env!("CARGO_BIN_EXE_perfuse"))
-            .args([
-                "run",
-                path.to_str().unwrap(),
-                "--csv",
-                "-",
-                "--every",
-                every,
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let text = String::from_utf8(output.stdout).unwrap();
-        let mut lines = text.lines();
-        let header = lines
-            .next()
-            .unwrap()
-            .split(',')
-            .enumerate()
-            .map(|(i, n)| (n.to_owned(), i))
-            .collect();
-        let rows = lines
-            .map(|l| l.split(',').map(str::to_owned).collect())
-            .collect();
-        Table { header, rows }
-    }
-
-    fn row(&self, time_s: f64) -> &Vec<String> {
-        let t = self.header["time_s"];
-        self.rows
-            .iter()
-            .find(|r| (r[t].parse::<f64>().unwrap() - time_s).abs() < 1e-6)
-            .unwrap_or_else(|| panic!("no sample at {time_s} s"))
-    }
-
-    fn text(&self, time_s: f64, column: &str) -> &str {
-        &self.row(time_s)[self.header[column]]
-    }
-
-    /// The value of `column` at `time` (`"h:mm:ss"`).
-    fn at(&self, time: &str, column: &str) -> f64 {
-        let time_s = seconds(time);
-        let text = self.text(time_s, column);
-        text.parse()
-            .unwrap_or_else(|_| panic!("{column} at {time} is {text:?}"))
-    }
-
-    /// Every (time, value) of `column` between two times, inclusive.
-    fn series(&self, from: &str, to: &str, column: &str) -> Vec<(f64, f64)> {
-        let (from, to, t, c) = (
-            seconds(from),
-            seconds(to),
-            self.header["time_s"],
-            self.header[column],
-        );
-        self.rows
-            .iter()
-            .map(|r| {
-                (
-                    r[t].parse::<f64>().unwrap(),
-                    r[c].parse::<f64>().unwrap_or(f64::NAN),
-                )
-            })
-            .filter(|(time, _)| (from..=to).contains(time))
-            .collect()
-    }
-}
-
-fn seconds(time: &str) -> f64 {
-    let parts: Vec<f64> = time.split(':').map(|p| p.parse().unwrap()).collect();
-    parts.iter().fold(0.0, |acc, p| acc * 60.0 + p)
-}
-
-fn within(value: f64, low: f64, high: f64, what: &str) {
-    assert!(
-        (low..=high).contains(&value),
-        "{what} = {value:.2}, expected {low}–{high}"
-    );
-}
 
 /// Pre-bypass (anaesthetised adult): HR, MAP, CO and CVP normal (Guyton & Hall).
 #[test]

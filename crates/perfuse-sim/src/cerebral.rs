@@ -8,8 +8,8 @@
 use crate::blood::{bohr_factor, o2_content_ml_dl, po2_from_content, so2_fraction};
 
 /// Cerebral blood flow at rest, mL/100 g/min, and O2 consumption at 37 °C, mL/100 g/min
-/// (Kety–Schmidt values: 50 and 3.3; Guyton & Hall).
-const CBF0_ML_100G_MIN: f64 = 50.0;
+/// (Kety–Schmidt values: 45–50 and 3.3; Guyton & Hall; 45 taken, the anaesthetised end).
+const CBF0_ML_100G_MIN: f64 = 45.0;
 const CMRO2_37_ML_100G_MIN: f64 = 3.3;
 /// Q10 of cerebral O2 consumption (Croughwell N et al., Ann Thorac Surg 1992;53:827: 2.8 on
 /// CPB).

@@ -983,6 +983,7 @@ impl Simulation {
                 vo2_ml_min: self.gas.vo2_ml_min,
                 heater_on: self.heater_on(),
                 pf: self.p.circuit.heat_exchanger_pf,
+                on_bypass,
             },
         );
         self.pharm

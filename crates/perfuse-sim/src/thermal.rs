@@ -22,6 +22,10 @@ const PERIPHERY_FLOW_FRACTION: f64 = 0.2;
 const VASOCONSTRICTION_BELOW_C: f64 = 36.0;
 const VASOCONSTRICTION_PER_C: f64 = 0.2;
 const VASOCONSTRICTION_FLOOR: f64 = 0.15;
+/// On bypass the periphery gets half its share of flow: non-pulsatile, hemodiluted flow goes
+/// to the vessel-rich core, and rewarming on bypass leaves muscle and skin cold (Rajek 1998:
+/// peripheral tissue heat content still short at separation; factor an assumption).
+const BYPASS_PERIPHERY_FACTOR: f64 = 0.5;
 /// Core–periphery conduction, kJ/min/°C per kg (assumption, small beside convection).
 const CONDUCTION_KJ_MIN_C_PER_KG: f64 = 0.002;
 /// Metabolic heat per mL O2, kJ (≈ 20.1 kJ/L O2, 4.8 kcal/L; Guyton).
@@ -78,6 +82,8 @@ pub struct ThermalInputs {
     pub heater_on: bool,
     /// Heat-exchanger performance factor.
     pub pf: f64,
+    /// On bypass: non-pulsatile flow perfuses the periphery less.
+    pub on_bypass: bool,
 }
 
 impl Thermal {
@@ -97,7 +103,11 @@ impl Thermal {
         let blood = flow_l_min * BLOOD_HEAT_KJ_MIN_C_PER_L_MIN * (1.0 - fp) * fp;
         let gradient = (1.0 - fp) * heat / (blood + conduction);
         let periphery_c = core_c - gradient;
-        let venous = mixed_venous_c(core_c, periphery_c, periphery_flow_fraction(periphery_c));
+        let venous = mixed_venous_c(
+            core_c,
+            periphery_c,
+            periphery_flow_fraction(core_c, periphery_c),
+        );
         Thermal {
             core_c,
             periphery_c,
@@ -116,7 +126,12 @@ impl Thermal {
     /// the performance factor; Gravlee).
     pub fn update(&mut self, dt_s: f64, u: &ThermalInputs) {
         let dt_min = dt_s / 60.0;
-        let fp = periphery_flow_fraction(self.periphery_c);
+        let fp = periphery_flow_fraction(self.core_c, self.periphery_c)
+            * if u.on_bypass {
+                BYPASS_PERIPHERY_FACTOR
+            } else {
+                1.0
+            };
         self.venous_c = mixed_venous_c(self.core_c, self.periphery_c, fp);
         let pump_heat_flow = u.pump_flow_l_min.max(0.0) * BLOOD_HEAT_KJ_MIN_C_PER_L_MIN;
         let outlet = if u.heater_on {
@@ -160,11 +175,13 @@ impl Thermal {
     }
 }
 
-/// The periphery's share of systemic flow at its temperature: constricted when cold (local
-/// cold vasoconstriction, which outlasts the warm core on bypass, so rewarming leaves the
-/// periphery cold).
-fn periphery_flow_fraction(periphery_c: f64) -> f64 {
-    let constriction = (1.0 - VASOCONSTRICTION_PER_C * (VASOCONSTRICTION_BELOW_C - periphery_c))
+/// The periphery's share of systemic flow: constricted when cold. The drive mixes the core
+/// (central thermoregulation) and the periphery itself (local cold vasoconstriction) equally
+/// (assumption), so a warm core after bypass opens the cold periphery and the heat flows
+/// back out of the core: the afterdrop.
+fn periphery_flow_fraction(core_c: f64, periphery_c: f64) -> f64 {
+    let drive_c = 0.5 * (core_c + periphery_c);
+    let constriction = (1.0 - VASOCONSTRICTION_PER_C * (VASOCONSTRICTION_BELOW_C - drive_c))
         .clamp(VASOCONSTRICTION_FLOOR, 1.0);
     PERIPHERY_FLOW_FRACTION * constriction
 }
