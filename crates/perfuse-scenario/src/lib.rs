@@ -38,17 +38,20 @@
 pub mod docs;
 pub mod duration;
 mod error;
+pub mod objectives;
 pub mod observations;
 mod parse;
 
 pub use error::ScenarioError;
+pub use objectives::{
+    ActionObjective, ActionOutcome, ActionPattern, Anchor, DEFAULT_GRACE_S, Objective,
+    ObjectiveKind, ObjectivePhase, ObjectiveScore, RangeObjective, Scoring,
+};
 pub use parse::parse;
 
 use perfuse_sim::{
-    Action, Applied, CircuitConfig, ConfigError, Observations, PatientConfig, Phase, Simulation,
+    Action, Applied, CircuitConfig, ConfigError, Observations, PatientConfig, Simulation,
 };
-
-use observations::Column;
 
 /// A validated scenario, ready to run.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,140 +81,6 @@ pub struct Event {
     pub at_ms: u64,
     /// What.
     pub action: Action,
-}
-
-/// Keep an observation within bounds during a phase.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Objective {
-    /// The observation watched.
-    pub column: &'static Column,
-    /// Lowest acceptable value.
-    pub min: Option<f64>,
-    /// Highest acceptable value.
-    pub max: Option<f64>,
-    /// When it applies.
-    pub during: ObjectivePhase,
-}
-
-/// The part of the case an objective applies to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ObjectivePhase {
-    /// The whole scenario (`all`).
-    Whole,
-    /// Before bypass starts.
-    PreBypass,
-    /// On bypass.
-    Bypass,
-    /// After bypass ends.
-    PostBypass,
-    /// While the aorta is cross-clamped.
-    CrossClamp,
-}
-
-impl ObjectivePhase {
-    /// Names as written in scenario files.
-    pub const NAMES: &'static [&'static str] =
-        &["all", "pre-bypass", "bypass", "post-bypass", "cross-clamp"];
-
-    /// Parses a name of [`ObjectivePhase::NAMES`].
-    pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "all" => ObjectivePhase::Whole,
-            "pre-bypass" => ObjectivePhase::PreBypass,
-            "bypass" => ObjectivePhase::Bypass,
-            "post-bypass" => ObjectivePhase::PostBypass,
-            "cross-clamp" => ObjectivePhase::CrossClamp,
-            _ => return None,
-        })
-    }
-
-    /// The name as written in scenario files.
-    pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-
-    /// Whether an objective for this phase applies to `obs`; `clamp_on` says whether the aorta
-    /// was cross-clamped over the last second.
-    pub fn applies(self, obs: &Observations, clamp_on: bool) -> bool {
-        match self {
-            ObjectivePhase::Whole => true,
-            ObjectivePhase::PreBypass => obs.phase == Phase::PreBypass,
-            ObjectivePhase::Bypass => obs.phase == Phase::Bypass,
-            ObjectivePhase::PostBypass => obs.phase == Phase::PostBypass,
-            ObjectivePhase::CrossClamp => clamp_on,
-        }
-    }
-}
-
-/// How an objective went.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ObjectiveScore {
-    /// The objective.
-    pub objective: Objective,
-    /// Seconds during which it applied.
-    pub applicable_s: u64,
-    /// Seconds out of range while it applied.
-    pub out_of_range_s: u64,
-}
-
-impl ObjectiveScore {
-    /// Met when the observation never left its range while the objective applied.
-    pub fn met(&self) -> bool {
-        self.out_of_range_s == 0
-    }
-}
-
-/// Scores objectives one simulated second at a time, the same way in `perfuse run` and in the
-/// live console, so a student's debrief and a batch run agree.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Scoring {
-    scores: Vec<ObjectiveScore>,
-    last_clamp_time_s: f64,
-}
-
-impl Scoring {
-    /// Nothing counted yet.
-    pub fn new(objectives: &[Objective]) -> Scoring {
-        let scores = objectives
-            .iter()
-            .map(|objective| ObjectiveScore {
-                objective: objective.clone(),
-                applicable_s: 0,
-                out_of_range_s: 0,
-            })
-            .collect();
-        Scoring {
-            scores,
-            last_clamp_time_s: 0.0,
-        }
-    }
-
-    /// Counts one simulated second ending at `obs`; call exactly once per second.
-    pub fn count_second(&mut self, obs: &Observations) {
-        // The clamp is on when its cumulative time grew since the previous second.
-        let clamp_on = obs.cross_clamp_time_s > self.last_clamp_time_s;
-        self.last_clamp_time_s = obs.cross_clamp_time_s;
-        for score in &mut self.scores {
-            let objective = &score.objective;
-            if !objective.during.applies(obs, clamp_on) {
-                continue;
-            }
-            let Some(value) = objective.column.number(obs) else {
-                continue;
-            };
-            score.applicable_s += 1;
-            let low = objective.min.is_some_and(|min| value < min);
-            let high = objective.max.is_some_and(|max| value > max);
-            if low || high {
-                score.out_of_range_s += 1;
-            }
-        }
-    }
-
-    /// The scores so far, in the scenario's order.
-    pub fn scores(&self) -> &[ObjectiveScore] {
-        &self.scores
-    }
 }
 
 /// Knobs of a run that are not part of the scenario.
@@ -311,7 +180,12 @@ impl Run {
                 .get(self.next_event)
                 .filter(|e| e.at_ms == now_ms)
             {
-                match self.simulation.apply(&event.action) {
+                let applied = self.simulation.apply(&event.action);
+                if !matches!(applied, Applied::Ignored(_)) {
+                    self.scoring
+                        .record_action(now_ms as f64 / 1000.0, &event.action);
+                }
+                match applied {
                     Applied::Done => {}
                     Applied::Warning(reason) => self.warnings.push(EventNote {
                         event: *event,
@@ -335,6 +209,7 @@ impl Run {
         self.last_alarms_raised = observations.alarms_raised_total;
         if sample_ms >= self.end_ms {
             self.finished = true;
+            self.scoring.finish();
         } else {
             self.next_sample_ms = sample_ms + self.every_ms;
         }

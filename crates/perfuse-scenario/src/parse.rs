@@ -6,15 +6,18 @@
 use std::ops::Range;
 
 use perfuse_sim::{
-    Action, CircuitConfig, ConfigError, FieldSource, PatientConfig, PumpKind, Sex, resting_hr_bpm,
-    resting_map_mmhg,
+    ACTIONS, Action, ActionSpec, CircuitConfig, ConfigError, FieldKind, FieldSource, PatientConfig,
+    PumpKind, Sex, resting_hr_bpm, resting_map_mmhg,
 };
 use toml_edit::{Document, Item, TableLike, Value};
 
 use crate::duration;
 use crate::error::ScenarioError;
 use crate::observations::{self, Column};
-use crate::{Event, Objective, ObjectivePhase, Scenario};
+use crate::{
+    ActionObjective, ActionPattern, Anchor, DEFAULT_GRACE_S, Event, Objective, ObjectiveKind,
+    ObjectivePhase, RangeObjective, Scenario,
+};
 
 /// Parses and validates a scenario. `file` is used only in error messages.
 pub fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioError> {
@@ -453,6 +456,26 @@ impl<'a> Parser<'a> {
     }
 
     fn objective(&self, mut f: Fields<'a>) -> Result<Objective, ScenarioError> {
+        let kind = f
+            .choice("kind", "objective kind", &["range", "action"], |k| {
+                ["range", "action"].iter().position(|n| *n == k)
+            })?
+            .unwrap_or(0);
+        let label = f.string("label")?.map(str::to_owned);
+        let kind = if kind == 0 {
+            ObjectiveKind::Range(self.range_objective(&mut f)?)
+        } else {
+            ObjectiveKind::Action(self.action_objective(&mut f)?)
+        };
+        f.finish()?;
+        let label = label.unwrap_or_else(|| match &kind {
+            ObjectiveKind::Range(r) => r.default_label(),
+            ObjectiveKind::Action(a) => a.default_label(),
+        });
+        Ok(Objective { label, kind })
+    }
+
+    fn range_objective(&self, f: &mut Fields<'a>) -> Result<RangeObjective, ScenarioError> {
         let observe = f.required_string("observe")?;
         let column: &'static Column = observations::column(observe)
             .filter(|c| c.is_numeric())
@@ -480,14 +503,130 @@ impl<'a> Parser<'a> {
                 ObjectivePhase::from_name,
             )?
             .unwrap_or(ObjectivePhase::Whole);
-        f.finish()?;
-        Ok(Objective {
+        Ok(RangeObjective {
             column,
             min,
             max,
             during,
+            grace_s: self.whole_seconds(f, "grace_s", DEFAULT_GRACE_S)?,
+            max_out_s: self.whole_seconds(f, "max_out_s", 0)?,
         })
     }
+
+    fn action_objective(&self, f: &mut Fields<'a>) -> Result<ActionObjective, ScenarioError> {
+        let action = f.required_string("action")?;
+        let action = action_pattern(action).map_err(|m| f.error("action", m))?;
+        let anchor = |f: &mut Fields<'a>, key: &'static str| -> Result<_, ScenarioError> {
+            f.string(key)?
+                .map(|text| anchor(text).map_err(|m| f.error(key, m)))
+                .transpose()
+        };
+        let after = anchor(f, "after")?.unwrap_or(Anchor::Start);
+        let before = anchor(f, "before")?;
+        let seconds = |f: &mut Fields<'a>, key: &'static str| -> Result<_, ScenarioError> {
+            match f.number(key)? {
+                Some(s) if !(0.0..=86_400.0).contains(&s) => {
+                    Err(f.error(key, format!("{s}: must be between 0 and 86400 s")))
+                }
+                other => Ok(other),
+            }
+        };
+        let after_s = seconds(f, "after_s")?.unwrap_or(0.0);
+        let within_s = seconds(f, "within_s")?;
+        let before_s = seconds(f, "before_s")?.unwrap_or(0.0);
+        if let Some(within) = within_s
+            && within <= after_s
+        {
+            return Err(f.error(
+                "within_s",
+                format!("{within} s closes the window before it opens (after_s {after_s} s)"),
+            ));
+        }
+        if before.is_none() && f.table.contains_key("before_s") {
+            return Err(f.error("before_s", "needs `before`, the event it counts back from"));
+        }
+        Ok(ActionObjective {
+            action,
+            after,
+            after_s,
+            within_s,
+            before,
+            before_s,
+        })
+    }
+
+    /// A whole number of seconds ≥ 0 (at most a day), or `default`.
+    fn whole_seconds(
+        &self,
+        f: &mut Fields<'a>,
+        key: &'static str,
+        default: u64,
+    ) -> Result<u64, ScenarioError> {
+        match f.number(key)? {
+            None => Ok(default),
+            Some(s) if s >= 0.0 && s.fract() == 0.0 && s <= 86_400.0 => Ok(s as u64),
+            Some(s) => Err(f.error(
+                key,
+                format!("{s}: must be a whole number of seconds, 0–86400"),
+            )),
+        }
+    }
+}
+
+/// `name` or `name:choice` of an action of the vocabulary (`reset-detector:bubble`).
+fn action_pattern(text: &str) -> Result<ActionPattern, String> {
+    let (name, choice) = match text.split_once(':') {
+        Some((n, c)) => (n, Some(c)),
+        None => (text, None),
+    };
+    let spec = ActionSpec::find(name).ok_or_else(|| {
+        let names: Vec<_> = ACTIONS.iter().map(|a| a.name).collect();
+        format!(
+            "unknown action {name:?}; expected one of {}",
+            names.join(", ")
+        )
+    })?;
+    if let Some(choice) = choice {
+        let names: Vec<&str> = spec
+            .fields
+            .iter()
+            .filter_map(|f| match f.kind {
+                FieldKind::Choice { names, .. } => Some(names),
+                FieldKind::Number { .. } => None,
+            })
+            .flatten()
+            .copied()
+            .collect();
+        if !names.contains(&choice) {
+            return Err(if names.is_empty() {
+                format!("{name} has no choice to match {choice:?}")
+            } else {
+                format!("{name}:{choice}: expected one of {}", names.join(", "))
+            });
+        }
+    }
+    Ok(ActionPattern {
+        name: spec.name,
+        choice: choice.map(str::to_owned),
+    })
+}
+
+/// `start`, `alarm:<code>`, or an action pattern.
+fn anchor(text: &str) -> Result<Anchor, String> {
+    if text == "start" {
+        return Ok(Anchor::Start);
+    }
+    if let Some(code) = text.strip_prefix("alarm:") {
+        return if perfuse_sim::ALARM_CODES.contains(&code) {
+            Ok(Anchor::Alarm(code.to_owned()))
+        } else {
+            Err(format!(
+                "unknown alarm {code:?}; expected one of {}",
+                perfuse_sim::ALARM_CODES.join(", ")
+            ))
+        };
+    }
+    action_pattern(text).map(Anchor::Action)
 }
 
 /// Scenario tables are one [`FieldSource`] of the action vocabulary: errors point at the key

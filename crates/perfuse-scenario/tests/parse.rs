@@ -1,6 +1,6 @@
 //! Scenario validation: every rejected file names `file:line: field` and what is accepted.
 
-use perfuse_scenario::{ObjectivePhase, Run, RunOptions, parse};
+use perfuse_scenario::{ObjectiveKind, ObjectivePhase, Run, RunOptions, parse};
 use perfuse_sim::Action;
 use perfuse_sim::FieldKind;
 
@@ -190,8 +190,16 @@ fn events_are_sorted_stably_and_objectives_read() {
     let times: Vec<u64> = scenario.events.iter().map(|e| e.at_ms).collect();
     assert_eq!(times, [600_000, 1_200_000, 1_200_000]);
     assert_eq!(scenario.events[1].action, Action::CrossClampOn);
-    assert_eq!(scenario.objectives[0].column.name, "map_mmhg");
-    assert_eq!(scenario.objectives[0].during, ObjectivePhase::Bypass);
+    let ObjectiveKind::Range(objective) = &scenario.objectives[0].kind else {
+        panic!("a range objective");
+    };
+    assert_eq!(objective.column.name, "map_mmhg");
+    assert_eq!(objective.during, ObjectivePhase::Bypass);
+    assert_eq!((objective.grace_s, objective.max_out_s), (60, 0));
+    assert_eq!(
+        scenario.objectives[0].label,
+        "map_mmhg 50–80 mmHg on bypass"
+    );
 }
 
 #[test]

@@ -20,6 +20,7 @@ prime_ml = 1400
 observe = "map_mmhg"
 max = 10
 during = "pre-bypass"
+grace_s = 0
 
 [[objectives]]
 observe = "hct_pct"
@@ -54,8 +55,8 @@ fn seconds_in_and_out_of_range() {
     let scores = scores(10_000);
     // A pre-bypass MAP never below 10 mmHg: every one of the 120 s is out of range.
     assert_eq!(scores[0], (120, 120, false));
-    // A normal Hct stays within 20–50 %: met.
-    assert_eq!(scores[1], (120, 0, true));
+    // A normal Hct stays within 20–50 %: met; it is judged after the default 60 s grace.
+    assert_eq!(scores[1], (60, 0, true));
     // Never on bypass: the objective never applies, so it is (vacuously) met.
     assert_eq!(scores[2], (0, 0, true));
 }

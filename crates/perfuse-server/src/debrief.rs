@@ -3,7 +3,7 @@
 //! channels, and the scenario's objectives scored once per simulated second.
 
 use perfuse_scenario::observations::{self, Column};
-use perfuse_scenario::{Objective, ObjectiveScore, Scenario};
+use perfuse_scenario::{Objective, ObjectiveKind, ObjectiveScore, Scenario};
 use perfuse_sim::Observations;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -123,27 +123,58 @@ pub struct Series {
 /// An objective as shown to people.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ObjectiveInfo {
-    /// Observation watched.
-    pub observe: &'static str,
-    /// Its unit.
-    pub unit: &'static str,
-    /// Lowest acceptable value.
+    /// What it asks, in words.
+    pub label: String,
+    /// `range` or `action`.
+    pub kind: &'static str,
+    /// Range: observation watched.
+    pub observe: Option<&'static str>,
+    /// Range: its unit.
+    pub unit: Option<&'static str>,
+    /// Range: lowest acceptable value.
     pub min: Option<f64>,
-    /// Highest acceptable value.
+    /// Range: highest acceptable value.
     pub max: Option<f64>,
-    /// Phase it applies to (`all`, `bypass`, …).
-    pub during: &'static str,
+    /// Range: phase it applies to (`all`, `bypass`, …).
+    pub during: Option<&'static str>,
+    /// Range: seconds ignored as the phase begins.
+    pub grace_s: Option<u64>,
+    /// Range: seconds out of range tolerated.
+    pub max_out_s: Option<u64>,
+    /// Action: the action wanted (`reset-detector:bubble`).
+    pub action: Option<String>,
 }
 
 impl From<&Objective> for ObjectiveInfo {
     fn from(objective: &Objective) -> Self {
-        ObjectiveInfo {
-            observe: objective.column.name,
-            unit: objective.column.unit,
-            min: objective.min,
-            max: objective.max,
-            during: objective.during.name(),
+        let mut info = ObjectiveInfo {
+            label: objective.label.clone(),
+            kind: "range",
+            observe: None,
+            unit: None,
+            min: None,
+            max: None,
+            during: None,
+            grace_s: None,
+            max_out_s: None,
+            action: None,
+        };
+        match &objective.kind {
+            ObjectiveKind::Range(r) => {
+                info.observe = Some(r.column.name);
+                info.unit = Some(r.column.unit);
+                info.min = r.min;
+                info.max = r.max;
+                info.during = Some(r.during.name());
+                info.grace_s = Some(r.grace_s);
+                info.max_out_s = Some(r.max_out_s);
+            }
+            ObjectiveKind::Action(a) => {
+                info.kind = "action";
+                info.action = Some(a.action.spelling());
+            }
         }
+        info
     }
 }
 

@@ -394,6 +394,7 @@ impl Session {
             Applied::Warning(warning) => format!("{} (warning: {warning})", describe(action)),
         };
         let time_s = state.simulation.time_s();
+        state.scoring.record_action(time_s, action);
         state.push_log(role.into(), text, None);
         Ok(time_s)
     }
@@ -751,7 +752,12 @@ impl State {
         while let Some(event) = self.next_event_due(now_ms) {
             self.next_event += 1;
             if self.scripted_events {
-                let text = match self.simulation.apply(&event.action) {
+                let applied = self.simulation.apply(&event.action);
+                if !matches!(applied, Applied::Ignored(_)) {
+                    self.scoring
+                        .record_action(self.simulation.time_s(), &event.action);
+                }
+                let text = match applied {
                     Applied::Done => describe(&event.action),
                     Applied::Warning(warning) => {
                         format!("{} (warning: {warning})", describe(&event.action))

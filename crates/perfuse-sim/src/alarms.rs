@@ -56,6 +56,17 @@ pub const ALARMS: [AlarmDef; COUNT] = [
     def(Low, "detector-disarmed", 0.0),
 ];
 
+/// Every alarm code, in [`ALARMS`] order (scenario files may name them).
+pub const ALARM_CODES: [&str; COUNT] = {
+    let mut codes = [""; COUNT];
+    let mut i = 0;
+    while i < COUNT {
+        codes[i] = ALARMS[i].alarm.code;
+        i += 1;
+    }
+    codes
+};
+
 /// Index of each alarm in [`ALARMS`].
 pub mod id {
     #![allow(missing_docs)]

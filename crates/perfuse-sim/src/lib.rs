@@ -44,6 +44,7 @@ pub use action::{
     ACTIONS, Action, ActionSpec, Actor, CardioplegiaKind, Detector, Drug, FaultKind, FieldKind,
     FieldSource, FieldSpec, FieldValue, FluidKind, NumberDefault, Range,
 };
+pub use alarms::ALARM_CODES;
 pub use config::{
     CircuitConfig, ConfigError, PatientConfig, PumpKind, Sex, resting_hr_bpm, resting_map_mmhg,
 };
