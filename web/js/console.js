@@ -216,7 +216,7 @@ export class Console {
 
   hello(message) {
     const s = message.status;
-    this.header.scen.textContent = s.scenario_name; this.header.scen.title = message.description;
+    this.header.scen.textContent = s.scenario_name; this.header.scen.title = message.brief;
     this.reservoirCapacityMl = message.reservoir_capacity_ml;
     this.applyCatalog(message.catalog);
     this.logList.replaceChildren(); this.addLog(message.log);

@@ -28,13 +28,14 @@ async function load() {
     el('span', {}, 'Cross-clamp ', el('b', {}, clock(d.cross_clamp_time_s))),
     el('span', {}, 'Alarms raised ', el('b', {}, d.alarms_raised)),
     el('span', { id: 'objectives-met' }, 'Objectives met ', el('b', {}, `${met} / ${d.objectives.length}`)));
-  const range = (o) => `${o.min ?? '−∞'} – ${o.max ?? '∞'} ${o.unit}`;
   document.getElementById('objectives').replaceChildren(
-    el('tr', {}, el('th', {}, 'Objective'), el('th', {}, 'During'), el('th', {}, 'Result')),
+    el('tr', {}, el('th', {}, 'Objective'), el('th', {}, 'Result')),
     ...(d.objectives.length ? d.objectives.map((o) => el('tr', { class: 'objective' },
-      el('td', {}, o.observe, el('br'), el('small', {}, range(o))), el('td', {}, o.during),
+      el('td', {}, o.label),
       el('td', {}, o.met ? el('span', { class: 'met' }, '✓ met') : el('span', { class: 'notmet' }, '✗ not met'),
-        el('br'), el('small', {}, `${o.out_of_range_s} s out of range / ${o.applicable_s} s`)))) : [el('tr', {}, el('td', { colspan: 3 }, 'This scenario has no objectives.'))]));
+        el('br'), el('small', {}, o.detail)))) : [el('tr', {}, el('td', { colspan: 2 }, 'This scenario has no objectives.'))]));
+  document.getElementById('brief').textContent = d.brief;
+  document.getElementById('notes').textContent = d.instructor_notes || 'No instructor notes for this scenario.';
   const markers = d.log.filter((e) => e.source !== 'system' && e.source !== 'lab').map((e) => ({ time_s: e.time_s, color: MARK[e.source] }));
   const charts = document.getElementById('charts'); charts.replaceChildren();
   const t1 = Math.max(d.sim_time_s, 60);

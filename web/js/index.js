@@ -22,7 +22,7 @@ async function create(body) {
 async function loadScenarios() {
   const list = await request('GET', '/api/scenarios');
   document.getElementById('scenarios').replaceChildren(...list.map((s) => el('div', { class: 'card' },
-    el('h4', {}, s.name), el('p', {}, s.description),
+    el('h4', {}, s.name), el('p', {}, s.brief),
     el('div', { class: 'btnrow' },
       el('button', { class: 'primary', id: `start-${s.id}`, onclick: () => create({ scenario_id: s.id }).catch((e) => alert(e.message)) }, 'Start session'),
       el('span', { style: 'color: var(--dim)' }, `${clock(s.duration_s)} · ${plural(s.events, 'event')} · ${plural(s.objectives.length, 'objective')}`)))));

@@ -19,6 +19,7 @@ function panel(code, token) {
   const say = (text) => { status.textContent = text; };
   const post = (path, body) => request('POST', `/api/sessions/${code}/${path}`, { body, token }).catch((e) => { say(e.message); throw e; });
   const faultList = el('div', { class: 'faults', id: 'faults' });
+  const notes = el('p', { class: 'notes', id: 'instructor-notes' });
   const note = el('input', { id: 'note-text', placeholder: 'Annotation…', style: 'width: 100%' });
   const scripted = el('input', { type: 'checkbox', id: 'scripted-toggle', onchange: () => post('control', { scripted_events: scripted.checked }) });
   let confirmEnd = false;
@@ -28,6 +29,7 @@ function panel(code, token) {
   } }, '■ End session');
   const root = el('div', { class: 'col' }, el('div', { class: 'panel controls', style: 'border-color: #6a4a9a' },
     el('h3', { style: 'color: #c792ea' }, 'Instructor'),
+    el('div', { class: 'section' }, el('div', { class: 'section-title' }, 'Teaching points (not shown to the student)'), notes),
     el('div', { class: 'section' }, el('div', { class: 'section-title' }, 'Faults'), faultList),
     el('div', { class: 'section' }, el('div', { class: 'section-title' }, 'Patient'),
       ...PATIENT.map(([action, field, label, unit, value, min, max, step]) => {
@@ -46,17 +48,17 @@ function panel(code, token) {
     el('span', {},
       el('button', { id: `inject-${name}`, class: 'danger', onclick: () => post('actions', { action: 'fault', kind: name }) }, 'Inject'), ' ',
       el('button', { id: `clear-${name}`, onclick: () => post('actions', { action: 'clear-fault', kind: name }) }, 'Clear')))));
-  return { root, show, scripted };
+  return { root, show, scripted, notes };
 }
 
 async function start(code, token) {
   await request('GET', `/api/sessions/${code}`, { token });
   saveTokens(code, { instructor_token: token });
-  const { root, show, scripted } = panel(code, token);
+  const { root, show, scripted, notes } = panel(code, token);
   let faults = []; let activeKey = null;
   new Console(document.getElementById('root'), {
     code, token, role: 'instructor', extraColumn: root,
-    onHello: (hello) => { faults = hello.catalog.faults; scripted.checked = hello.status.scripted_events; activeKey = ''; show(faults, []); },
+    onHello: (hello) => { notes.textContent = hello.instructor_notes || 'No instructor notes for this scenario.'; faults = hello.catalog.faults; scripted.checked = hello.status.scripted_events; activeKey = ''; show(faults, []); },
     onFrame: (frame) => {
       const key = (frame.active_faults || []).join(','); scripted.checked = frame.scripted_events;
       if (key !== activeKey) { activeKey = key; show(faults, frame.active_faults || []); }

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use perfuse_scenario::{ActionOutcome, ObjectiveKind};
 use perfuse_scenario::{RunOptions, duration, observations};
 
 use crate::Failure;
@@ -157,28 +156,7 @@ fn summarise(scenario: &perfuse_scenario::Scenario, run: &perfuse_scenario::Run,
     }
     for score in scores {
         let verdict = if score.met() { "met" } else { "NOT MET" };
-        let detail = match (&score.objective.kind, score.outcome) {
-            (ObjectiveKind::Range(r), _) => format!(
-                "{} s out of range of {} s; tolerated {} s, first {} s of the phase ignored",
-                score.out_of_range_s, score.applicable_s, r.max_out_s, r.grace_s
-            ),
-            (ObjectiveKind::Action(_), Some(outcome)) => {
-                match (outcome, score.time_to_action_s()) {
-                    (ActionOutcome::Done, Some(t)) => {
-                        format!("done {t:.0} s after the window opened")
-                    }
-                    (ActionOutcome::Mistimed, Some(t)) => {
-                        format!("done outside its window ({t:+.0} s)")
-                    }
-                    (ActionOutcome::NotApplicable, _) => {
-                        "not asked for: its anchor never happened".to_owned()
-                    }
-                    (ActionOutcome::Missed, _) => "missed".to_owned(),
-                    (outcome, _) => format!("{outcome:?}").to_lowercase(),
-                }
-            }
-            (ObjectiveKind::Action(_), None) => String::new(),
-        };
+        let detail = score.detail();
         text.push_str(&format!(
             "  {}: {verdict} ({detail})\n",
             score.objective.label

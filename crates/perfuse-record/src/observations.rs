@@ -9,7 +9,11 @@
 //! - A `pump_flow` event is written whenever the flow changes, a `note` whenever `phase` changes.
 //! - Every row becomes a lab sample (Hct, Hb, SaO2, PaO2, lactate, ACT, K+), so the quality
 //!   indicators of the session are computed exactly as for a clinical record (DO2i is recomputed
-//!   from Hb, SaO2, PaO2, flow and the DuBois BSA; a `do2i_ml_min_m2` column is ignored).
+//!   from Hb, SaO2, PaO2, flow and the DuBois BSA; a `do2i_ml_min_m2` column is ignored) — except
+//!   rows of partial bypass (the wean: the pump running and the heart ejecting,
+//!   `cardiac_output_l_min` ≥ [`PARTIAL_BYPASS_CO_L_MIN`]). Nobody draws the on-bypass gases of the record then, and a
+//!   DO2i from the falling pump flow alone would ignore the heart's own output (Ranucci 2005
+//!   defines the nadir DO2i on full bypass).
 
 use crate::error::{Error, Result};
 use crate::model::{
@@ -31,6 +35,7 @@ pub struct ObservationRow {
     pub sao2_pct: Option<f64>,
     pub pao2_mmhg: Option<f64>,
     pub pump_flow_l_min: Option<f64>,
+    pub cardiac_output_l_min: Option<f64>,
     pub lactate_mmol_l: Option<f64>,
     pub act_s: Option<f64>,
     pub k_mmol_l: Option<f64>,
@@ -79,6 +84,7 @@ impl ObservationRow {
             "sao2_pct",
             "pao2_mmhg",
             "pump_flow_l_min",
+            "cardiac_output_l_min",
             "lactate_mmol_l",
             "act_s",
             "k_mmol_l",
@@ -107,7 +113,19 @@ impl ObservationRow {
                 let time_s = value(Some(time_column), "time_s")?.ok_or_else(|| {
                     Error::invalid(format!("row {}: time_s", i + 2), "must not be empty")
                 })?;
-                let [hct, hb, sao2, pao2, flow, lactate, act, k, bypass, clamp] = numeric;
+                let [
+                    hct,
+                    hb,
+                    sao2,
+                    pao2,
+                    flow,
+                    co,
+                    lactate,
+                    act,
+                    k,
+                    bypass,
+                    clamp,
+                ] = numeric;
                 Ok(ObservationRow {
                     time_s,
                     phase: fields
@@ -120,6 +138,7 @@ impl ObservationRow {
                     sao2_pct: value(sao2, "sao2_pct")?,
                     pao2_mmhg: value(pao2, "pao2_mmhg")?,
                     pump_flow_l_min: value(flow, "pump_flow_l_min")?,
+                    cardiac_output_l_min: value(co, "cardiac_output_l_min")?,
                     lactate_mmol_l: value(lactate, "lactate_mmol_l")?,
                     act_s: value(act, "act_s")?,
                     k_mmol_l: value(k, "k_mmol_l")?,
@@ -130,6 +149,9 @@ impl ObservationRow {
             .collect()
     }
 }
+
+/// The heart's own output above which a row on bypass is partial bypass (the wean), L/min.
+pub const PARTIAL_BYPASS_CO_L_MIN: f64 = 0.5;
 
 /// Tolerance when comparing cumulative counters, s.
 const COUNTER_EPSILON_S: f64 = 1e-6;
@@ -189,8 +211,15 @@ impl Record {
         // Stable sort: at equal times, notes and flows first, then runs in on/off order.
         timeline.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
 
+        let partial_bypass = |row: &&ObservationRow| {
+            row.pump_flow_l_min.is_some_and(|flow| flow > 0.0)
+                && row
+                    .cardiac_output_l_min
+                    .is_some_and(|co| co >= PARTIAL_BYPASS_CO_L_MIN)
+        };
         let labs = rows
             .iter()
+            .filter(|row| !partial_bypass(row))
             .map(|row| LabSample {
                 time_s: row.time_s,
                 pao2_mmhg: row.pao2_mmhg,

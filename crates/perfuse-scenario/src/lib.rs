@@ -58,8 +58,12 @@ use perfuse_sim::{
 pub struct Scenario {
     /// Title.
     pub name: String,
-    /// What it teaches or tests.
+    /// What it teaches or tests (for authors and listings).
     pub description: String,
+    /// What the student is told before the case (never the answer); the description when absent.
+    pub brief: String,
+    /// The teaching points and expected actions, for the instructor's eyes only.
+    pub instructor_notes: String,
     /// Length of the scenario.
     pub duration_ms: u64,
     /// Seed of the simulator's random numbers.

@@ -42,6 +42,14 @@ pub struct RangeObjective {
     pub max: Option<f64>,
     /// When it applies.
     pub during: ObjectivePhase,
+    /// It applies only once this has happened (the harm was done, the response is judged)…
+    pub after: Anchor,
+    /// …and this many seconds more have passed.
+    pub after_s: f64,
+    /// It stops applying when this happens (the full-bypass part ends as the wean begins)…
+    pub before: Option<Anchor>,
+    /// …or this many seconds before it.
+    pub before_s: f64,
     /// Seconds ignored after the phase begins (each time it begins).
     pub grace_s: u64,
     /// Seconds out of range tolerated.
@@ -188,12 +196,24 @@ impl RangeObjective {
             (None, Some(hi)) => format!("≤ {hi}"),
             (None, None) => String::new(),
         };
-        format!(
+        let mut text = format!(
             "{} {bounds} {} {}",
             self.column.name,
             self.column.unit,
             self.during.words()
-        )
+        );
+        match (&self.after, self.after_s > 0.0) {
+            (Anchor::Start, false) => {}
+            (Anchor::Start, true) => text += &format!(" from {} s", self.after_s),
+            (anchor, false) => text += &format!(" after {}", anchor.spelling()),
+            (anchor, true) => {
+                text += &format!(" from {} s after {}", self.after_s, anchor.spelling())
+            }
+        }
+        if let Some(before) = &self.before {
+            text += &format!(" until {}", before.spelling());
+        }
+        text
     }
 }
 
@@ -240,6 +260,19 @@ pub enum ActionOutcome {
     Missed,
 }
 
+impl ActionOutcome {
+    /// Its name in JSON and the debrief.
+    pub fn name(self) -> &'static str {
+        match self {
+            ActionOutcome::NotApplicable => "not-applicable",
+            ActionOutcome::Pending => "pending",
+            ActionOutcome::Done => "done",
+            ActionOutcome::Mistimed => "mistimed",
+            ActionOutcome::Missed => "missed",
+        }
+    }
+}
+
 /// How an objective went.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ObjectiveScore {
@@ -273,6 +306,42 @@ impl ObjectiveScore {
     /// Time from the window opening to the action, s (time to action).
     pub fn time_to_action_s(&self) -> Option<f64> {
         Some(self.done_at_s? - self.window_from_s?)
+    }
+
+    /// How it went, in words (`12 s out of range of 4740 s; 60 s grace`, `done 20 s after…`).
+    pub fn detail(&self) -> String {
+        match (&self.objective.kind, self.outcome) {
+            (ObjectiveKind::Range(r), _) => {
+                let mut text = format!(
+                    "{} s out of range of {} s",
+                    self.out_of_range_s, self.applicable_s
+                );
+                if r.max_out_s > 0 {
+                    text += &format!("; {} s tolerated", r.max_out_s);
+                }
+                if r.grace_s > 0 {
+                    text += &format!("; first {} s ignored", r.grace_s);
+                }
+                text
+            }
+            (ObjectiveKind::Action(_), outcome) => {
+                match (
+                    outcome.unwrap_or(ActionOutcome::Pending),
+                    self.time_to_action_s(),
+                ) {
+                    (ActionOutcome::Done, Some(t)) => {
+                        format!("done {t:.0} s after the window opened")
+                    }
+                    (ActionOutcome::Mistimed, Some(t)) => {
+                        format!("done outside its window ({t:+.0} s from its opening)")
+                    }
+                    (ActionOutcome::NotApplicable, _) => {
+                        "not asked for: what it answers never happened".to_owned()
+                    }
+                    (outcome, _) => outcome.name().to_owned(),
+                }
+            }
+        }
     }
 }
 
@@ -362,7 +431,16 @@ impl Scoring {
             let ObjectiveKind::Range(objective) = &score.objective.kind else {
                 continue;
             };
-            if !objective.during.applies(obs, clamp_on) {
+            let started = self
+                .anchors
+                .time_of(&objective.after)
+                .is_some_and(|t| obs.time_s >= t + objective.after_s);
+            let ended = objective
+                .before
+                .as_ref()
+                .and_then(|b| self.anchors.time_of(b))
+                .is_some_and(|t| obs.time_s > t - objective.before_s);
+            if !started || ended || !objective.during.applies(obs, clamp_on) {
                 *in_phase = 0;
                 continue;
             }

@@ -287,6 +287,11 @@ impl<'a> Parser<'a> {
             meta.ok_or_else(|| self.at.error(None, "scenario", "missing [scenario] table"))?;
         let name = meta.required_string("name")?.to_owned();
         let description = meta.string("description")?.unwrap_or_default().to_owned();
+        let brief = meta.string("brief")?.unwrap_or(&description).to_owned();
+        let instructor_notes = meta
+            .string("instructor_notes")?
+            .unwrap_or_default()
+            .to_owned();
         let duration_ms = meta
             .duration_ms("duration")?
             .ok_or_else(|| meta.missing("duration"))?;
@@ -322,6 +327,8 @@ impl<'a> Parser<'a> {
         Ok(Scenario {
             name,
             description,
+            brief,
+            instructor_notes,
             duration_ms,
             seed,
             patient,
@@ -503,11 +510,16 @@ impl<'a> Parser<'a> {
                 ObjectivePhase::from_name,
             )?
             .unwrap_or(ObjectivePhase::Whole);
+        let (before, before_s) = before_fields(f)?;
         Ok(RangeObjective {
             column,
             min,
             max,
             during,
+            after: anchor_field(f, "after")?.unwrap_or(Anchor::Start),
+            after_s: seconds_field(f, "after_s")?.unwrap_or(0.0),
+            before,
+            before_s,
             grace_s: self.whole_seconds(f, "grace_s", DEFAULT_GRACE_S)?,
             max_out_s: self.whole_seconds(f, "max_out_s", 0)?,
         })
@@ -516,24 +528,10 @@ impl<'a> Parser<'a> {
     fn action_objective(&self, f: &mut Fields<'a>) -> Result<ActionObjective, ScenarioError> {
         let action = f.required_string("action")?;
         let action = action_pattern(action).map_err(|m| f.error("action", m))?;
-        let anchor = |f: &mut Fields<'a>, key: &'static str| -> Result<_, ScenarioError> {
-            f.string(key)?
-                .map(|text| anchor(text).map_err(|m| f.error(key, m)))
-                .transpose()
-        };
-        let after = anchor(f, "after")?.unwrap_or(Anchor::Start);
-        let before = anchor(f, "before")?;
-        let seconds = |f: &mut Fields<'a>, key: &'static str| -> Result<_, ScenarioError> {
-            match f.number(key)? {
-                Some(s) if !(0.0..=86_400.0).contains(&s) => {
-                    Err(f.error(key, format!("{s}: must be between 0 and 86400 s")))
-                }
-                other => Ok(other),
-            }
-        };
-        let after_s = seconds(f, "after_s")?.unwrap_or(0.0);
-        let within_s = seconds(f, "within_s")?;
-        let before_s = seconds(f, "before_s")?.unwrap_or(0.0);
+        let after = anchor_field(f, "after")?.unwrap_or(Anchor::Start);
+        let (before, before_s) = before_fields(f)?;
+        let after_s = seconds_field(f, "after_s")?.unwrap_or(0.0);
+        let within_s = seconds_field(f, "within_s")?;
         if let Some(within) = within_s
             && within <= after_s
         {
@@ -541,9 +539,6 @@ impl<'a> Parser<'a> {
                 "within_s",
                 format!("{within} s closes the window before it opens (after_s {after_s} s)"),
             ));
-        }
-        if before.is_none() && f.table.contains_key("before_s") {
-            return Err(f.error("before_s", "needs `before`, the event it counts back from"));
         }
         Ok(ActionObjective {
             action,
@@ -570,6 +565,35 @@ impl<'a> Parser<'a> {
                 format!("{s}: must be a whole number of seconds, 0–86400"),
             )),
         }
+    }
+}
+
+/// An optional anchor (`start`, an action pattern or `alarm:<code>`) under `key`.
+fn anchor_field<'a>(
+    f: &mut Fields<'a>,
+    key: &'static str,
+) -> Result<Option<Anchor>, ScenarioError> {
+    f.string(key)?
+        .map(|text| anchor(text).map_err(|m| f.error(key, m)))
+        .transpose()
+}
+
+/// `before` (an anchor) and `before_s` (seconds ahead of it, which needs `before`).
+fn before_fields(f: &mut Fields<'_>) -> Result<(Option<Anchor>, f64), ScenarioError> {
+    let before = anchor_field(f, "before")?;
+    if before.is_none() && f.table.contains_key("before_s") {
+        return Err(f.error("before_s", "needs `before`, the event it counts back from"));
+    }
+    Ok((before, seconds_field(f, "before_s")?.unwrap_or(0.0)))
+}
+
+/// An optional number of seconds, 0 to a day, under `key`.
+fn seconds_field(f: &mut Fields<'_>, key: &'static str) -> Result<Option<f64>, ScenarioError> {
+    match f.number(key)? {
+        Some(s) if !(0.0..=86_400.0).contains(&s) => {
+            Err(f.error(key, format!("{s}: must be between 0 and 86400 s")))
+        }
+        other => Ok(other),
     }
 }
 

@@ -149,8 +149,8 @@ struct ScenarioSummary {
     file_name: &'static str,
     /// Title.
     name: String,
-    /// What it teaches.
-    description: String,
+    /// What the student is told (the brief; instructor notes are never listed here).
+    brief: String,
     /// Length, s.
     duration_s: f64,
     /// Number of scripted events.
@@ -173,7 +173,7 @@ async fn list_scenarios() -> Json<Vec<ScenarioSummary>> {
                 events: scenario.events.len(),
                 objectives: crate::debrief::objectives(&scenario),
                 name: scenario.name,
-                description: scenario.description,
+                brief: scenario.brief,
             })
         })
         .collect();

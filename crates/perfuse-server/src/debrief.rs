@@ -199,6 +199,12 @@ pub struct ObjectiveResult {
     pub applicable_s: u64,
     /// Simulated seconds out of range while it applied.
     pub out_of_range_s: u64,
+    /// Action: `done`, `mistimed`, `missed`, `pending` or `not-applicable`.
+    pub outcome: Option<&'static str>,
+    /// Action: seconds from the window opening to the action.
+    pub time_to_action_s: Option<f64>,
+    /// How it went, in words (as `perfuse run` prints it).
+    pub detail: String,
 }
 
 /// Everything the debrief page shows.
@@ -208,6 +214,10 @@ pub struct Debrief {
     pub code: String,
     /// Scenario title.
     pub scenario_name: String,
+    /// What the student was told.
+    pub brief: String,
+    /// The teaching points and expected actions (shown once the case is debriefed).
+    pub instructor_notes: String,
     /// Whether the session has ended (a debrief of a running session is provisional).
     pub ended: bool,
     /// Simulated time reached, s.
@@ -244,6 +254,8 @@ impl Debrief {
         Debrief {
             code: code.to_owned(),
             scenario_name: scenario.name.clone(),
+            brief: scenario.brief.clone(),
+            instructor_notes: scenario.instructor_notes.clone(),
             ended,
             sim_time_s,
             bypass_time_s: last.bypass_time_s,
@@ -257,6 +269,9 @@ impl Debrief {
                     met: score.met(),
                     applicable_s: score.applicable_s,
                     out_of_range_s: score.out_of_range_s,
+                    outcome: score.outcome.map(|o| o.name()),
+                    time_to_action_s: score.time_to_action_s(),
+                    detail: score.detail(),
                 })
                 .collect(),
             trend: recording.trend(1500),

@@ -513,7 +513,9 @@ impl Session {
             kind: "hello",
             role,
             status: self.status_of(&state),
-            description: &self.scenario.description,
+            brief: &self.scenario.brief,
+            instructor_notes: (role == Role::Instructor)
+                .then_some(self.scenario.instructor_notes.as_str()),
             log: &state.log,
             trend: state.recording.trend(600),
             objectives: crate::debrief::objectives(&self.scenario),
@@ -636,7 +638,11 @@ struct Hello<'a> {
     kind: &'static str,
     role: Role,
     status: Status,
-    description: &'a str,
+    /// What the student is told.
+    brief: &'a str,
+    /// The teaching points: sent to the instructor only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instructor_notes: Option<&'a str>,
     log: &'a [LogEntry],
     trend: crate::debrief::Trend,
     objectives: Vec<crate::debrief::ObjectiveInfo>,

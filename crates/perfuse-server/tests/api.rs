@@ -443,8 +443,19 @@ async fn debrief_and_csv_after_the_end() {
     assert_eq!(status, 200);
     let debrief: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(debrief["ended"], true);
-    let objective = &debrief["objectives"][0];
-    assert_eq!(objective["observe"], "map_mmhg");
+    let objectives = debrief["objectives"].as_array().unwrap();
+    let objective = objectives
+        .iter()
+        .find(|o| o["observe"] == "map_mmhg")
+        .expect("a MAP objective");
+    assert!(objective["label"].as_str().unwrap().contains("MAP"));
+    // Every action objective reports its outcome in the debrief.
+    assert!(
+        objectives
+            .iter()
+            .filter(|o| o["kind"] == "action")
+            .all(|o| o["outcome"].is_string())
+    );
     assert_eq!(
         objective["met"].as_bool().unwrap(),
         objective["out_of_range_s"] == 0
