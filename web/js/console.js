@@ -8,7 +8,14 @@ import { AlarmBar } from './alarms.js';
 import { drawChart } from './chart.js';
 
 const TREND_WINDOW_S = 15 * 60;
-const fmt = (v, d) => (v === null || v === undefined || Number.isNaN(v) ? '--' : Number(v).toFixed(d));
+const fmt = (v, d) => (v === null || v === undefined || Number.isNaN(v) ? '--' : (Number(v) + 0).toFixed(d).replace(/^-(0\.?0*)$/, '$1'));
+
+/** Controls that show a machine setting: [input id, observation column, decimals]. Each follows
+ *  the machine (whoever changed it: student, instructor, scripted event) unless it is being typed in. */
+const SETTINGS = [
+  ['flow', 'pump_flow_l_min', 1], ['sweep', 'sweep_l_min', 1], ['fio2', 'fio2_pct', 0],
+  ['water', 'temp_water_c', 1], ['occlusion', 'venous_occlusion_pct', 0], ['plimit', 'pressure_limit_mmhg', 0],
+];
 
 /** Numeric tiles: [id, label, unit, colour, column, decimals, sub-line]. */
 const TILES = [
@@ -31,12 +38,18 @@ export class Console {
   constructor(root, { code, token, role, extraColumn = null, onHello = null, onFrame = null }) {
     Object.assign(this, { code, token, role, onHello, onFrame });
     this.trend = { time_s: [], map: [], flow: [], svo2: [], temp: [] };
-    this.lastTrendSecond = -1; this.labs = {}; this.reservoirCapacityMl = 4000;
+    this.lastTrendSecond = -1; this.labs = {}; this.reservoirCapacityMl = 4000; this.shownSettings = {};
     this.build(root, extraColumn);
     this.connect();
     const animate = () => { this.art.draw(); this.flowWave.draw(); requestAnimationFrame(animate); };
     requestAnimationFrame(animate);
     setInterval(() => this.drawTrend(), 1000);
+    // Shortcuts (not while typing in a box): ↑/↓ flow ± 0.1 L/min, S silences the alarms.
+    addEventListener('keydown', (e) => {
+      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === 'ArrowUp' || e.key === 'ArrowDown') { e.preventDefault(); this.nudge(e.key === 'ArrowUp' ? 0.1 : -0.1); }
+      else if (e.key === 's' || e.key === 'S') this.alarms.silence();
+    });
   }
 
   build(root, extraColumn) {
@@ -105,13 +118,40 @@ export class Console {
     this.flowWave = new Waveform(flowCanvas, { color: '#3ddc84', min: 0, max: 7, grid: [2, 4, 6], label: 'PUMP FLOW' });
   }
 
-  /** One control row: label, number input with unit, button that sends an action built from the value. */
+  /** One control row: label, number input with unit, button that sends an action built from
+   *  the value, and a line for the server's refusal (the input then snaps back to the machine). */
   row(label, id, value, unit, step, button, build, cls = '') {
     const input = el('input', { type: 'number', id, value, step });
-    const go = () => this.action(build(Number(input.value)));
-    input.addEventListener('keydown', (e) => { if (e.key === 'Enter') go(); });
+    const error = el('div', { class: 'ctl-error', id: `${id}-error` });
+    const go = () => { error.textContent = ''; this.pendingControl = id; delete input.dataset.edited; this.action(build(Number(input.value))); };
+    // A value being typed is the user's until sent (or Escape): the machine's value doesn't overwrite it.
+    input.addEventListener('input', () => { input.dataset.edited = '1'; });
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') go();
+      else if (e.key === 'Escape') { delete input.dataset.edited; this.shownSettings[id] = null; }
+    });
     return el('div', { class: 'ctl' }, el('label', { for: id }, label),
-      el('span', { class: 'inp' }, input, el('span', {}, unit)), el('button', { id: `${id}-go`, class: cls, onclick: go }, button));
+      el('span', { class: 'inp' }, input, el('span', {}, unit)), el('button', { id: `${id}-go`, class: cls, onclick: go }, button), error);
+  }
+
+  /** The server refused the last action: say why next to its control, put the machine's value back. */
+  refused(error) {
+    const id = this.pendingControl; this.pendingControl = null;
+    const line = id && document.getElementById(`${id}-error`);
+    if (line) line.textContent = `${error.field}: ${error.message}`; else this.setStatus(`${error.field}: ${error.message}`);
+    const setting = SETTINGS.find(([name]) => name === id);
+    if (setting && this.lastObs) { const input = document.getElementById(id); delete input.dataset.edited; input.value = fmt(this.lastObs[setting[1]], setting[2]); this.shownSettings[id] = input.value; }
+  }
+
+  /** Controls follow the machine's settings; a box being typed in is left alone. */
+  followSettings(o, phase) {
+    for (const [id, column, decimals] of SETTINGS) {
+      if (id === 'flow' && phase === 'pre-bypass') continue; // the box holds the flow to go on bypass at
+      const input = document.getElementById(id);
+      if (!input || input.dataset.edited || document.activeElement === input || o[column] === null || o[column] === undefined) continue;
+      const shown = fmt(o[column], decimals);
+      if (this.shownSettings[id] !== shown) { input.value = shown; this.shownSettings[id] = shown; }
+    }
   }
 
   select(id) { return el('select', { id }); }
@@ -154,6 +194,13 @@ export class Console {
       section('Gas blender',
         this.row('Sweep', 'sweep', '3.0', 'L/min', '0.1', 'Set', (v) => ({ action: 'set-sweep', l_min: v })),
         this.row('FiO2', 'fio2', '60', '%', '5', 'Set', (v) => ({ action: 'set-fio2', pct: v }))),
+      section('Circuit',
+        this.row('Occluder', 'occlusion', '0', '% closed', '5', 'Set', (v) => ({ action: 'set-venous-occlusion', pct: v })),
+        this.row('P limit', 'plimit', '300', 'mmHg', '10', 'Set', (v) => ({ action: 'set-pressure-limit', mmhg: v })),
+        this.row('Return', 'return-ml', '250', 'mL', '50', 'Return', (v) => ({ action: 'return-volume', ml: v })),
+        el('div', { class: 'btnrow' },
+          el('button', { id: 'btn-reset-bubble', onclick: () => this.action({ action: 'reset-detector', kind: 'bubble' }) }, 'Reset bubble det.'),
+          el('button', { id: 'btn-reset-level', onclick: () => this.action({ action: 'reset-detector', kind: 'level' }) }, 'Reset level det.'))),
       section('Heater-cooler',
         this.row('Water', 'water', '37', '°C', '0.5', 'Set', (v) => ({ action: 'set-water-temp', temp_c: v }))),
       section('Clamp & cardioplegia',
@@ -166,6 +213,9 @@ export class Console {
       section('Anticoagulation',
         this.row('Heparin', 'heparin', '30000', 'U', '1000', 'Give', (v) => ({ action: 'heparin', units: v })),
         this.row('Protamine', 'protamine', '300', 'mg', '10', 'Give', (v) => ({ action: 'protamine', mg: v }))),
+      section('Rhythm',
+        this.row('Shock', 'shock-j', '20', 'J', '5', 'Defibrillate', (v) => ({ action: 'defibrillate', joules: v }), 'danger'),
+        this.row('Pace', 'pace-bpm', '90', '/min', '5', 'Pace', (v) => ({ action: 'pace', rate_bpm: v }))),
       section('Volume',
         el('div', { class: 'ctl' }, el('label', {}, 'Fluid'), el('span', { class: 'inp' }, this.fluidKind), el('span')),
         this.row('Add', 'fluid-ml', '250', 'mL', '50', 'Add', (v) => ({ action: 'give-fluid', ml: v, kind: this.fluidKind.value })),
@@ -206,7 +256,8 @@ export class Console {
       let message; try { message = JSON.parse(event.data); } catch { return; }
       if (message.type === 'hello') this.hello(message);
       else if (message.type === 'frame') this.frame(message);
-      else if (message.type === 'error') this.setStatus(`${message.error.field}: ${message.error.message}`);
+      else if (message.type === 'error') this.refused(message.error);
+      else if (message.type === 'ack') this.pendingControl = null;
     };
     this.socket.onclose = () => {
       this.header.phase.textContent = 'disconnected';
@@ -227,7 +278,8 @@ export class Console {
   }
 
   frame(f) {
-    const o = f.obs; this.paused = f.paused;
+    const o = f.obs; this.paused = f.paused; this.lastObs = o;
+    this.followSettings(o, f.phase);
     this.header.phase.textContent = f.phase; this.header.phase.className = `pill ${f.phase}`;
     this.header.clock.textContent = clock(f.sim_time_s);
     this.header.cpb.textContent = clock(o.bypass_time_s); this.header.xc.textContent = clock(o.cross_clamp_time_s);
@@ -287,7 +339,7 @@ export class Console {
       rows.push(el('tr', {}, el('td', { colspan: 3, style: 'color: var(--dim)' }, `${kind.toUpperCase()} drawn ${clock(result.drawn_at_s)}`)));
       for (const v of result.values) {
         const d = v.name === 'ph' ? 2 : (v.name.startsWith('k_') || v.name.startsWith('lactate') || v.name.startsWith('hb') || v.name.startsWith('sbe') || v.name.startsWith('hco3') || v.name.startsWith('temp') || v.name.startsWith('heparin')) ? 1 : 0;
-        rows.push(el('tr', {}, el('td', {}, v.name.split('_')[0].toUpperCase().replace('PH', 'pH')), el('td', { id: `lab-${v.name}` }, fmt(v.value, d)), el('td', {}, v.unit)));
+        rows.push(el('tr', {}, el('td', {}, v.name.split('_')[0].toUpperCase().replace('PH', 'pH')), el('td', { id: `lab-${v.name}` }, fmt(v.value, d)), el('td', {}, v.name === 'ph' ? '' : v.unit)));
       }
     }
     this.labsBody.replaceChildren(el('table', {}, rows));

@@ -7,7 +7,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use perfuse_sim::{CardioplegiaKind, Drug, FaultKind, FluidKind};
+use perfuse_sim::{Action, CardioplegiaKind, Drug, FaultKind, FluidKind};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -432,7 +432,7 @@ fn conflict(error: session::SessionError) -> ApiError {
 
 /// Applies an action now (the same as sending it over the WebSocket). Faults are instructor-only.
 #[utoipa::path(
-    post, path = "/api/sessions/{code}/actions", tag = "sessions", request_body = ActionRequest,
+    post, path = "/api/sessions/{code}/actions", tag = "sessions", request_body(content = serde_json::Value, description = "An action as in scenario files: {\"action\": \"set-flow\", \"flow_l_min\": 4.5} (the action table of docs/scenarios.md)"),
     params(("code" = String, Path, description = "Join code")),
     security(("bearer" = [])),
     responses((status = 200, body = Applied), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Session ended, or the action makes no sense now (e.g. end-bypass off bypass) and changed nothing"))
@@ -456,16 +456,34 @@ pub fn apply_json(
     role: Role,
     value: serde_json::Value,
 ) -> Result<f64, ApiError> {
-    let request = ActionRequest::from_json(value)?;
-    if request.instructor_only() && role != Role::Instructor {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "action",
-            "only the instructor may inject or clear faults and change the patient",
-        ));
+    let name = value
+        .get("action")
+        .and_then(|a| a.as_str())
+        .unwrap_or("action")
+        .chars()
+        .take(40)
+        .collect::<String>();
+    let result = (|| {
+        let request = ActionRequest::from_json(value)?;
+        if request.instructor_only() && role != Role::Instructor {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "action",
+                "only the instructor may inject or clear faults and change the patient",
+            ));
+        }
+        match request.to_action()? {
+            // A sample goes to the session's lab (its result panel), like a `sample` message.
+            Action::DrawAct => session.sample(LabKind::Act, role).map_err(conflict),
+            Action::SendAbg => session.sample(LabKind::Abg, role).map_err(conflict),
+            action => session.apply(&action, role).map_err(conflict),
+        }
+    })();
+    // A refusal is part of the case: the debrief shows what was tried and why it was refused.
+    if let Err(error) = &result {
+        session.log_refusal(role, &format!("{name} refused: {}", error.message));
     }
-    let action = request.to_action()?;
-    session.apply(&action, role).map_err(conflict)
+    result
 }
 
 /// Pause, speed and scripted events.

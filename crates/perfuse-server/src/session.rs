@@ -399,6 +399,15 @@ impl Session {
         Ok(time_s)
     }
 
+    /// Logs an action the server refused (out of range, not allowed now), unless ended.
+    pub fn log_refusal(&self, role: Role, text: &str) {
+        let mut state = self.state();
+        if !state.ended {
+            let text: String = text.chars().filter(|c| !c.is_control()).take(300).collect();
+            state.push_log(role.into(), text, None);
+        }
+    }
+
     /// Draws a lab sample now; its result is logged after the analyser's delay.
     pub fn sample(&self, kind: LabKind, role: Role) -> Result<f64, SessionError> {
         let mut state = self.state();
@@ -408,8 +417,16 @@ impl Session {
         if state.labs.len() >= MAX_PENDING_LABS {
             return Err(SessionError::TooManySamples);
         }
+        // The simulator keeps the measured values its alarms read (`act-due`, `low-act`) and the
+        // scoring counts the draw for action objectives ("ACT drawn ≥ 3 min after heparin").
+        let action = match kind {
+            LabKind::Abg => Action::SendAbg,
+            LabKind::Act => Action::DrawAct,
+        };
+        state.simulation.apply(&action);
         let observations = state.simulation.observe();
         let drawn_at_s = state.simulation.time_s();
+        state.scoring.record_action(drawn_at_s, &action);
         let values = kind
             .columns()
             .iter()

@@ -1,250 +1,109 @@
 //! Transfer types of the HTTP and WebSocket API. The simulator's own types are not the wire
-//! format: actions arrive as [`ActionRequest`] (the action names and fields of scenario files)
-//! and are converted and range-checked by [`ActionRequest::to_action`].
+//! format: actions arrive as [`ActionRequest`] (the action names and fields of scenario files,
+//! read through the one vocabulary of `perfuse_sim::ACTIONS`).
 
-use perfuse_sim::{Action, CardioplegiaKind, Drug, FaultKind, FluidKind};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use perfuse_sim::{Action, ActionSpec, Actor, FieldSource};
+use serde::Deserialize;
 
-use crate::error::{ApiError, field_of_serde_error};
+use crate::error::ApiError;
 
-/// An action, spelled as in scenario files: `{"action": "set-flow", "flow_l_min": 4.5}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema, PartialEq)]
-#[serde(tag = "action", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum ActionRequest {
-    /// Heparin bolus, U.
-    Heparin {
-        /// Dose, U.
-        units: f64,
-    },
-    /// Protamine bolus, mg.
-    Protamine {
-        /// Dose, mg.
-        mg: f64,
-    },
-    /// Go on bypass at this flow.
-    StartBypass {
-        /// Pump flow, L/min.
-        flow_l_min: f64,
-    },
-    /// Arterial pump flow.
-    SetFlow {
-        /// Pump flow, L/min.
-        flow_l_min: f64,
-    },
-    /// Pump head speed.
-    SetRpm {
-        /// Head speed, 1/min.
-        rpm: f64,
-    },
-    /// Oxygenator gas flow.
-    SetSweep {
-        /// Sweep, L/min.
-        l_min: f64,
-    },
-    /// Oxygenator FiO2.
-    SetFio2 {
-        /// FiO2, %.
-        pct: f64,
-    },
-    /// Heater-cooler water temperature.
-    SetWaterTemp {
-        /// Water temperature, °C.
-        temp_c: f64,
-    },
-    /// Vacuum-assisted venous drainage.
-    SetVavd {
-        /// Suction, mmHg.
-        mmhg: f64,
-    },
-    /// Aortic cross-clamp on.
-    CrossClampOn,
-    /// Aortic cross-clamp off.
-    CrossClampOff,
-    /// Cardioplegia dose.
-    Cardioplegia {
-        /// Volume, mL.
-        ml: f64,
-        /// `del-nido` (default), `blood-4-1` or `crystalloid`.
-        kind: Option<String>,
-    },
-    /// Packed red cells.
-    GiveRbc {
-        /// Volume, mL.
-        ml: f64,
-    },
-    /// Fluid.
-    GiveFluid {
-        /// Volume, mL.
-        ml: f64,
-        /// `crystalloid` (default) or `albumin`.
-        kind: Option<String>,
-    },
-    /// Hemoconcentrator.
-    Ultrafiltrate {
-        /// Volume removed, mL.
-        ml: f64,
-    },
-    /// Drug bolus.
-    GiveDrug {
-        /// Drug name (see `GET /api/catalog`).
-        drug: String,
-        /// Dose in the drug's unit.
-        dose: f64,
-    },
-    /// Patient's vascular tone × baseline (instructor only).
-    SetVascularTone {
-        /// Factor on systemic vascular resistance, 0.2–3.
-        factor: f64,
-    },
-    /// Patient's contractility × baseline (instructor only).
-    SetContractility {
-        /// Factor on ventricular elastance, 0.1–2.
-        factor: f64,
-    },
-    /// Patient's metabolic rate × normal (instructor only).
-    SetMetabolicRate {
-        /// Factor on VO2 and VCO2, 0.3–3.
-        factor: f64,
-    },
-    /// Surgical bleeding (instructor only).
-    SetBleeding {
-        /// Blood lost, mL/min (0 stops it).
-        ml_min: f64,
-    },
-    /// Clamp the arterial line.
-    ClampArterialLine,
-    /// Unclamp the arterial line.
-    UnclampArterialLine,
-    /// Come off bypass.
-    EndBypass,
-    /// Inject a fault (instructor only).
-    Fault {
-        /// Fault name, e.g. `pump-failure`.
-        kind: String,
-    },
-    /// Clear a fault (instructor only).
-    ClearFault {
-        /// Fault name.
-        kind: String,
-    },
-}
-
-fn named<T>(
-    field: &str,
-    value: &str,
-    from_name: fn(&str) -> Option<T>,
-    names: &[&str],
-) -> Result<T, ApiError> {
-    from_name(value).ok_or_else(|| {
-        ApiError::bad_request(
-            field,
-            format!(
-                "unknown {field} {value:?}; expected one of {}",
-                names.join(", ")
-            ),
-        )
-    })
+/// A JSON action request (`{"action": "set-flow", "flow_l_min": 4.5}`): one [`FieldSource`] of
+/// the action vocabulary [`perfuse_sim::ACTIONS`], as scenario files are another, so the API accepts exactly
+/// the actions, fields, defaults and ranges of scenario files.
+pub struct ActionRequest {
+    name: String,
+    fields: serde_json::Map<String, serde_json::Value>,
+    read: Vec<&'static str>,
 }
 
 impl ActionRequest {
-    /// Parses a JSON action, naming the offending field on error.
+    /// Takes the JSON object apart; the fields are read by [`ActionRequest::to_action`].
     pub fn from_json(value: serde_json::Value) -> Result<ActionRequest, ApiError> {
-        serde_json::from_value(value).map_err(|e| {
-            let message = e.to_string();
-            ApiError::bad_request(field_of_serde_error(&message, "action", "action"), message)
+        let serde_json::Value::Object(mut fields) = value else {
+            return Err(ApiError::bad_request(
+                "action",
+                "expected a JSON object such as {\"action\": \"set-flow\", \"flow_l_min\": 4.5}",
+            ));
+        };
+        let name = match fields.remove("action") {
+            Some(serde_json::Value::String(name)) => name,
+            Some(other) => {
+                return Err(ApiError::bad_request(
+                    "action",
+                    format!("{other}: expected an action name"),
+                ));
+            }
+            None => return Err(ApiError::bad_request("action", "missing field `action`")),
+        };
+        Ok(ActionRequest {
+            name,
+            fields,
+            read: Vec::new(),
         })
     }
 
-    /// Whether only the instructor may send it.
+    /// Whether only the instructor may send it (changes to the patient, faults).
     pub fn instructor_only(&self) -> bool {
-        matches!(
-            self,
-            ActionRequest::Fault { .. }
-                | ActionRequest::ClearFault { .. }
-                | ActionRequest::SetVascularTone { .. }
-                | ActionRequest::SetContractility { .. }
-                | ActionRequest::SetMetabolicRate { .. }
-                | ActionRequest::SetBleeding { .. }
-        )
+        ActionSpec::find(&self.name).is_some_and(|spec| spec.actor == Actor::Instructor)
     }
 
-    /// The simulator action, range-checked by [`Action::validate`].
-    pub fn to_action(&self) -> Result<Action, ApiError> {
-        let action = match self {
-            ActionRequest::Heparin { units } => Action::Heparin { units: *units },
-            ActionRequest::Protamine { mg } => Action::Protamine { mg: *mg },
-            ActionRequest::StartBypass { flow_l_min } => Action::StartBypass {
-                flow_l_min: *flow_l_min,
-            },
-            ActionRequest::SetFlow { flow_l_min } => Action::SetFlow {
-                flow_l_min: *flow_l_min,
-            },
-            ActionRequest::SetRpm { rpm } => Action::SetRpm { rpm: *rpm },
-            ActionRequest::SetSweep { l_min } => Action::SetSweep { l_min: *l_min },
-            ActionRequest::SetFio2 { pct } => Action::SetFio2 { pct: *pct },
-            ActionRequest::SetWaterTemp { temp_c } => Action::SetWaterTemp { temp_c: *temp_c },
-            ActionRequest::SetVavd { mmhg } => Action::SetVavd { mmhg: *mmhg },
-            ActionRequest::CrossClampOn => Action::CrossClampOn,
-            ActionRequest::CrossClampOff => Action::CrossClampOff,
-            ActionRequest::Cardioplegia { ml, kind } => Action::Cardioplegia {
-                rate_ml_min: None,
-                temp_c: None,
-                ml: *ml,
-                kind: kind
-                    .as_deref()
-                    .map(|kind| {
-                        named(
-                            "kind",
-                            kind,
-                            CardioplegiaKind::from_name,
-                            CardioplegiaKind::NAMES,
-                        )
-                    })
-                    .transpose()?
-                    .unwrap_or_default(),
-            },
-            ActionRequest::GiveRbc { ml } => Action::GiveRbc { ml: *ml },
-            ActionRequest::GiveFluid { ml, kind } => Action::GiveFluid {
-                ml: *ml,
-                kind: kind
-                    .as_deref()
-                    .map(|kind| named("kind", kind, FluidKind::from_name, FluidKind::NAMES))
-                    .transpose()?
-                    .unwrap_or_default(),
-            },
-            ActionRequest::Ultrafiltrate { ml } => Action::Ultrafiltrate {
-                ml: *ml,
-                rate_ml_min: None,
-            },
-            ActionRequest::GiveDrug { drug, dose } => Action::GiveDrug {
-                drug: named("drug", drug, Drug::from_name, Drug::NAMES)?,
-                dose: *dose,
-            },
-            ActionRequest::SetVascularTone { factor } => {
-                Action::SetVascularTone { factor: *factor }
-            }
-            ActionRequest::SetContractility { factor } => {
-                Action::SetContractility { factor: *factor }
-            }
-            ActionRequest::SetMetabolicRate { factor } => {
-                Action::SetMetabolicRate { factor: *factor }
-            }
-            ActionRequest::SetBleeding { ml_min } => Action::SetBleeding { ml_min: *ml_min },
-            ActionRequest::ClampArterialLine => Action::ClampArterialLine,
-            ActionRequest::UnclampArterialLine => Action::UnclampArterialLine,
-            ActionRequest::EndBypass => Action::EndBypass,
-            ActionRequest::Fault { kind } => {
-                Action::Fault(named("kind", kind, FaultKind::from_name, FaultKind::NAMES)?)
-            }
-            ActionRequest::ClearFault { kind } => {
-                Action::ClearFault(named("kind", kind, FaultKind::from_name, FaultKind::NAMES)?)
-            }
-        };
-        action.validate().map_err(|e| {
-            ApiError::bad_request(e.field, format!("{} {}: {}", e.field, e.value, e.message))
-        })?;
+    /// The simulator action, every field range-checked; unknown fields are refused by name.
+    pub fn to_action(mut self) -> Result<Action, ApiError> {
+        let name = std::mem::take(&mut self.name);
+        let action = Action::from_fields(&name, &mut self)?;
+        if let Some(extra) = self
+            .fields
+            .keys()
+            .find(|k| !self.read.contains(&k.as_str()))
+        {
+            let expected: Vec<&str> = ActionSpec::find(&name)
+                .map(|spec| spec.fields.iter().map(|f| f.name).collect())
+                .unwrap_or_default();
+            return Err(ApiError::bad_request(
+                extra.as_str(),
+                format!(
+                    "unknown field for {name}; expected {}",
+                    if expected.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        expected.join(", ")
+                    }
+                ),
+            ));
+        }
         Ok(action)
+    }
+}
+
+impl FieldSource for ActionRequest {
+    type Error = ApiError;
+
+    fn number(&mut self, field: &'static str) -> Result<Option<f64>, ApiError> {
+        self.read.push(field);
+        match self.fields.get(field) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::Number(n)) => Ok(n.as_f64()),
+            Some(other) => Err(ApiError::bad_request(
+                field,
+                format!("{other}: expected a number"),
+            )),
+        }
+    }
+
+    fn text(&mut self, field: &'static str) -> Result<Option<String>, ApiError> {
+        self.read.push(field);
+        match self.fields.get(field) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(text)) => Ok(Some(text.clone())),
+            Some(other) => Err(ApiError::bad_request(
+                field,
+                format!("{other}: expected a name"),
+            )),
+        }
+    }
+
+    fn invalid(&self, field: &'static str, message: String) -> ApiError {
+        ApiError::bad_request(field, message)
     }
 }
 
@@ -299,7 +158,7 @@ pub fn describe(action: &Action) -> String {
 pub enum ClientMessage {
     /// An action (`{"type": "action", "action": "set-flow", "flow_l_min": 4.5}`).
     Action {
-        /// The action fields, parsed by [`ActionRequest::from_json`].
+        /// The action's name and fields, read by [`ActionRequest`].
         #[serde(flatten)]
         fields: serde_json::Map<String, serde_json::Value>,
     },
@@ -314,48 +173,81 @@ pub enum ClientMessage {
 
 #[cfg(test)]
 mod tests {
+    use perfuse_sim::{CardioplegiaKind, FluidKind};
+
     use super::*;
+
+    fn parse(json: serde_json::Value) -> Result<Action, ApiError> {
+        ActionRequest::from_json(json)?.to_action()
+    }
 
     #[test]
     fn actions_parse_with_field_errors() {
-        let ok =
-            ActionRequest::from_json(serde_json::json!({"action": "set-flow", "flow_l_min": 4.5}))
-                .unwrap();
-        assert_eq!(ok.to_action().unwrap(), Action::SetFlow { flow_l_min: 4.5 });
-        let err =
-            ActionRequest::from_json(serde_json::json!({"action": "go-on-pump"})).unwrap_err();
-        assert_eq!(err.field, "action");
-        let err = ActionRequest::from_json(serde_json::json!({"action": "set-flow"})).unwrap_err();
-        assert_eq!(err.field, "flow_l_min");
-        let err = ActionRequest::SetFio2 { pct: 5.0 }.to_action().unwrap_err();
-        assert_eq!(err.field, "pct");
-        let err = ActionRequest::Fault {
-            kind: "gremlins".into(),
-        }
-        .to_action()
-        .unwrap_err();
-        assert_eq!(err.field, "kind");
-        assert!(err.message.contains("pump-failure"));
+        use serde_json::json;
+        assert_eq!(
+            parse(json!({"action": "set-flow", "flow_l_min": 4.5})).unwrap(),
+            Action::SetFlow { flow_l_min: 4.5 }
+        );
+        assert_eq!(
+            parse(json!({"action": "go-on-pump"})).unwrap_err().field,
+            "action"
+        );
+        assert_eq!(
+            parse(json!({"action": "set-flow"})).unwrap_err().field,
+            "flow_l_min"
+        );
+        assert_eq!(
+            parse(json!({"action": "set-fio2", "pct": 5}))
+                .unwrap_err()
+                .field,
+            "pct"
+        );
+        assert_eq!(
+            parse(json!({"action": "set-flow", "flow_l_min": "fast"}))
+                .unwrap_err()
+                .field,
+            "flow_l_min"
+        );
+        let extra = parse(json!({"action": "set-flow", "flow_l_min": 4, "rpm": 9})).unwrap_err();
+        assert_eq!(extra.field, "rpm");
+        let fault = parse(json!({"action": "fault", "kind": "gremlins"})).unwrap_err();
+        assert_eq!(fault.field, "kind");
+        assert!(fault.message.contains("pump-failure"));
         // Changing the patient is the instructor's, like faults.
         let bleed =
-            ActionRequest::from_json(serde_json::json!({"action": "set-bleeding", "ml_min": 150}))
-                .unwrap();
+            ActionRequest::from_json(json!({"action": "set-bleeding", "ml_min": 150})).unwrap();
         assert!(bleed.instructor_only());
         assert_eq!(
             bleed.to_action().unwrap(),
             Action::SetBleeding { ml_min: 150.0 }
         );
-        let tone = ActionRequest::SetVascularTone { factor: 9.0 }
-            .to_action()
-            .unwrap_err();
-        assert_eq!(tone.field, "factor");
-        assert!(!ActionRequest::SetFlow { flow_l_min: 4.0 }.instructor_only());
+        assert_eq!(
+            parse(json!({"action": "set-vascular-tone", "factor": 9}))
+                .unwrap_err()
+                .field,
+            "factor"
+        );
+        let flow = ActionRequest::from_json(json!({"action": "set-flow", "flow_l_min": 4}));
+        assert!(!flow.unwrap().instructor_only());
+    }
+
+    /// Every action of the vocabulary, v2 machine actions included, is reachable over the API.
+    #[test]
+    fn the_whole_vocabulary_is_accepted() {
+        use serde_json::json;
+        assert_eq!(
+            parse(json!({"action": "set-venous-occlusion", "pct": 50})).unwrap(),
+            Action::SetVenousOcclusion { pct: 50.0 }
+        );
+        assert!(parse(json!({"action": "reset-detector", "kind": "bubble"})).is_ok());
+        assert!(parse(json!({"action": "return-volume", "ml": 300})).is_ok());
+        assert!(parse(json!({"action": "defibrillate", "joules": 20})).is_ok());
     }
 
     /// As in scenario files, a cardioplegia or fluid without a kind is del Nido or crystalloid.
     #[test]
     fn kinds_default_as_in_scenario_files() {
-        let action = |json| ActionRequest::from_json(json).unwrap().to_action().unwrap();
+        let action = |json| parse(json).unwrap();
         assert_eq!(
             action(serde_json::json!({"action": "cardioplegia", "ml": 1000})),
             Action::Cardioplegia {

@@ -63,6 +63,12 @@ async fn text(client: &Client, css: &str) -> Option<String> {
     client.find(Locator::Css(css)).await.ok()?.text().await.ok()
 }
 
+/// The value of the input `css`, as a number.
+async fn input_number(client: &Client, css: &str) -> Option<f64> {
+    let input = client.find(Locator::Css(css)).await.ok()?;
+    input.prop("value").await.ok()??.trim().parse().ok()
+}
+
 async fn number(client: &Client, css: &str) -> Option<f64> {
     text(client, css).await?.trim().parse().ok()
 }
@@ -208,6 +214,39 @@ async fn console_instructor_and_debrief_in_chromium() {
         || async {
             let map = number(&client, "#map-value").await?;
             ((map - map_before).abs() >= 5.0).then_some(())
+        },
+    )
+    .await;
+    // A refused value is explained next to its control, logged, and the box snaps back to the
+    // flow the pump is running.
+    let flow_input = client.find(Locator::Css("#flow")).await.unwrap();
+    flow_input.clear().await.unwrap();
+    flow_input.send_keys("99").await.unwrap();
+    click(&client, "#flow-go").await;
+    let refusal = wait_for(
+        "the refusal next to the flow control",
+        Duration::from_secs(10),
+        || async { text(&client, "#flow-error").await.filter(|t| !t.is_empty()) },
+    )
+    .await;
+    assert!(refusal.contains("flow_l_min"), "{refusal}");
+    wait_for(
+        "the flow box back to the machine's flow",
+        Duration::from_secs(10),
+        || async { (input_number(&client, "#flow").await? < 10.0).then_some(()) },
+    )
+    .await;
+    // The machine's other controls: the venous occluder.
+    let occluder = client.find(Locator::Css("#occlusion")).await.unwrap();
+    occluder.clear().await.unwrap();
+    occluder.send_keys("30").await.unwrap();
+    click(&client, "#occlusion-go").await;
+    wait_for(
+        "the refusal and the occluder in the event log",
+        Duration::from_secs(10),
+        || async {
+            let log = text(&client, "#event-log").await?;
+            (log.contains("set-flow refused") && log.contains("Venous occluder 30 %")).then_some(())
         },
     )
     .await;
