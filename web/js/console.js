@@ -8,6 +8,11 @@ import { AlarmBar } from './alarms.js';
 import { drawChart } from './chart.js';
 
 const TREND_WINDOW_S = 15 * 60;
+/** Redose intervals by cardioplegia, min: blood every 20 (Gravlee), crystalloid 30, del Nido 60. */
+const REDOSE_MIN = { 'blood-4-1': 20, crystalloid: 30, 'del-nido': 60 };
+/** ACT and blood gas every 30 min on bypass (AmSECT Standards 2017, 7.2 and 8.1). */
+const SAMPLE_EVERY_S = 30 * 60;
+const mmss = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 const fmt = (v, d) => (v === null || v === undefined || Number.isNaN(v) ? '--' : (Number(v) + 0).toFixed(d).replace(/^-(0\.?0*)$/, '$1'));
 
 /** Controls that show a machine setting: [input id, observation column, decimals]. Each follows
@@ -104,8 +109,20 @@ export class Console {
     const controls = el('div', { class: 'col' }, el('div', { class: 'panel controls', id: 'controls' }, this.buildControls()));
     // Labs + log column
     this.labsBody = el('div', { id: 'labs' }, el('div', { class: 'pending' }, 'No samples yet'));
+    const m = (id) => el('b', { id: `m-${id}` }, '--');
+    this.machine = Object.fromEntries(['pre', 'post', 'dp', 'limit', 'servo', 'level', 'bubble', 'vq', 'air', 'cp-kind', 'cp-total', 'cp-since', 'in', 'out', 'net', 'urine', 'uf', 'act-due', 'abg-due'].map((id) => [id, m(id)]));
+    const mm = this.machine; const kv = (label, value, unit = '') => el('div', { class: 'kv' }, el('span', {}, label), el('span', {}, value, unit ? el('small', {}, ` ${unit}`) : ''));
+    const machinePanel = el('div', { class: 'panel machine', id: 'machine' },
+      el('h3', {}, 'Heart-lung machine'),
+      el('div', { class: 'grid2' },
+        el('div', {}, el('div', { class: 'section-title' }, 'Pressures'), kv('Pre-oxy', mm.pre, 'mmHg'), kv('Post-oxy', mm.post, 'mmHg'), kv('ΔP oxy', mm.dp, 'mmHg'), kv('Limit', mm.limit, 'mmHg'), kv('Servo', mm.servo)),
+        el('div', {}, el('div', { class: 'section-title' }, 'Safety'), kv('Level det.', mm.level), kv('Bubble det.', mm.bubble), kv('Air to pt', mm.air, 'mL'), kv('V/Q', mm.vq))),
+      el('div', { class: 'grid2' },
+        el('div', {}, el('div', { class: 'section-title' }, 'Cardioplegia'), kv('Kind', mm['cp-kind']), kv('Total', mm['cp-total'], 'mL'), kv('Since dose', mm['cp-since'])),
+        el('div', {}, el('div', { class: 'section-title' }, 'Fluid balance'), kv('In', mm.in, 'mL'), kv('Out', mm.out, 'mL'), kv('Net', mm.net, 'mL'), kv('Urine · UF', el('span', {}, mm.urine, ' · ', mm.uf), 'mL'))),
+      el('div', { class: 'grid2' }, kv('ACT due', mm['act-due']), kv('ABG due', mm['abg-due'])));
     this.logList = el('div', { class: 'log', id: 'event-log' });
-    const side = el('div', { class: 'col' },
+    const side = el('div', { class: 'col' }, machinePanel,
       el('div', { class: 'panel labs' }, el('h3', {}, 'Lab — blood gas / ACT'),
         el('div', { class: 'btnrow' },
           el('button', { id: 'btn-abg', onclick: () => this.send({ type: 'sample', kind: 'abg' }) }, 'Send ABG'),
@@ -306,7 +323,34 @@ export class Console {
     }
     this.simTime = f.sim_time_s;
     if (f.ended && !this.ended) this.showEnded();
+    this.showMachine(o, f.machine || {}, f.phase);
     if (this.onFrame) this.onFrame(f);
+  }
+
+  /** The machine panel: pressures and servo, detectors, V/Q, cardioplegia with its redose timer,
+   *  fluid balance and the ACT / blood gas due timers. */
+  showMachine(o, mach, phase) {
+    const mm = this.machine; const set = (id, text, cls = '') => { mm[id].textContent = text; mm[id].className = cls; };
+    set('pre', fmt(o.pre_oxygenator_pressure_mmhg, 0)); set('post', fmt(o.post_oxygenator_pressure_mmhg, 0));
+    set('dp', fmt(o.oxygenator_dp_mmhg, 0)); set('limit', fmt(o.pressure_limit_mmhg, 0));
+    set('servo', mach.servo_limiting ? 'LIMITING' : 'ok', mach.servo_limiting ? 'warn' : '');
+    const det = (armed, tripped) => (tripped ? ['TRIPPED', 'alarm'] : armed ? ['armed', 'okay'] : ['DISARMED', 'warn']);
+    set('level', ...det(mach.level_detector_armed, mach.level_detector_tripped));
+    set('bubble', ...det(mach.bubble_detector_armed, mach.bubble_detector_tripped));
+    set('air', fmt(o.air_to_patient_ml, 1), o.air_to_patient_ml > 0 ? 'alarm' : '');
+    set('vq', o.pump_flow_l_min > 0.2 ? fmt(o.sweep_l_min / o.pump_flow_l_min, 2) : '--');
+    set('cp-kind', mach.cardioplegia_kind || '--'); set('cp-total', fmt(o.cardioplegia_ml, 0));
+    const since = o.minutes_since_cardioplegia; const redose = REDOSE_MIN[mach.cardioplegia_kind];
+    const clamped = o.cross_clamp_time_s > 0 && this.lastClamp !== undefined && o.cross_clamp_time_s > this.lastClamp; this.lastClamp = o.cross_clamp_time_s;
+    set('cp-since', since === null || since === undefined ? '--' : `${mmss(since * 60)}${redose ? ` / ${redose}:00` : ''}`, clamped && redose && since >= redose ? 'alarm' : '');
+    set('in', fmt(o.fluid_in_ml, 0)); set('out', fmt(o.fluid_out_ml, 0)); set('net', fmt((o.fluid_in_ml || 0) - (o.fluid_out_ml || 0), 0));
+    set('urine', fmt(o.urine_ml, 0)); set('uf', fmt(o.ultrafiltrate_ml, 0));
+    const due = (last) => {
+      if (phase !== 'bypass') return ['--', ''];
+      const left = SAMPLE_EVERY_S - (this.simTime - (last ?? -Infinity));
+      return left === -Infinity || left <= 0 ? ['NOW', 'alarm'] : [mmss(left), left < 300 ? 'warn' : ''];
+    };
+    set('act-due', ...due(mach.last_act_drawn_s)); set('abg-due', ...due(mach.last_abg_drawn_s));
   }
 
   drawTrend() {

@@ -229,6 +229,8 @@ struct State {
     recording: Recording,
     scoring: Scoring,
     labs: Vec<PendingLab>,
+    last_act_drawn_s: Option<f64>,
+    last_abg_drawn_s: Option<f64>,
     alarms_shown: Vec<(Priority, &'static str)>,
     last_observations: Observations,
 }
@@ -300,6 +302,8 @@ impl Session {
             recording: Recording::new(end_ms / 1000 + 1),
             scoring: Scoring::new(&scenario.objectives),
             labs: Vec::new(),
+            last_act_drawn_s: None,
+            last_abg_drawn_s: None,
             alarms_shown: Vec::new(),
             last_observations,
         };
@@ -414,45 +418,7 @@ impl Session {
         if state.ended {
             return Err(SessionError::Ended);
         }
-        if state.labs.len() >= MAX_PENDING_LABS {
-            return Err(SessionError::TooManySamples);
-        }
-        // The simulator keeps the measured values its alarms read (`act-due`, `low-act`) and the
-        // scoring counts the draw for action objectives ("ACT drawn ≥ 3 min after heparin").
-        let action = match kind {
-            LabKind::Abg => Action::SendAbg,
-            LabKind::Act => Action::DrawAct,
-        };
-        state.simulation.apply(&action);
-        let observations = state.simulation.observe();
-        let drawn_at_s = state.simulation.time_s();
-        state.scoring.record_action(drawn_at_s, &action);
-        let values = kind
-            .columns()
-            .iter()
-            .filter_map(|name| observations::column(name))
-            .map(|column| LabValue {
-                name: column.name,
-                value: column.number(&observations),
-                unit: column.unit,
-            })
-            .collect();
-        let result = LabResult {
-            kind,
-            drawn_at_s,
-            values,
-        };
-        state.labs.push(PendingLab {
-            ready_at_s: drawn_at_s + kind.delay_s(),
-            result,
-        });
-        let text = match kind {
-            LabKind::Abg => "Blood gas sent",
-            LabKind::Act => "ACT drawn",
-        };
-        let text = format!("{text} (result in {:.0} s)", kind.delay_s());
-        state.push_log(role.into(), text, None);
-        Ok(drawn_at_s)
+        state.sample(kind, role.into())
     }
 
     /// Pauses, resumes, changes speed or turns scripted events on or off.
@@ -683,6 +649,19 @@ impl Serialize for ObservationsOut<'_> {
     }
 }
 
+/// Machine state the numeric columns do not carry: servo, detectors, cardioplegia, samples.
+#[derive(Serialize)]
+struct MachineOut {
+    servo_limiting: bool,
+    level_detector_armed: bool,
+    level_detector_tripped: bool,
+    bubble_detector_armed: bool,
+    bubble_detector_tripped: bool,
+    cardioplegia_kind: Option<&'static str>,
+    last_act_drawn_s: Option<f64>,
+    last_abg_drawn_s: Option<f64>,
+}
+
 #[derive(Serialize)]
 struct AlarmOut {
     priority: &'static str,
@@ -709,6 +688,7 @@ struct FrameOut<'a> {
     ended: bool,
     scripted_events: bool,
     obs: ObservationsOut<'a>,
+    machine: MachineOut,
     alarms: Vec<AlarmOut>,
     wave: WaveOut<'a>,
     log: &'a [LogEntry],
@@ -770,11 +750,75 @@ impl State {
         self.last_observations = self.simulation.observe();
     }
 
+    /// Draws a lab sample (the user's or a scripted `draw-act`/`send-abg`): the simulator keeps
+    /// the measured values its alarms read (`act-due`, `low-act`), the scoring counts the draw
+    /// for action objectives, and the result reaches the lab panel after the analyser's delay.
+    fn sample(&mut self, kind: LabKind, source: LogSource) -> Result<f64, SessionError> {
+        if self.labs.len() >= MAX_PENDING_LABS {
+            return Err(SessionError::TooManySamples);
+        }
+        let action = match kind {
+            LabKind::Abg => Action::SendAbg,
+            LabKind::Act => Action::DrawAct,
+        };
+        self.simulation.apply(&action);
+        let observations = self.simulation.observe();
+        let drawn_at_s = self.simulation.time_s();
+        self.scoring.record_action(drawn_at_s, &action);
+        match kind {
+            LabKind::Abg => self.last_abg_drawn_s = Some(drawn_at_s),
+            LabKind::Act => self.last_act_drawn_s = Some(drawn_at_s),
+        }
+        let values = kind
+            .columns()
+            .iter()
+            .filter_map(|name| observations::column(name))
+            .map(|column| LabValue {
+                name: column.name,
+                value: column.number(&observations),
+                unit: column.unit,
+            })
+            .collect();
+        self.labs.push(PendingLab {
+            ready_at_s: drawn_at_s + kind.delay_s(),
+            result: LabResult {
+                kind,
+                drawn_at_s,
+                values,
+            },
+        });
+        let text = match kind {
+            LabKind::Abg => "Blood gas sent",
+            LabKind::Act => "ACT drawn",
+        };
+        self.push_log(
+            source,
+            format!("{text} (result in {:.0} s)", kind.delay_s()),
+            None,
+        );
+        Ok(drawn_at_s)
+    }
+
     /// Scripted events due at `now_ms` (skipped, not postponed, while scripted events are off).
     fn fire_due_events(&mut self, now_ms: u64) {
         while let Some(event) = self.next_event_due(now_ms) {
             self.next_event += 1;
             if self.scripted_events {
+                let sample = match event.action {
+                    Action::DrawAct => Some(LabKind::Act),
+                    Action::SendAbg => Some(LabKind::Abg),
+                    _ => None,
+                };
+                if let Some(kind) = sample {
+                    if let Err(error) = self.sample(kind, LogSource::Scenario) {
+                        self.push_log(
+                            LogSource::Scenario,
+                            format!("Sample skipped: {error}"),
+                            None,
+                        );
+                    }
+                    continue;
+                }
                 let applied = self.simulation.apply(&event.action);
                 if !matches!(applied, Applied::Ignored(_)) {
                     self.scoring
@@ -869,6 +913,16 @@ impl State {
             ended: self.ended,
             scripted_events: self.scripted_events,
             obs: ObservationsOut(observations),
+            machine: MachineOut {
+                servo_limiting: observations.servo_limiting,
+                level_detector_armed: observations.level_detector_armed,
+                level_detector_tripped: observations.level_detector_tripped,
+                bubble_detector_armed: observations.bubble_detector_armed,
+                bubble_detector_tripped: observations.bubble_detector_tripped,
+                cardioplegia_kind: observations.cardioplegia_kind.map(|k| k.name()),
+                last_act_drawn_s: self.last_act_drawn_s,
+                last_abg_drawn_s: self.last_abg_drawn_s,
+            },
             alarms: observations
                 .alarms
                 .iter()
