@@ -36,13 +36,21 @@ async function load() {
         el('br'), el('small', {}, o.detail)))) : [el('tr', {}, el('td', { colspan: 2 }, 'This scenario has no objectives.'))]));
   document.getElementById('brief').textContent = d.brief;
   document.getElementById('notes').textContent = d.instructor_notes || 'No instructor notes for this scenario.';
-  const markers = d.log.filter((e) => e.source !== 'system' && e.source !== 'lab').map((e) => ({ time_s: e.time_s, color: MARK[e.source] }));
+  const markers = d.log.filter((e) => e.source !== 'system' && e.source !== 'lab').map((e) => ({ time_s: e.time_s, color: MARK[e.source], label: e.text.length > 28 ? `${e.text.slice(0, 27)}…` : e.text }));
+  const n = (v, dec = 0) => (v === null || v === undefined ? '—' : Number(v).toFixed(dec));
+  const ROWS = [['Time', (p) => clock(p.duration_s)], ['Nadir Hct %', (p) => n(p.nadir_hct_pct, 1)], ['Nadir DO2i mL/min/m²', (p) => n(p.nadir_do2i_ml_min_m2)],
+    ['Lowest core T °C', (p) => n(p.min_temp_core_c, 1)], ['Highest line P mmHg', (p) => n(p.max_line_pressure_mmhg)], ['ACT < 480 s', (p) => clock(p.act_below_480_s)],
+    ['Fluids in / out mL', (p) => `${n(p.fluid_in_ml)} / ${n(p.fluid_out_ml)}`], ['Alarms high · med · low', (p) => `${p.alarms_high} · ${p.alarms_medium} · ${p.alarms_low}`]];
+  const phases = d.phases.filter((p) => p.duration_s > 0);
+  document.getElementById('phases').replaceChildren(
+    el('tr', {}, el('th', {}, ''), ...phases.map((p) => el('th', {}, p.phase))),
+    ...ROWS.map(([label, f]) => el('tr', {}, el('td', {}, label), ...phases.map((p) => el('td', { class: 'num' }, f(p))))));
   const charts = document.getElementById('charts'); charts.replaceChildren();
   const t1 = Math.max(d.sim_time_s, 60);
   for (const chart of CHARTS) {
     const canvas = el('canvas'); charts.append(canvas);
     const series = chart.series.map(([name, label, color, min, max]) => ({ label, color, min, max: max === 'capacity' ? d.reservoir_capacity_ml : max, values: (d.trend.series.find((s) => s.name === name) || { values: [] }).values }));
-    drawChart(canvas, d.trend.time_s, series, { t0: 0, t1, markers, title: chart.title });
+    drawChart(canvas, d.trend.time_s, series, { t0: 0, t1, markers, title: chart.title, yAxis: true });
   }
   document.getElementById('event-log').replaceChildren(...d.log.map((e) => el('div', { class: e.source }, el('span', { class: 't' }, clock(e.time_s)), e.text)));
 }

@@ -4,7 +4,7 @@
 
 use perfuse_scenario::observations::{self, Column};
 use perfuse_scenario::{Objective, ObjectiveKind, ObjectiveScore, Scenario};
-use perfuse_sim::Observations;
+use perfuse_sim::{Alarm, Observations, Phase, Priority};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -38,6 +38,69 @@ pub struct Recording {
     trend: Vec<[f32; TREND_N]>,
     max_rows: u64,
     columns: [&'static Column; TREND_N],
+    phases: [PhaseSummary; 3],
+    alarms_on: Vec<&'static str>,
+    last_fluids_ml: Option<(f64, f64)>,
+}
+
+/// ACT below which bypass is not safe, s (Bull 1975; the usual 480 s threshold).
+const SAFE_ACT_S: f64 = 480.0;
+
+/// What happened during one phase of the case (pre-bypass, bypass, post-bypass), accumulated
+/// as the recording grows so the debrief never rescans the run.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct PhaseSummary {
+    /// `pre-bypass`, `bypass` or `post-bypass`.
+    pub phase: &'static str,
+    /// Simulated seconds spent in it.
+    pub duration_s: u64,
+    /// Lowest hematocrit, %.
+    pub nadir_hct_pct: Option<f64>,
+    /// Lowest DO2i, mL/min/m².
+    pub nadir_do2i_ml_min_m2: Option<f64>,
+    /// Lowest core temperature, °C.
+    pub min_temp_core_c: Option<f64>,
+    /// Highest arterial line pressure, mmHg.
+    pub max_line_pressure_mmhg: Option<f64>,
+    /// Seconds with the ACT below 480 s.
+    pub act_below_480_s: u64,
+    /// Fluids given during it (prime excluded), mL.
+    pub fluid_in_ml: f64,
+    /// Fluids out during it (urine, ultrafiltrate, bleeding), mL.
+    pub fluid_out_ml: f64,
+    /// Alarm onsets by priority: high, medium, low.
+    pub alarms_high: u32,
+    /// Medium-priority alarm onsets.
+    pub alarms_medium: u32,
+    /// Low-priority alarm onsets.
+    pub alarms_low: u32,
+}
+
+impl PhaseSummary {
+    fn add(&mut self, obs: &Observations, onsets: &[&Alarm], previous: Option<(f64, f64)>) {
+        let lower = |slot: &mut Option<f64>, v: f64| *slot = Some(slot.map_or(v, |s| s.min(v)));
+        self.duration_s += 1;
+        lower(&mut self.nadir_hct_pct, obs.hct_pct);
+        lower(&mut self.nadir_do2i_ml_min_m2, obs.do2i_ml_min_m2);
+        lower(&mut self.min_temp_core_c, obs.temp_core_c);
+        let line = obs.arterial_line_pressure_mmhg;
+        self.max_line_pressure_mmhg = Some(self.max_line_pressure_mmhg.map_or(line, |m| m.max(line)));
+        if obs.act_s < SAFE_ACT_S {
+            self.act_below_480_s += 1;
+        }
+        // The cumulative counters grew since the previous second (of any phase).
+        if let Some((fluid_in_ml, fluid_out_ml)) = previous {
+            self.fluid_in_ml += (obs.fluid_in_ml - fluid_in_ml).max(0.0);
+            self.fluid_out_ml += (obs.fluid_out_ml - fluid_out_ml).max(0.0);
+        }
+        for alarm in onsets {
+            match alarm.priority {
+                Priority::High => self.alarms_high += 1,
+                Priority::Medium => self.alarms_medium += 1,
+                Priority::Low => self.alarms_low += 1,
+            }
+        }
+    }
 }
 
 impl Recording {
@@ -52,7 +115,20 @@ impl Recording {
             trend: Vec::new(),
             max_rows,
             columns,
+            phases: [Phase::PreBypass, Phase::Bypass, Phase::PostBypass].map(|phase| {
+                PhaseSummary {
+                    phase: phase.name(),
+                    ..PhaseSummary::default()
+                }
+            }),
+            alarms_on: Vec::new(),
+            last_fluids_ml: None,
         }
+    }
+
+    /// Per-phase summaries so far.
+    pub fn phases(&self) -> Vec<PhaseSummary> {
+        self.phases.to_vec()
     }
 
     /// Records one row (ignored past the bound).
@@ -60,6 +136,19 @@ impl Recording {
         if self.csv_rows.len() as u64 >= self.max_rows {
             return;
         }
+        let onsets: Vec<&Alarm> = obs
+            .alarms
+            .iter()
+            .filter(|a| !self.alarms_on.contains(&a.code))
+            .collect();
+        let index = match obs.phase {
+            Phase::PreBypass => 0,
+            Phase::Bypass => 1,
+            Phase::PostBypass => 2,
+        };
+        self.phases[index].add(obs, &onsets, self.last_fluids_ml);
+        self.last_fluids_ml = Some((obs.fluid_in_ml, obs.fluid_out_ml));
+        self.alarms_on = obs.alarms.iter().map(|a| a.code).collect();
         let mut row = String::with_capacity(320);
         observations::write_csv_row(obs, &mut row);
         self.csv_rows.push(row);
@@ -232,6 +321,8 @@ pub struct Debrief {
     pub reservoir_capacity_ml: f64,
     /// Objectives, scored.
     pub objectives: Vec<ObjectiveResult>,
+    /// What happened in each phase.
+    pub phases: Vec<PhaseSummary>,
     /// Trend of the whole run (at most 1,500 points).
     pub trend: Trend,
     /// The event log.
@@ -274,6 +365,7 @@ impl Debrief {
                     detail: score.detail(),
                 })
                 .collect(),
+            phases: recording.phases(),
             trend: recording.trend(1500),
             log: log.to_vec(),
         }
