@@ -3,10 +3,13 @@
 
 use std::path::PathBuf;
 
-use perfuse_scenario::{Run, RunOptions, parse};
+use perfuse_scenario::{ObjectiveScore, Run, RunOptions, Scenario, parse};
+use perfuse_sim::{Action, ActionSpec, Actor};
 
-fn shipped() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+fn toml_files(dir: &str) -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(dir);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("scenarios/ directory")
         .map(|entry| entry.expect("directory entry").path())
@@ -14,6 +17,26 @@ fn shipped() -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+fn shipped() -> Vec<PathBuf> {
+    let mut files = toml_files("scenarios");
+    files.extend(crises());
+    files
+}
+
+fn crises() -> Vec<PathBuf> {
+    toml_files("scenarios/crises")
+}
+
+fn run_scores(scenario: &Scenario) -> Vec<ObjectiveScore> {
+    let options = RunOptions {
+        every_ms: 60_000,
+        ..RunOptions::default()
+    };
+    let mut run = Run::new(scenario, &options).expect("runs");
+    while run.next_sample().is_some() {}
+    run.scores().to_vec()
 }
 
 #[test]
@@ -37,13 +60,7 @@ fn every_shipped_scenario_scores_full_marks_with_its_model_answer() {
             "{}: a shipped scenario has a student brief and instructor notes",
             path.display()
         );
-        let options = RunOptions {
-            every_ms: 60_000,
-            ..RunOptions::default()
-        };
-        let mut run = Run::new(&scenario, &options).expect("runs");
-        while run.next_sample().is_some() {}
-        for score in run.scores().iter().filter(|s| !s.met()) {
+        for score in run_scores(&scenario).iter().filter(|s| !s.met()) {
             failures.push(format!(
                 "{}: {} — {}",
                 path.display(),
@@ -57,4 +74,34 @@ fn every_shipped_scenario_scores_full_marks_with_its_model_answer() {
         "objectives not met:\n{}",
         failures.join("\n")
     );
+}
+
+/// Every crisis shows its harm: with none of the perfusionist's actions from the crisis on (the
+/// instructor's fault and its clearing stay), at least one objective is not met.
+#[test]
+fn doing_nothing_in_a_crisis_scores_worse() {
+    let files = crises();
+    assert!(!files.is_empty());
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("readable scenario");
+        let mut scenario = parse(&text, &path.display().to_string()).expect("valid scenario");
+        let onset_ms = scenario
+            .events
+            .iter()
+            .find(|e| matches!(e.action, Action::Fault(_)))
+            .map(|e| e.at_ms)
+            .expect("a crisis injects a fault");
+        let by_perfusionist = |a: &Action| {
+            ActionSpec::find(a.name()).is_some_and(|spec| spec.actor == Actor::Perfusionist)
+        };
+        scenario
+            .events
+            .retain(|e| e.at_ms < onset_ms || !by_perfusionist(&e.action));
+        let missed = run_scores(&scenario).iter().filter(|s| !s.met()).count();
+        assert!(
+            missed > 0,
+            "{}: doing nothing still scores full marks",
+            path.display()
+        );
+    }
 }

@@ -1,5 +1,5 @@
 //! Files embedded in the binary: the web front end (`web/`) and the shipped scenario library
-//! (`scenarios/*.toml`), so `perfuse serve` works from any directory.
+//! (`scenarios/*.toml`, `scenarios/crises/*.toml`), so `perfuse serve` works from any directory.
 
 use include_dir::{Dir, include_dir};
 
@@ -22,10 +22,13 @@ pub fn web_file(path: &str) -> Option<(&'static [u8], &'static str)> {
     Some((file.contents(), content_type))
 }
 
-/// Shipped scenarios: `(id, file name, text)`, id being the file stem, sorted by id.
+/// Shipped scenarios, the crisis library (`scenarios/crises/`) included: `(id, file name,
+/// text)`, id being the file stem, sorted by id.
 pub fn scenarios() -> Vec<(&'static str, &'static str, &'static str)> {
+    let crises = SCENARIOS.get_dir("crises").into_iter().flat_map(Dir::files);
     let mut list: Vec<_> = SCENARIOS
         .files()
+        .chain(crises)
         .filter_map(|file| {
             let name = file.path().file_name()?.to_str()?;
             let id = name.strip_suffix(".toml")?;

@@ -84,7 +84,8 @@ impl PhaseSummary {
         lower(&mut self.nadir_do2i_ml_min_m2, obs.do2i_ml_min_m2);
         lower(&mut self.min_temp_core_c, obs.temp_core_c);
         let line = obs.arterial_line_pressure_mmhg;
-        self.max_line_pressure_mmhg = Some(self.max_line_pressure_mmhg.map_or(line, |m| m.max(line)));
+        self.max_line_pressure_mmhg =
+            Some(self.max_line_pressure_mmhg.map_or(line, |m| m.max(line)));
         if obs.act_s < SAFE_ACT_S {
             self.act_below_480_s += 1;
         }

@@ -147,6 +147,8 @@ pub fn describe(action: &Action) -> String {
         Action::Defibrillate { joules } => format!("Defibrillate {joules:.0} J"),
         Action::Pace { rate_bpm: 0.0 } => "Pacing off".to_owned(),
         Action::Pace { rate_bpm } => format!("Pacing {rate_bpm:.0}/min"),
+        Action::HandCrank { rpm: 0.0 } => "Hand crank stopped".to_owned(),
+        Action::HandCrank { rpm } => format!("Hand-cranking {rpm:.0} turns/min"),
         Action::Fault(kind) => format!("FAULT injected: {}", kind.name()),
         Action::ClearFault(kind) => format!("Fault cleared: {}", kind.name()),
     }

@@ -265,6 +265,13 @@ pub enum Action {
         /// Pacing rate, 1/min (0 = off, otherwise 30–200).
         rate_bpm: f64,
     },
+    /// Turn the roller pump by its hand crank: drives the pump only while its motor is down
+    /// (power loss, pump failure), at rpm × stroke volume with no servo and no detector to stop
+    /// it — the perfusionist watches the level, the line pressure and the air (0 stops).
+    HandCrank {
+        /// Crank rate, turns/min (one turn = one revolution of the roller head).
+        rpm: f64,
+    },
     /// Inject a fault.
     Fault(FaultKind),
     /// End a fault.
@@ -309,6 +316,7 @@ impl Action {
             Action::SetSweepCo2 { .. } => "set-sweep-co2",
             Action::Defibrillate { .. } => "defibrillate",
             Action::Pace { .. } => "pace",
+            Action::HandCrank { .. } => "hand-crank",
             Action::Fault(_) => "fault",
             Action::ClearFault(_) => "clear-fault",
         }
@@ -372,6 +380,7 @@ impl Action {
             }
             Action::Defibrillate { joules } => vec![("joules", Number(joules))],
             Action::Pace { rate_bpm } => vec![("rate_bpm", Number(rate_bpm))],
+            Action::HandCrank { rpm } => vec![("rpm", Number(rpm))],
             Action::CrossClampOn
             | Action::CrossClampOff
             | Action::ClampArterialLine
@@ -471,6 +480,7 @@ impl Action {
             "pace" => Action::Pace {
                 rate_bpm: number(0),
             },
+            "hand-crank" => Action::HandCrank { rpm: number(0) },
             "fault" => Action::Fault(FaultKind::ALL[choice(0)]),
             "clear-fault" => Action::ClearFault(FaultKind::ALL[choice(0)]),
             other => unreachable!("ACTIONS names {other:?} but from_fields does not build it"),
@@ -982,6 +992,12 @@ pub const ACTIONS: &[ActionSpec] = &[
         )],
         Perfusionist,
         "epicardial pacing at this rate (0 stops it)",
+    ),
+    spec(
+        "hand-crank",
+        &[number("rpm", "1/min", Range::closed(0.0, 150.0))],
+        Perfusionist,
+        "turn the roller pump by hand while its motor is down (power loss, pump failure): rpm × stroke volume, no servo, no detectors; 0 stops",
     ),
     spec(
         "fault",

@@ -165,6 +165,7 @@ impl Simulation {
                 }
             }
             Action::Pace { rate_bpm } => self.heart.pace(rate_bpm),
+            Action::HandCrank { rpm } => self.machine.hand_crank_rpm = rpm,
             Action::Fault(kind) => self.faults |= fault_bit(kind),
             Action::ClearFault(kind) => self.faults &= !fault_bit(kind),
         }
@@ -185,6 +186,10 @@ impl Simulation {
             Action::Cardioplegia { kind, .. } => refuse(
                 m.cardioplegia.is_some_and(|d| d.kind != kind),
                 "a dose of another solution is still being delivered",
+            ),
+            Action::HandCrank { rpm } => refuse(
+                rpm > 0.0 && self.p.circuit.pump != crate::config::PumpKind::Roller,
+                "a centrifugal head is turned by its emergency drive unit, not a crank (not modelled)",
             ),
             Action::ReturnVolume { .. } => {
                 refuse(

@@ -87,6 +87,8 @@ pub struct Machine {
     pub bubble: DetectorState,
     /// Arterial line clamped.
     pub arterial_clamped: bool,
+    /// Hand-crank rate, turns/min (drives the roller only while its motor is down).
+    pub hand_crank_rpm: f64,
     /// Venous line clamped (off bypass).
     pub venous_clamped: bool,
     /// Venous occluder, fraction closed (0 open, 1 clamped).

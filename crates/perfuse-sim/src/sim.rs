@@ -410,6 +410,7 @@ impl Simulation {
             level: DetectorState::default(),
             bubble: DetectorState::default(),
             arterial_clamped: false,
+            hand_crank_rpm: 0.0,
             venous_clamped: true,
             venous_occlusion: 0.0,
             vavd_mmhg: circuit.vavd_mmhg,
@@ -673,9 +674,16 @@ impl Simulation {
             m.bubble.tripped = true;
         }
         let returning = self.phase == Phase::PostBypass && m.returning.is_some();
-        let running =
-            (m.pump_on || returning) && !stopped_by_fault && !m.level.tripped && !m.bubble.tripped;
+        // A hand-cranked roller turns whatever the console says: no servo, no detector stops it.
+        let cranking =
+            stopped_by_fault && on_bypass && m.hand_crank_rpm > 0.0 && c.pump == PumpKind::Roller;
+        let running = cranking
+            || ((m.pump_on || returning)
+                && !stopped_by_fault
+                && !m.level.tripped
+                && !m.bubble.tripped);
         let control = match (m.pump_on, m.returning) {
+            _ if cranking => PumpControl::Rpm(m.hand_crank_rpm),
             (true, _) => match m.control {
                 PumpControl::Flow(f) => PumpControl::Flow(f * ramp),
                 rpm => rpm,
@@ -733,7 +741,7 @@ impl Simulation {
                     c.centrifugal_flow_l_min(r, sa_mmhg, dp_factor)
                 }
             };
-            if wanted > q_max {
+            if wanted > q_max && !cranking {
                 m.servo_limiting = true;
                 q_max
             } else {
