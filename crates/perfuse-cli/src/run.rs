@@ -31,6 +31,17 @@ pub struct RunArgs {
     /// Seed of the simulator's random numbers (overrides the scenario's).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
+    /// Write the score (objectives, actions' timing, the crisis figures) as JSON to FILE
+    /// (schema in docs/scenarios.md).
+    #[arg(long, value_name = "FILE")]
+    score: Option<PathBuf>,
+    /// Branch the run here: the scenario's events before this time, then those of --events
+    /// ("what if"); identical to the original run up to this time.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, requires = "events")]
+    branch_at: Option<u64>,
+    /// The alternative events of a branch: a TOML file of [[events]] at or after --branch-at.
+    #[arg(long, value_name = "FILE", requires = "branch_at")]
+    events: Option<PathBuf>,
 }
 
 fn parse_duration_ms(text: &str) -> Result<u64, String> {
@@ -61,8 +72,11 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let shown = args.scenario.display().to_string();
     let text = std::fs::read_to_string(&args.scenario)
         .map_err(|e| Failure::Input(format!("{shown}: {e}")))?;
-    let scenario =
+    let mut scenario =
         perfuse_scenario::parse(&text, &shown).map_err(|e| Failure::Input(e.to_string()))?;
+    if let (Some(branch_ms), Some(path)) = (args.branch_at, &args.events) {
+        branch(&mut scenario, branch_ms, path)?;
+    }
 
     if args.csv.as_deref() == Some("-") && args.jsonl.as_deref() == Some("-") {
         return Err(Failure::Input(
@@ -117,7 +131,99 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     }
     let wall_s = started.elapsed().as_secs_f64();
     summarise(&scenario, &run, wall_s);
+    if let Some(path) = &args.score {
+        let json = score_json(&scenario, &shown, &run);
+        let text = serde_json::to_string_pretty(&json).context("cannot encode the score")?;
+        std::fs::write(path, text + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     Ok(())
+}
+
+/// Replaces the scenario's events from `branch_ms` on with those of the file at `path`.
+fn branch(
+    scenario: &mut perfuse_scenario::Scenario,
+    branch_ms: u64,
+    path: &std::path::Path,
+) -> Result<(), Failure> {
+    let shown = path.display().to_string();
+    if branch_ms >= scenario.duration_ms {
+        return Err(Failure::Input(format!(
+            "--branch-at: {} is not before the end of the scenario ({})",
+            duration::format_ms(branch_ms),
+            duration::format_ms(scenario.duration_ms)
+        )));
+    }
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Failure::Input(format!("{shown}: {e}")))?;
+    let alternative = perfuse_scenario::parse_events(&text, &shown, scenario.duration_ms)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    if let Some(early) = alternative.iter().find(|e| e.at_ms < branch_ms) {
+        return Err(Failure::Input(format!(
+            "{shown}: events: {} ({}) is before --branch-at {}; a branch only changes what follows",
+            duration::format_ms(early.at_ms),
+            early.action.name(),
+            duration::format_ms(branch_ms)
+        )));
+    }
+    scenario.events.retain(|e| e.at_ms < branch_ms);
+    scenario.events.extend(alternative);
+    Ok(())
+}
+
+/// The score of a run as JSON (docs/scenarios.md, "Score file").
+fn score_json(
+    scenario: &perfuse_scenario::Scenario,
+    file: &str,
+    run: &perfuse_scenario::Run,
+) -> serde_json::Value {
+    use serde_json::json;
+    let scores = run.scores();
+    let objectives: Vec<_> = scores
+        .iter()
+        .map(|s| {
+            let mut o = json!({
+                "label": s.objective.label,
+                "kind": match s.objective.kind {
+                    perfuse_scenario::ObjectiveKind::Range(_) => "range",
+                    perfuse_scenario::ObjectiveKind::Action(_) => "action",
+                },
+                "met": s.met(),
+                "detail": s.detail(),
+            });
+            match s.outcome {
+                Some(outcome) => {
+                    o["outcome"] = json!(outcome.name());
+                    o["window_from_s"] = json!(s.window_from_s);
+                    o["done_at_s"] = json!(s.done_at_s);
+                    o["time_to_action_s"] = json!(s.time_to_action_s());
+                }
+                None => {
+                    o["applicable_s"] = json!(s.applicable_s);
+                    o["out_of_range_s"] = json!(s.out_of_range_s);
+                }
+            }
+            o
+        })
+        .collect();
+    let crisis = run.crisis();
+    json!({
+        "scenario": scenario.name,
+        "file": file,
+        "simulated_s": run.time_ms() as f64 / 1000.0,
+        "objectives_met": scores.iter().filter(|s| s.met()).count(),
+        "objectives_total": scores.len(),
+        "objectives": objectives,
+        "crisis": {
+            "onset_s": crisis.onset_s,
+            "time_to_recognition_s": crisis.time_to_recognition_s,
+            "time_to_restore_flow_s": crisis.time_to_restore_flow_s,
+            "min_map_mmhg": crisis.min_map_mmhg,
+            "minutes_below_critical_do2i": (crisis.minutes_below_critical_do2i * 10.0).round() / 10.0,
+            "air_to_patient_ml": crisis.air_to_patient_ml,
+            "min_pao2_mmhg": crisis.min_pao2_mmhg,
+        },
+    })
 }
 
 fn summarise(scenario: &perfuse_scenario::Scenario, run: &perfuse_scenario::Run, wall_s: f64) {

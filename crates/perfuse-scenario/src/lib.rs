@@ -44,10 +44,10 @@ mod parse;
 
 pub use error::ScenarioError;
 pub use objectives::{
-    ActionObjective, ActionOutcome, ActionPattern, Anchor, DEFAULT_GRACE_S, Objective,
-    ObjectiveKind, ObjectivePhase, ObjectiveScore, RangeObjective, Scoring,
+    ActionObjective, ActionOutcome, ActionPattern, Anchor, CrisisReport, DEFAULT_GRACE_S,
+    Objective, ObjectiveKind, ObjectivePhase, ObjectiveScore, RangeObjective, Scoring,
 };
-pub use parse::parse;
+pub use parse::{parse, parse_events};
 
 use perfuse_sim::{
     Action, Applied, CircuitConfig, ConfigError, Observations, PatientConfig, Simulation,
@@ -221,9 +221,7 @@ impl Run {
     }
 
     fn score_objectives(&mut self) {
-        if !self.scoring.scores().is_empty() {
-            self.scoring.count_second(&self.simulation.observe());
-        }
+        self.scoring.count_second(&self.simulation.observe());
     }
 
     /// Simulated time so far.
@@ -254,5 +252,10 @@ impl Run {
     /// Objective scores so far.
     pub fn scores(&self) -> &[ObjectiveScore] {
         self.scoring.scores()
+    }
+
+    /// The first crisis's handling and the run's physiological cost.
+    pub fn crisis(&self) -> &CrisisReport {
+        self.scoring.crisis()
     }
 }

@@ -6,7 +6,8 @@
 //! seconds out of range; an **action** objective asks for an action within a window anchored on
 //! other events (heparin, going on bypass, a fault, an alarm) — the base of crisis checklists.
 
-use perfuse_sim::{Action, FieldValue, Observations, Phase};
+use perfuse_clinical::oxygen::CRITICAL_DO2I_ML_MIN_M2;
+use perfuse_sim::{Action, ActionSpec, Actor, FieldValue, Observations, Phase};
 
 use crate::observations::Column;
 
@@ -345,6 +346,74 @@ impl ObjectiveScore {
     }
 }
 
+/// Fraction of the pre-crisis pump flow that counts as flow restored.
+const RESTORED_FLOW_FRACTION: f64 = 0.8;
+
+/// How the first crisis (the first injected fault) was handled and what the run cost the
+/// patient: the figures of a crisis debrief, for any run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CrisisReport {
+    /// When the first fault was injected, s.
+    pub onset_s: Option<f64>,
+    /// From the onset to the perfusionist's first action, s (time to recognition).
+    pub time_to_recognition_s: Option<f64>,
+    /// From the onset to pump flow back at 80 % of its pre-crisis value, s; `None` if the flow
+    /// never fell or never came back.
+    pub time_to_restore_flow_s: Option<f64>,
+    /// Lowest MAP of the run, mmHg.
+    pub min_map_mmhg: Option<f64>,
+    /// Minutes on bypass below the critical DO2i of 272 mL/min/m² (Ranucci 2005).
+    pub minutes_below_critical_do2i: f64,
+    /// Air pumped into the patient, mL.
+    pub air_to_patient_ml: f64,
+    /// Lowest PaO2 of the run, mmHg.
+    pub min_pao2_mmhg: Option<f64>,
+    pre_onset_flow_l_min: f64,
+    last_flow_l_min: f64,
+    flow_fell: bool,
+}
+
+impl CrisisReport {
+    fn record_action(&mut self, time_s: f64, action: &Action) {
+        match (self.onset_s, action) {
+            (None, Action::Fault(_)) => {
+                self.onset_s = Some(time_s);
+                self.pre_onset_flow_l_min = self.last_flow_l_min;
+            }
+            (Some(onset_s), _)
+                if self.time_to_recognition_s.is_none()
+                    && ActionSpec::find(action.name())
+                        .is_some_and(|spec| spec.actor == Actor::Perfusionist) =>
+            {
+                self.time_to_recognition_s = Some(time_s - onset_s);
+            }
+            _ => {}
+        }
+    }
+
+    fn count_second(&mut self, obs: &Observations) {
+        let lower = |slot: &mut Option<f64>, v: f64| *slot = Some(slot.map_or(v, |s| s.min(v)));
+        lower(&mut self.min_map_mmhg, obs.map_mmhg);
+        lower(&mut self.min_pao2_mmhg, obs.pao2_mmhg);
+        if obs.phase == Phase::Bypass && obs.do2i_ml_min_m2 < CRITICAL_DO2I_ML_MIN_M2 {
+            self.minutes_below_critical_do2i += 1.0 / 60.0;
+        }
+        self.air_to_patient_ml = obs.air_to_patient_ml;
+        self.last_flow_l_min = obs.pump_flow_l_min;
+        if let Some(onset_s) = self.onset_s
+            && self.time_to_restore_flow_s.is_none()
+            && self.pre_onset_flow_l_min > 0.5
+        {
+            let target = RESTORED_FLOW_FRACTION * self.pre_onset_flow_l_min;
+            if obs.pump_flow_l_min < target {
+                self.flow_fell = true;
+            } else if self.flow_fell {
+                self.time_to_restore_flow_s = Some(obs.time_s - onset_s);
+            }
+        }
+    }
+}
+
 /// First times of anchors seen so far.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Anchors {
@@ -379,6 +448,7 @@ pub struct Scoring {
     last_clamp_time_s: f64,
     last_alarms: Vec<&'static str>,
     anchors: Anchors,
+    crisis: CrisisReport,
 }
 
 impl Scoring {
@@ -404,18 +474,21 @@ impl Scoring {
             last_clamp_time_s: 0.0,
             last_alarms: Vec::new(),
             anchors: Anchors::default(),
+            crisis: CrisisReport::default(),
         }
     }
 
     /// An action took effect at `time_s` (scripted or from a user).
     pub fn record_action(&mut self, time_s: f64, action: &Action) {
         self.anchors.actions.push((time_s, *action));
+        self.crisis.record_action(time_s, action);
         self.update_actions(time_s);
     }
 
     /// Counts one simulated second ending at `obs`; call exactly once per second.
     pub fn count_second(&mut self, obs: &Observations) {
         // The clamp is on when its cumulative time grew since the previous second.
+        self.crisis.count_second(obs);
         let clamp_on = obs.cross_clamp_time_s > self.last_clamp_time_s;
         self.last_clamp_time_s = obs.cross_clamp_time_s;
         let alarms: Vec<&'static str> = obs.alarms.iter().map(|a| a.code).collect();
@@ -516,5 +589,10 @@ impl Scoring {
     /// The scores so far, in the scenario's order.
     pub fn scores(&self) -> &[ObjectiveScore] {
         &self.scores
+    }
+
+    /// The crisis figures so far.
+    pub fn crisis(&self) -> &CrisisReport {
+        &self.crisis
     }
 }

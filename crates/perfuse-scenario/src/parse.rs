@@ -22,7 +22,35 @@ use crate::{
 /// Parses and validates a scenario. `file` is used only in error messages.
 pub fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioError> {
     let located = Locator { source, file };
-    let document = Document::parse(source).map_err(|e| {
+    let document = document(&located)?;
+    let root = Fields::new(&located, document.as_table(), None, String::new());
+    Parser { at: &located }.scenario(root)
+}
+
+/// Parses a file of `[[events]]` only (an alternative ending for `perfuse run --branch-at`),
+/// each within `duration_ms`, sorted by time.
+pub fn parse_events(
+    source: &str,
+    file: &str,
+    duration_ms: u64,
+) -> Result<Vec<Event>, ScenarioError> {
+    let located = Locator { source, file };
+    let document = document(&located)?;
+    let mut root = Fields::new(&located, document.as_table(), None, String::new());
+    let parser = Parser { at: &located };
+    let tables = parser.tables(&mut root, "events")?;
+    root.finish()?;
+    let mut events = tables
+        .into_iter()
+        .map(|fields| parser.event(fields, duration_ms))
+        .collect::<Result<Vec<_>, _>>()?;
+    events.sort_by_key(|e| e.at_ms);
+    Ok(events)
+}
+
+fn document(located: &Locator<'_>) -> Result<Document<String>, ScenarioError> {
+    let (source, file) = (located.source, located.file);
+    Document::parse(source.to_owned()).map_err(|e| {
         let line = e.span().map_or(0, |span| located.line(span.start));
         // A duplicate key's span is the key itself: name it as the field.
         let field = match e.span() {
@@ -41,9 +69,7 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioError> {
             field,
             message,
         }
-    })?;
-    let root = Fields::new(&located, document.as_table(), None, String::new());
-    Parser { at: &located }.scenario(root)
+    })
 }
 
 struct Locator<'a> {
