@@ -151,6 +151,7 @@ pub fn describe(action: &Action) -> String {
         Action::HandCrank { rpm } => format!("Hand-cranking {rpm:.0} turns/min"),
         Action::Fault(kind) => format!("FAULT injected: {}", kind.name()),
         Action::ClearFault(kind) => format!("Fault cleared: {}", kind.name()),
+        Action::ResolveFault(kind) => format!("Fault fixed by the perfusionist: {}", kind.name()),
     }
 }
 

@@ -15,10 +15,18 @@ named_enum! {
         ArterialAir => "arterial-air",
         /// Air lock in the venous line: venous return stops.
         VenousAirlock => "venous-airlock",
-        /// Console power lost: pump and heater-cooler stop (hand-cranking is not modelled).
+        /// Console power lost: pump, servo, detectors and heater-cooler stop (`hand-crank`).
         PowerLoss => "power-loss",
         /// Heater-cooler stops: water drifts towards room temperature.
         HeaterCoolerFailure => "heater-cooler-failure",
+        /// The arterial line kinked (or a clamp left on) downstream of the pressure transducer:
+        /// nothing flows, the line pressure climbs to the servo's limit; clearing it is
+        /// un-kinking the line.
+        ArterialLineKink => "arterial-line-kink",
+        /// The oxygen/air supply to the blender fails (a disconnected or empty line): no sweep
+        /// gas reaches the oxygenator whatever the flowmeter says; clearing it is the backup
+        /// cylinder connected.
+        GasSupplyFailure => "gas-supply-failure",
     }
 }
 
@@ -274,8 +282,11 @@ pub enum Action {
     },
     /// Inject a fault.
     Fault(FaultKind),
-    /// End a fault.
+    /// End a fault (the instructor's: power comes back, the scenario moves on).
     ClearFault(FaultKind),
+    /// The perfusionist's fix of a fault — un-kink the line, connect the backup gas, de-air the
+    /// line, change the oxygenator — with the same effect as clearing it, but scored as theirs.
+    ResolveFault(FaultKind),
 }
 
 impl Action {
@@ -319,6 +330,7 @@ impl Action {
             Action::HandCrank { .. } => "hand-crank",
             Action::Fault(_) => "fault",
             Action::ClearFault(_) => "clear-fault",
+            Action::ResolveFault(_) => "resolve-fault",
         }
     }
 
@@ -368,7 +380,9 @@ impl Action {
             | Action::SetContractility { factor }
             | Action::SetMetabolicRate { factor } => vec![("factor", Number(factor))],
             Action::SetBleeding { ml_min } => vec![("ml_min", Number(ml_min))],
-            Action::Fault(kind) | Action::ClearFault(kind) => vec![("kind", Text(kind.name()))],
+            Action::Fault(kind) | Action::ClearFault(kind) | Action::ResolveFault(kind) => {
+                vec![("kind", Text(kind.name()))]
+            }
             Action::SetPressureLimit { mmhg } => vec![("mmhg", Number(mmhg))],
             Action::SetVenousOcclusion { pct } | Action::SetSweepCo2 { pct } => {
                 vec![("pct", Number(pct))]
@@ -483,6 +497,7 @@ impl Action {
             "hand-crank" => Action::HandCrank { rpm: number(0) },
             "fault" => Action::Fault(FaultKind::ALL[choice(0)]),
             "clear-fault" => Action::ClearFault(FaultKind::ALL[choice(0)]),
+            "resolve-fault" => Action::ResolveFault(FaultKind::ALL[choice(0)]),
             other => unreachable!("ACTIONS names {other:?} but from_fields does not build it"),
         };
         action
@@ -1010,6 +1025,12 @@ pub const ACTIONS: &[ActionSpec] = &[
         &[choice("kind", FaultKind::NAMES, None)],
         Instructor,
         "end an injected fault",
+    ),
+    spec(
+        "resolve-fault",
+        &[choice("kind", FaultKind::NAMES, None)],
+        Perfusionist,
+        "fix an equipment fault (un-kink the line, connect the backup gas, de-air the line, change the oxygenator): ends it, scored as the perfusionist's",
     ),
 ];
 

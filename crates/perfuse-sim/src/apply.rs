@@ -167,7 +167,9 @@ impl Simulation {
             Action::Pace { rate_bpm } => self.heart.pace(rate_bpm),
             Action::HandCrank { rpm } => self.machine.hand_crank_rpm = rpm,
             Action::Fault(kind) => self.faults |= fault_bit(kind),
-            Action::ClearFault(kind) => self.faults &= !fault_bit(kind),
+            Action::ClearFault(kind) | Action::ResolveFault(kind) => {
+                self.faults &= !fault_bit(kind)
+            }
         }
         Applied::Done
     }
@@ -182,7 +184,9 @@ impl Simulation {
             Action::CrossClampOn => refuse(self.clamp_on, "the cross-clamp is already on"),
             Action::CrossClampOff => refuse(!self.clamp_on, "the cross-clamp is not on"),
             Action::Fault(kind) => refuse(self.has_fault(kind), "that fault is already active"),
-            Action::ClearFault(kind) => refuse(!self.has_fault(kind), "that fault is not active"),
+            Action::ClearFault(kind) | Action::ResolveFault(kind) => {
+                refuse(!self.has_fault(kind), "that fault is not active")
+            }
             Action::Cardioplegia { kind, .. } => refuse(
                 m.cardioplegia.is_some_and(|d| d.kind != kind),
                 "a dose of another solution is still being delivered",

@@ -691,7 +691,9 @@ impl Simulation {
             (false, Some(t)) => PumpControl::Flow(t.rate_ml_min / 1000.0),
             (false, None) => PumpControl::Flow(0.0),
         };
-        let connected = self.phase != Phase::PreBypass && (!m.arterial_clamped || returning);
+        let connected = self.phase != Phase::PreBypass
+            && (!m.arterial_clamped || returning)
+            && self.faults & fault_bit(FaultKind::ArterialLineKink) == 0;
         m.servo_limiting = false;
         if self.phase == Phase::PreBypass {
             m.rpm = 0.0;
@@ -975,7 +977,11 @@ impl Simulation {
                 oxygenator_blood_c: self.thermal.arterial_c,
                 oxygenator: Oxygenator {
                     area_m2: self.p.oxygenator_area_m2,
-                    sweep_l_min: self.machine.sweep_l_min,
+                    sweep_l_min: if self.has_fault(FaultKind::GasSupplyFailure) {
+                        0.0
+                    } else {
+                        self.machine.sweep_l_min
+                    },
                     fio2: self.machine.fio2,
                     transfer,
                     fico2: self.machine.fico2,
