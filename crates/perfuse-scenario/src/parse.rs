@@ -48,9 +48,9 @@ pub fn parse_events(
     Ok(events)
 }
 
-fn document(located: &Locator<'_>) -> Result<Document<String>, ScenarioError> {
+fn document<'s>(located: &Locator<'s>) -> Result<Document<&'s str>, ScenarioError> {
     let (source, file) = (located.source, located.file);
-    Document::parse(source.to_owned()).map_err(|e| {
+    Document::parse(source).map_err(|e| {
         let line = e.span().map_or(0, |span| located.line(span.start));
         // A duplicate key's span is the key itself: name it as the field.
         let field = match e.span() {
