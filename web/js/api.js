@@ -50,6 +50,8 @@ export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === 'class') node.className = v;
+    // Through the CSSOM: the Content-Security-Policy forbids style attributes (no unsafe-inline).
+    else if (k === 'style') node.style.cssText = v;
     else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
     else if (v !== false && v !== undefined && v !== null) node.setAttribute(k, v === true ? '' : v);
   }

@@ -21,6 +21,10 @@ pub struct ServeArgs {
         default_value = "perfuse.db"
     )]
     db: String,
+    /// Another origin whose pages may use this server, e.g. `https://perfusion.example.org`
+    /// behind a reverse proxy (repeatable); its host is then accepted in `Host` too.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origins: Vec<String>,
 }
 
 /// Serves until interrupted.
@@ -31,9 +35,20 @@ pub fn run(args: &ServeArgs) -> Result<(), Failure> {
             args.addr
         );
     }
+    for origin in &args.allow_origins {
+        let valid = origin.split_once("://").is_some_and(|(scheme, host)| {
+            matches!(scheme, "http" | "https") && !host.is_empty() && !host.contains('/')
+        });
+        if !valid {
+            return Err(Failure::Input(format!(
+                "--allow-origin {origin:?}: expected scheme://host[:port], e.g. https://perfusion.example.org"
+            )));
+        }
+    }
     let config = perfuse_server::ServerConfig {
         addr: args.addr,
         records_db: Some(args.db.clone()),
+        allowed_origins: args.allow_origins.clone(),
         ..Default::default()
     };
     perfuse_server::run_blocking(config, |addr| println!("perfuse console: http://{addr}/"))

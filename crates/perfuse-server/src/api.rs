@@ -3,15 +3,15 @@
 //! embedded web pages as the fallback.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use perfuse_sim::{Action, CardioplegiaKind, Drug, FaultKind, FluidKind};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -56,6 +56,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(post_annotation))
         .routes(routes!(end_session))
         .routes(routes!(get_debrief))
+        .routes(routes!(get_log))
         .routes(routes!(get_csv))
         .routes(routes!(ws::websocket))
         .merge(crate::records::routes())
@@ -75,6 +76,10 @@ pub fn router(state: AppState) -> axum::Router {
         )
         .fallback(static_file)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::guard::guard,
+        ))
         .with_state(state)
 }
 
@@ -98,15 +103,16 @@ async fn static_file(uri: Uri) -> Response {
             [
                 (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
                 (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-                (
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                ),
             ],
             bytes,
         )
             .into_response(),
-        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+        None => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "path",
+            format!("no page {}", uri.path()),
+        )
+        .into_response(),
     }
 }
 
@@ -365,8 +371,8 @@ async fn join_session(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<Joined>, ApiError> {
+    // Joining is not activity: a join alone never keeps a session alive.
     let session = state.registry.get(&code)?;
-    session.touch();
     Ok(Json(Joined {
         code: session.code.clone(),
         student_token: session.student_token.clone(),
@@ -404,8 +410,7 @@ fn authorised(
     code: &str,
     headers: &HeaderMap,
 ) -> Result<(std::sync::Arc<session::Session>, Role), ApiError> {
-    let session = state.registry.get(code)?;
-    let role = auth::role(&session, auth::bearer(headers))?;
+    let (session, role) = auth::session_role(&state.registry, code, auth::bearer(headers))?;
     session.touch();
     Ok((session, role))
 }
@@ -634,20 +639,71 @@ async fn end_session(
     Ok(Json(session.status()))
 }
 
-/// Scores, trend of the whole run and the event log.
+/// Scores, trend of the whole run and the event log (recomputed at most once a second).
 #[utoipa::path(
     get, path = "/api/sessions/{code}/debrief", tag = "sessions",
     params(("code" = String, Path, description = "Join code")),
     security(("bearer" = [])),
-    responses((status = 200, body = Debrief), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = Debrief), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
 async fn get_debrief(
     State(state): State<AppState>,
     Path(code): Path<String>,
     headers: HeaderMap,
-) -> Result<Json<Debrief>, ApiError> {
+) -> Result<Response, ApiError> {
     let (session, _) = authorised(&state, &code, &headers)?;
-    Ok(Json(session.debrief()))
+    let json = session.debrief_json();
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        json.to_string(),
+    )
+        .into_response())
+}
+
+/// Which part of the event log to read.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct LogQuery {
+    /// Index of the first entry (0 = the session's first); default 0.
+    from: Option<usize>,
+    /// Most entries to return (at most 1,000; default 1,000).
+    limit: Option<usize>,
+}
+
+/// A page of the event log.
+#[derive(Serialize, ToSchema)]
+struct LogPage {
+    /// Index of the first entry returned.
+    from: usize,
+    /// Entries in the whole log.
+    total: usize,
+    /// The entries.
+    entries: Vec<session::LogEntry>,
+}
+
+/// The event log, a page at a time (a WebSocket `hello` carries only its last 200 entries).
+#[utoipa::path(
+    get, path = "/api/sessions/{code}/log", tag = "sessions",
+    params(("code" = String, Path, description = "Join code"), LogQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = LogPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
+async fn get_log(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    query: Result<Query<LogQuery>, QueryRejection>,
+) -> Result<Json<LogPage>, ApiError> {
+    let (session, _) = authorised(&state, &code, &headers)?;
+    let Query(query) =
+        query.map_err(|rejection| ApiError::bad_request("query", rejection.body_text()))?;
+    let from = query.from.unwrap_or(0);
+    let (entries, total) = session.log_page(from, query.limit.unwrap_or(session::MAX_LOG_PAGE));
+    Ok(Json(LogPage {
+        from: from.min(total),
+        total,
+        entries,
+    }))
 }
 
 /// The session as CSV: the columns of `perfuse run`, one row per simulated second.

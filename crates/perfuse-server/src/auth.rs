@@ -3,6 +3,9 @@
 
 use axum::http::{HeaderMap, StatusCode, header};
 
+use std::sync::Arc;
+
+use crate::Registry;
 use crate::error::ApiError;
 use crate::session::{Role, Session};
 
@@ -12,8 +15,15 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     value.strip_prefix("Bearer ").map(str::trim)
 }
 
-/// The role `token` grants in `session`: 401 without a token, 403 with a wrong one.
-pub fn role(session: &Session, token: Option<&str>) -> Result<Role, ApiError> {
+/// The session of `code` and the role `token` grants in it: 401 without a token, 403 with a
+/// wrong one *or an unknown code*, so that without a valid token nobody learns which codes
+/// exist (only `POST …/join`, rate-limited, answers that). Does not count as activity: the
+/// caller marks the session as used once the request is authorised.
+pub fn session_role(
+    registry: &Registry,
+    code: &str,
+    token: Option<&str>,
+) -> Result<(Arc<Session>, Role), ApiError> {
     let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -21,13 +31,16 @@ pub fn role(session: &Session, token: Option<&str>) -> Result<Role, ApiError> {
             "missing bearer token of the session",
         )
     })?;
-    session.role_of(token).ok_or_else(|| {
+    let forbidden = || {
         ApiError::new(
             StatusCode::FORBIDDEN,
             "authorization",
             "this token is not valid for this session",
         )
-    })
+    };
+    let session = registry.get(code).map_err(|_| forbidden())?;
+    let role = session.role_of(token).ok_or_else(forbidden)?;
+    Ok((session, role))
 }
 
 /// Only the instructor passes.

@@ -16,6 +16,8 @@ pub struct ApiError {
     pub field: String,
     /// What is wrong and what would be accepted.
     pub message: String,
+    /// Seconds to wait before retrying (429), sent as `Retry-After`.
+    pub retry_after_s: Option<u64>,
 }
 
 /// Body of every error response.
@@ -53,7 +55,14 @@ impl ApiError {
             status,
             field: field.into(),
             message: message.into(),
+            retry_after_s: None,
         }
+    }
+
+    /// The same error with a `Retry-After` of `seconds`.
+    pub fn retry_after(mut self, seconds: u64) -> ApiError {
+        self.retry_after_s = Some(seconds);
+        self
     }
 
     /// 404 for an unknown session code.
@@ -79,7 +88,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body())).into_response()
+        let mut response = (self.status, Json(self.body())).into_response();
+        if let Some(seconds) = self.retry_after_s {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

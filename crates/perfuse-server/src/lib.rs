@@ -31,6 +31,8 @@ mod assets;
 mod auth;
 pub mod debrief;
 mod error;
+mod guard;
+mod listen;
 mod records;
 mod registry;
 mod session;
@@ -58,6 +60,27 @@ pub struct Limits {
     pub max_session_s: u64,
     /// Most WebSocket clients of one session.
     pub max_clients_per_session: usize,
+    /// Most WebSocket clients of the whole server.
+    pub max_websockets: usize,
+    /// Most open HTTP connections (WebSockets excluded once upgraded); more wait in the
+    /// kernel's accept queue.
+    pub max_connections: usize,
+    /// A connection that has not sent a whole request header this long after it opened, or
+    /// after its previous response (idle keep-alive), is closed (slowloris).
+    pub header_timeout: Duration,
+    /// Longest time to read a request body and answer it; then 408.
+    pub request_timeout: Duration,
+    /// A WebSocket client that takes longer than this to accept one message (it does not
+    /// read) is dropped.
+    pub ws_send_timeout: Duration,
+    /// Per client address: sessions created per minute (burst of the same size).
+    pub creates_per_min: u32,
+    /// Per client address: join attempts per minute (burst of half that).
+    pub joins_per_min: u32,
+    /// Per client address: other HTTP requests per second (burst of twice that).
+    pub requests_per_s: u32,
+    /// Per WebSocket client: messages per second; a client that keeps exceeding it is dropped.
+    pub ws_messages_per_s: u32,
 }
 
 impl Default for Limits {
@@ -68,6 +91,15 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(30 * 60),
             max_session_s: 6 * 3600,
             max_clients_per_session: 64,
+            max_websockets: 1_024,
+            max_connections: 1_024,
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            ws_send_timeout: Duration::from_secs(10),
+            creates_per_min: 10,
+            joins_per_min: 60,
+            requests_per_s: 50,
+            ws_messages_per_s: 50,
         }
     }
 }
@@ -82,6 +114,10 @@ pub struct ServerConfig {
     pub records_db: Option<String>,
     /// Resource bounds.
     pub limits: Limits,
+    /// Origins (`https://perfusion.example.org`) whose pages may call the API and open
+    /// WebSockets besides the server's own; their hosts are also accepted in `Host`. Empty:
+    /// only the address bound (and `localhost` on loopback).
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -90,6 +126,7 @@ impl Default for ServerConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 7070)),
             records_db: None,
             limits: Limits::default(),
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -109,6 +146,10 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// The records database, when configured.
     pub records: Option<perfuse_record::Store>,
+    /// Rate limits, Host and Origin checks.
+    pub(crate) guard: Arc<guard::Guard>,
+    /// One permit per open WebSocket ([`Limits::max_websockets`]).
+    pub(crate) websockets: Arc<tokio::sync::Semaphore>,
 }
 
 impl Server {
@@ -125,8 +166,11 @@ impl Server {
         };
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let registry = Arc::new(Registry::new(config.limits.clone()));
+        let bound = listener.local_addr()?;
         let state = AppState {
             registry,
+            guard: Arc::new(guard::Guard::new(&config, bound)),
+            websockets: Arc::new(tokio::sync::Semaphore::new(config.limits.max_websockets)),
             config: Arc::new(config),
             records,
         };
@@ -138,21 +182,35 @@ impl Server {
         self.listener.local_addr().unwrap_or(self.state.config.addr)
     }
 
-    /// Serves until the process stops; also reaps idle sessions once a minute.
+    /// Serves until SIGTERM or Ctrl-C.
     pub async fn run(self) -> std::io::Result<()> {
+        self.run_until(listen::signal()).await
+    }
+
+    /// Serves until `shutdown` completes, then lets open requests finish; reaps idle sessions
+    /// and forgets idle client addresses once a minute meanwhile.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> std::io::Result<()> {
         let registry = Arc::downgrade(&self.state.registry);
-        tokio::spawn(async move {
+        let guard = Arc::downgrade(&self.state.guard);
+        let reaper = tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(60));
             loop {
                 every.tick().await;
-                let Some(registry) = registry.upgrade() else {
+                let (Some(registry), Some(guard)) = (registry.upgrade(), guard.upgrade()) else {
                     break;
                 };
                 registry.reap_idle();
+                guard.forget_idle_clients();
             }
         });
+        let limits = self.state.config.limits.clone();
         let app = api::router(self.state);
-        axum::serve(self.listener, app).await
+        listen::serve(self.listener, app, &limits, shutdown).await;
+        reaper.abort();
+        Ok(())
     }
 }
 

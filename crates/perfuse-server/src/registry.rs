@@ -13,8 +13,9 @@ use crate::session::{Session, SessionOptions, drive};
 
 /// Join-code alphabet: no 0/O, 1/I/L.
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-/// Join-code length.
-pub const CODE_LEN: usize = 6;
+/// Join-code length: 31^8 ≈ 8.5 × 10^11 codes, so guessing one of 200 live sessions at the
+/// join rate limit (60 a minute per address) takes longer than a session lives.
+pub const CODE_LEN: usize = 8;
 
 /// All sessions of one server.
 pub struct Registry {

@@ -34,6 +34,17 @@ pub const ACT_DELAY_S: f64 = 150.0;
 const MAX_PENDING_LABS: usize = 16;
 /// Most event-log entries kept.
 const MAX_LOG_ENTRIES: usize = 10_000;
+/// Most event-log text kept, bytes (notes are up to 500 characters: without this a session's
+/// log could hold 10,000 × 2 KiB).
+const MAX_LOG_BYTES: usize = 1024 * 1024;
+/// Event-log entries a `hello` carries: the tail; the rest is paged over HTTP
+/// (`GET /api/sessions/{code}/log`).
+pub const HELLO_LOG_ENTRIES: usize = 200;
+/// Most entries one page of the log returns.
+pub const MAX_LOG_PAGE: usize = 1_000;
+/// How long a computed debrief is served again before it is recomputed (a client hammering
+/// `GET /debrief` costs one computation a second, not one per request).
+const DEBRIEF_CACHE: Duration = Duration::from_secs(1);
 /// Longest annotation, characters.
 pub const MAX_NOTE_CHARS: usize = 500;
 /// Largest wall-clock gap stepped in one tick (a stalled task does not jump the patient ahead).
@@ -178,7 +189,7 @@ pub struct Frame {
 
 /// A live session.
 pub struct Session {
-    /// Join code, 6 characters.
+    /// Join code, [`crate::registry::CODE_LEN`] characters.
     pub code: String,
     /// Bearer token of students.
     pub student_token: String,
@@ -193,6 +204,7 @@ pub struct Session {
     last_activity_ms: AtomicU64,
     clients: AtomicUsize,
     started: Instant,
+    debrief_cache: Mutex<Option<(Instant, Arc<str>)>>,
 }
 
 /// Options chosen when a session is created.
@@ -225,6 +237,7 @@ struct State {
     wave_pressure_mmhg: Vec<f32>,
     wave_flow_l_min: Vec<f32>,
     log: Vec<LogEntry>,
+    log_bytes: usize,
     log_pushed: usize,
     recording: Recording,
     scoring: Scoring,
@@ -298,6 +311,7 @@ impl Session {
             wave_pressure_mmhg: Vec::with_capacity(64),
             wave_flow_l_min: Vec::with_capacity(64),
             log: Vec::new(),
+            log_bytes: 0,
             log_pushed: 0,
             recording: Recording::new(end_ms / 1000 + 1),
             scoring: Scoring::new(&scenario.objectives),
@@ -329,6 +343,7 @@ impl Session {
             last_activity_ms: AtomicU64::new(0),
             clients: AtomicUsize::new(0),
             started: Instant::now(),
+            debrief_cache: Mutex::new(None),
         };
         Ok(session)
     }
@@ -488,10 +503,12 @@ impl Session {
         }
     }
 
-    /// The first message of a WebSocket connection: static facts, the whole log, the trend so
-    /// far and the names clients need to build their controls.
+    /// The first message of a WebSocket connection: static facts, the tail of the log, the
+    /// trend so far and the names clients need to build their controls. Bounded whatever the
+    /// log holds: a client that never reads costs at most one of these.
     pub fn hello(&self, role: Role) -> String {
         let state = self.state();
+        let log_from = state.log.len().saturating_sub(HELLO_LOG_ENTRIES);
         let hello = Hello {
             kind: "hello",
             role,
@@ -499,13 +516,43 @@ impl Session {
             brief: &self.scenario.brief,
             instructor_notes: (role == Role::Instructor)
                 .then_some(self.scenario.instructor_notes.as_str()),
-            log: &state.log,
+            log_from,
+            log_total: state.log.len(),
+            log: &state.log[log_from..],
             trend: state.recording.trend(600),
             objectives: crate::debrief::objectives(&self.scenario),
             catalog: crate::api::catalog(),
             reservoir_capacity_ml: self.scenario.circuit.reservoir_capacity_ml,
         };
         serde_json::to_string(&hello).unwrap_or_default()
+    }
+
+    /// Up to `limit` log entries from index `from`, and the log's length.
+    pub fn log_page(&self, from: usize, limit: usize) -> (Vec<LogEntry>, usize) {
+        let state = self.state();
+        let start = from.min(state.log.len());
+        let end = start
+            .saturating_add(limit.min(MAX_LOG_PAGE))
+            .min(state.log.len());
+        (state.log[start..end].to_vec(), state.log.len())
+    }
+
+    /// The debrief as JSON, recomputed at most once per [`DEBRIEF_CACHE`].
+    pub fn debrief_json(&self) -> Arc<str> {
+        let mut cache = self
+            .debrief_cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((made, json)) = cache.as_ref()
+            && made.elapsed() < DEBRIEF_CACHE
+        {
+            return Arc::clone(json);
+        }
+        let json: Arc<str> = serde_json::to_string(&self.debrief())
+            .unwrap_or_default()
+            .into();
+        *cache = Some((Instant::now(), Arc::clone(&json)));
+        json
     }
 
     /// The debrief: scores, trend, log and summary.
@@ -623,6 +670,10 @@ struct Hello<'a> {
     status: Status,
     /// What the student is told.
     brief: &'a str,
+    /// Index in the whole log of the first entry of `log`.
+    log_from: usize,
+    /// Entries in the whole log (page the earlier ones with `GET …/log?from=`).
+    log_total: usize,
     /// The teaching points: sent to the instructor only.
     #[serde(skip_serializing_if = "Option::is_none")]
     instructor_notes: Option<&'a str>,
@@ -700,7 +751,8 @@ impl State {
     }
 
     fn push_log(&mut self, source: LogSource, text: String, lab: Option<LabResult>) {
-        if self.log.len() < MAX_LOG_ENTRIES {
+        if self.log.len() < MAX_LOG_ENTRIES && self.log_bytes + text.len() <= MAX_LOG_BYTES {
+            self.log_bytes += text.len();
             let time_s = self.simulation.time_s();
             self.log.push(LogEntry {
                 time_s,

@@ -1,12 +1,19 @@
-//! The WebSocket of a session: a `hello` with the whole log and trend, then a `frame` at 20 Hz;
-//! clients send actions and lab samples back as JSON. A malformed message gets an `error`
-//! reply and the connection goes on.
+//! The WebSocket of a session: a `hello` with the tail of the log and the trend, then a
+//! `frame` at 20 Hz; clients send actions and lab samples back as JSON. A malformed message
+//! gets an `error` reply and the connection goes on. Every client is bounded: the server holds
+//! at most one message for it, drops it when it does not read, and limits what it sends.
 
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 use utoipa::IntoParams;
@@ -18,6 +25,10 @@ use crate::{AppState, api, auth};
 
 /// Largest message a client may send, bytes.
 const MAX_CLIENT_MESSAGE_BYTES: usize = 16 * 1024;
+/// Most bytes waiting to be written to one client beyond the socket's own buffer.
+const MAX_WRITE_BUFFER_BYTES: usize = 1024 * 1024;
+/// Messages over the rate limit tolerated before the connection is closed.
+const MAX_REFUSED_MESSAGES: u32 = 100;
 
 /// The token of a WebSocket request (browsers cannot set headers on one).
 #[derive(Deserialize, IntoParams)]
@@ -32,8 +43,8 @@ pub struct WsQuery {
     params(("code" = String, Path, description = "Join code"), WsQuery),
     responses(
         (status = 101, description = "Switching to the WebSocket protocol"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 503, body = ErrorBody, description = "Too many clients on this session"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "Too many clients on this session or on the server"),
     )
 )]
 pub async fn websocket(
@@ -42,32 +53,58 @@ pub async fn websocket(
     Query(query): Query<WsQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let session = state.registry.get(&code)?;
-    let role = auth::role(&session, query.token.as_deref())?;
-    if session.clients() >= state.registry.limits().max_clients_per_session {
+    let (session, role) = auth::session_role(&state.registry, &code, query.token.as_deref())?;
+    let limits = &state.config.limits;
+    if session.clients() >= limits.max_clients_per_session {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "code",
             "too many clients on this session",
         ));
     }
+    let permit = Arc::clone(&state.websockets)
+        .try_acquire_owned()
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "code",
+                "the server has as many live connections as it accepts; try again later",
+            )
+        })?;
+    let bounds = Bounds {
+        send_timeout: limits.ws_send_timeout,
+        messages: RateLimiter::direct(Quota::per_second(
+            NonZeroU32::new(limits.ws_messages_per_s).unwrap_or(NonZeroU32::MIN),
+        )),
+    };
     Ok(upgrade
         .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
         .max_frame_size(MAX_CLIENT_MESSAGE_BYTES)
-        .on_upgrade(move |socket| connection(socket, session, role)))
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
+        .on_upgrade(move |socket| async move {
+            connection(socket, session, role, bounds).await;
+            drop(permit);
+        }))
 }
 
-async fn connection(socket: WebSocket, session: std::sync::Arc<Session>, role: Role) {
+/// Per-connection bounds.
+struct Bounds {
+    /// Longest wait for the client to take one message.
+    send_timeout: Duration,
+    /// Messages the client may send.
+    messages: DefaultDirectRateLimiter,
+}
+
+async fn connection(socket: WebSocket, session: Arc<Session>, role: Role, bounds: Bounds) {
     let _client = session.client_joined();
     let (mut sender, mut receiver) = socket.split();
     let mut frames = session.subscribe();
-    if sender
-        .send(Message::Text(session.hello(role).into()))
-        .await
-        .is_err()
-    {
+    let timeout = bounds.send_timeout;
+    if !send(&mut sender, timeout, session.hello(role).into()).await {
         return;
     }
+    let mut refused_messages = 0u32;
     loop {
         tokio::select! {
             frame = frames.recv() => {
@@ -76,15 +113,29 @@ async fn connection(socket: WebSocket, session: std::sync::Arc<Session>, role: R
                         Role::Student => frame.student.clone(),
                         Role::Instructor => frame.instructor.clone(),
                     },
-                    // A slow client missed frames (and their log lines): start it over.
+                    // A slow client missed frames (and their log lines): start it over with a
+                    // fresh (bounded) hello.
                     Err(RecvError::Lagged(_)) => Utf8Bytes::from(session.hello(role)),
                     Err(RecvError::Closed) => break,
                 };
-                if sender.send(Message::Text(text)).await.is_err() {
+                if !send(&mut sender, timeout, text).await {
                     break;
                 }
             }
             message = receiver.next() => {
+                if bounds.messages.check().is_err() {
+                    refused_messages += 1;
+                    if refused_messages > MAX_REFUSED_MESSAGES {
+                        let _ = sender
+                            .send(Message::Close(Some(CloseFrame {
+                                code: close_code::POLICY,
+                                reason: "too many messages".into(),
+                            })))
+                            .await;
+                        break;
+                    }
+                    continue;
+                }
                 let reply = match message {
                     Some(Ok(Message::Text(text))) => handle(&session, role, text.as_str()),
                     Some(Ok(Message::Binary(_))) => Some(error_reply(&ApiError::bad_request("body", "send JSON text messages"))),
@@ -92,13 +143,26 @@ async fn connection(socket: WebSocket, session: std::sync::Arc<Session>, role: R
                     Some(Ok(Message::Close(_)) | Err(_)) | None => break,
                 };
                 if let Some(reply) = reply
-                    && sender.send(Message::Text(reply.into())).await.is_err()
+                    && !send(&mut sender, timeout, reply.into()).await
                 {
                     break;
                 }
             }
         }
     }
+}
+
+/// Sends one message; false when the client is gone or did not take it within `timeout` (it
+/// does not read: drop it, so that nothing piles up for it).
+async fn send(
+    sender: &mut SplitSink<WebSocket, Message>,
+    timeout: Duration,
+    text: Utf8Bytes,
+) -> bool {
+    matches!(
+        tokio::time::timeout(timeout, sender.send(Message::Text(text))).await,
+        Ok(Ok(()))
+    )
 }
 
 fn error_reply(error: &ApiError) -> String {

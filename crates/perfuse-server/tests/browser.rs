@@ -128,7 +128,7 @@ async fn console_instructor_and_debrief_in_chromium() {
     .await
     .unwrap();
     let base = format!("http://{}", server.local_addr());
-    tokio::spawn(server.run());
+    tokio::spawn(server.run_until(std::future::pending()));
 
     let port = free_port();
     let _driver = Driver(

@@ -119,7 +119,7 @@ async fn life_cycle_roles_and_case_log(backend: &str) {
         http: reqwest::Client::new(),
         base: format!("http://{}", server.local_addr()),
     };
-    tokio::spawn(server.run());
+    tokio::spawn(server.run_until(std::future::pending()));
     use reqwest::Method as M;
 
     // Authentication: no token, unknown token.
@@ -354,7 +354,7 @@ async fn without_a_database_records_answer_503() {
     };
     let server = Server::bind(config).await.unwrap();
     let base = format!("http://{}", server.local_addr());
-    tokio::spawn(server.run());
+    tokio::spawn(server.run_until(std::future::pending()));
     let response = reqwest::get(format!("{base}/api/records")).await.unwrap();
     assert_eq!(response.status().as_u16(), 503);
 }
