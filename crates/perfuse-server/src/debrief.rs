@@ -31,9 +31,16 @@ pub const TREND_COLUMNS: &[&str] = &[
 ];
 const TREND_N: usize = TREND_COLUMNS.len();
 
-/// One row per simulated second, bounded by the session's length.
+/// CSV text compressed per block of this many bytes (≈ 200 rows): small enough that the open
+/// block is little memory, large enough for LZ4 to find the repetition between rows.
+const CSV_BLOCK_BYTES: usize = 64 * 1024;
+
+/// One row per simulated second, bounded by the session's length. The CSV rows (≈ 330 bytes
+/// each) are kept LZ4-compressed by block; only the trend channels stay as numbers.
 pub struct Recording {
-    csv_rows: Vec<String>,
+    csv_blocks: Vec<Box<[u8]>>,
+    csv_open: String,
+    rows: u64,
     times_s: Vec<f32>,
     trend: Vec<[f32; TREND_N]>,
     max_rows: u64,
@@ -111,7 +118,9 @@ impl Recording {
             observations::column(TREND_COLUMNS[i]).unwrap_or(&observations::COLUMNS[0])
         });
         Recording {
-            csv_rows: Vec::new(),
+            csv_blocks: Vec::new(),
+            csv_open: String::new(),
+            rows: 0,
             times_s: Vec::new(),
             trend: Vec::new(),
             max_rows,
@@ -134,7 +143,7 @@ impl Recording {
 
     /// Records one row (ignored past the bound).
     pub fn record(&mut self, obs: &Observations) {
-        if self.csv_rows.len() as u64 >= self.max_rows {
+        if self.rows >= self.max_rows {
             return;
         }
         let onsets: Vec<&Alarm> = obs
@@ -150,9 +159,14 @@ impl Recording {
         self.phases[index].add(obs, &onsets, self.last_fluids_ml);
         self.last_fluids_ml = Some((obs.fluid_in_ml, obs.fluid_out_ml));
         self.alarms_on = obs.alarms.iter().map(|a| a.code).collect();
-        let mut row = String::with_capacity(320);
-        observations::write_csv_row(obs, &mut row);
-        self.csv_rows.push(row);
+        observations::write_csv_row(obs, &mut self.csv_open);
+        self.csv_open.push('\n');
+        self.rows += 1;
+        if self.csv_open.len() >= CSV_BLOCK_BYTES {
+            let block = lz4_flex::compress_prepend_size(self.csv_open.as_bytes());
+            self.csv_blocks.push(block.into_boxed_slice());
+            self.csv_open.clear();
+        }
         self.times_s.push(obs.time_s as f32);
         self.trend.push(std::array::from_fn(|i| {
             self.columns[i].number(obs).map_or(f32::NAN, |v| v as f32)
@@ -163,11 +177,25 @@ impl Recording {
     pub fn csv(&self) -> String {
         let mut out = observations::csv_header();
         out.push('\n');
-        for row in &self.csv_rows {
-            out.push_str(row);
-            out.push('\n');
+        for block in &self.csv_blocks {
+            // Blocks are written above from valid UTF-8; a block that does not decompress
+            // would be a bug, and the CSV says so rather than silently losing rows.
+            match lz4_flex::decompress_size_prepended(block) {
+                Ok(bytes) => out.push_str(&String::from_utf8_lossy(&bytes)),
+                Err(e) => out.push_str(&format!("# recording block lost: {e}\n")),
+            }
         }
+        out.push_str(&self.csv_open);
         out
+    }
+
+    /// Heap memory held, bytes.
+    pub fn heap_bytes(&self) -> usize {
+        self.csv_blocks.iter().map(|b| b.len()).sum::<usize>()
+            + self.csv_blocks.capacity() * size_of::<Box<[u8]>>()
+            + self.csv_open.capacity()
+            + self.times_s.capacity() * size_of::<f32>()
+            + self.trend.capacity() * size_of::<[f32; TREND_N]>()
     }
 
     /// The trend, decimated to at most `max_points` points.
@@ -370,5 +398,51 @@ impl Debrief {
             trend: recording.trend(1500),
             log: log.to_vec(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use perfuse_sim::{Action, Simulation};
+
+    use super::*;
+
+    #[test]
+    fn an_hour_of_bypass_costs_under_200_bytes_a_second_and_the_csv_survives() {
+        let scenario = perfuse_scenario::parse(
+            include_str!("../../../scenarios/adult-cabg-routine.toml"),
+            "adult-cabg-routine.toml",
+        )
+        .unwrap();
+        let mut simulation =
+            Simulation::new(&scenario.patient, &scenario.circuit, scenario.seed).unwrap();
+        let seconds = 3600;
+        let mut recording = Recording::new(seconds);
+        let mut expected = observations::csv_header();
+        expected.push('\n');
+        let steps_per_s = (1.0 / Simulation::DT_S).round() as u64;
+        for second in 0..seconds {
+            if second == 300 {
+                simulation.apply(&Action::Heparin { units: 30_000.0 });
+            }
+            if second == 600 {
+                simulation.apply(&Action::StartBypass { flow_l_min: 4.5 });
+            }
+            let mut obs = simulation.observe();
+            obs.time_s = second as f64;
+            recording.record(&obs);
+            observations::write_csv_row(&obs, &mut expected);
+            expected.push('\n');
+            for _ in 0..steps_per_s {
+                simulation.step();
+            }
+        }
+        assert_eq!(recording.csv(), expected, "compression loses nothing");
+        let per_s = recording.heap_bytes() as f64 / seconds as f64;
+        let raw_per_s = expected.len() as f64 / seconds as f64;
+        assert!(
+            per_s < 200.0,
+            "{per_s:.0} B per simulated second (raw CSV {raw_per_s:.0} B)"
+        );
     }
 }
