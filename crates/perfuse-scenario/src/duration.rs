@@ -2,9 +2,16 @@
 //! `h:mm:ss`, `m:ss`, or numbers with units (`500ms`, `10s`, `2m`, `1h`, `1h30m`, `90 min`,
 //! `1 hour 30 minutes`; units in any case).
 //!
-//! Kept in whole milliseconds so that schedules add up exactly.
+//! Kept in whole milliseconds so that schedules add up exactly. Every step is checked: a
+//! duration longer than [`MAX_MS`] (a year) is not a duration, whatever its digits, so nothing
+//! downstream can overflow (`"5124095576031:00:00"` once wrapped to 0:34:08).
 
-/// Parses a duration into milliseconds; `None` when it is not one of the accepted forms.
+/// Longest duration accepted, ms: a year. Far beyond any bypass or ECMO run, far below
+/// anything that overflows when added or scaled.
+pub const MAX_MS: u64 = 365 * 24 * 3_600_000;
+
+/// Parses a duration into milliseconds; `None` when it is not one of the accepted forms or is
+/// longer than [`MAX_MS`].
 pub fn parse_ms(text: &str) -> Option<u64> {
     let text = text.trim();
     if text.is_empty() {
@@ -34,13 +41,13 @@ pub fn parse_ms(text: &str) -> Option<u64> {
         };
         let value: f64 = number.parse().ok()?;
         let ms = value * ms_per_unit;
-        if !ms.is_finite() || ms < 0.0 || ms.fract() != 0.0 {
+        if !ms.is_finite() || ms < 0.0 || ms.fract() != 0.0 || ms > MAX_MS as f64 {
             return None;
         }
         total_ms = total_ms.checked_add(ms as u64)?;
         rest = tail;
     }
-    Some(total_ms)
+    (total_ms <= MAX_MS).then_some(total_ms)
 }
 
 fn parse_clock_ms(text: &str) -> Option<u64> {
@@ -55,7 +62,12 @@ fn parse_clock_ms(text: &str) -> Option<u64> {
         return None;
     }
     let ms = (seconds * 1000.0).round() as u64;
-    Some((hours * 3600 + minutes * 60) * 1000 + ms)
+    hours
+        .checked_mul(3600)?
+        .checked_add(minutes * 60)?
+        .checked_mul(1000)?
+        .checked_add(ms)
+        .filter(|&total| total <= MAX_MS)
 }
 
 /// Formats milliseconds as `h:mm:ss` (with `.mmm` when not whole seconds).
@@ -110,6 +122,41 @@ mod tests {
             "0.0001s",
         ] {
             assert_eq!(parse_ms(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn huge_values_are_refused_not_wrapped() {
+        assert_eq!(parse_ms("5124095576031:00:00"), None);
+        assert_eq!(parse_ms("18446744073709551615s"), None);
+        assert_eq!(parse_ms("1e300s"), None);
+        assert_eq!(parse_ms("8760:00:00"), Some(MAX_MS));
+        assert_eq!(parse_ms("8760:00:01"), None);
+        assert_eq!(parse_ms("8760h 1ms"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn clock_durations_are_exact_or_refused(h in 0u64..=u64::MAX, m in 0u64..60, s in 0u64..60) {
+            let parsed = parse_ms(&format!("{h}:{m:02}:{s:02}"));
+            let exact = u128::from(h) * 3_600_000 + u128::from(m) * 60_000 + u128::from(s) * 1000;
+            if exact <= u128::from(MAX_MS) {
+                proptest::prop_assert_eq!(parsed.map(u128::from), Some(exact));
+            } else {
+                proptest::prop_assert_eq!(parsed, None);
+            }
+        }
+
+        #[test]
+        fn unit_durations_never_exceed_the_bound(n in 0u64..=u64::MAX, unit in proptest::sample::select(vec!["ms", "s", "m", "h"])) {
+            if let Some(ms) = parse_ms(&format!("{n}{unit}")) {
+                proptest::prop_assert!(ms <= MAX_MS);
+            }
+        }
+
+        #[test]
+        fn any_text_parses_without_panicking(text in "\\PC{0,40}") {
+            let _ = parse_ms(&text);
         }
     }
 

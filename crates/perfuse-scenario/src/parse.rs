@@ -239,8 +239,14 @@ impl<'a> Fields<'a> {
         };
         let parsed = match value {
             Value::String(s) => duration::parse_ms(s.value()),
-            Value::Integer(i) if *i.value() >= 0 => Some(*i.value() as u64 * 1000),
-            Value::Float(f) if f.value().is_finite() && *f.value() >= 0.0 => {
+            Value::Integer(i) if *i.value() >= 0 => (*i.value() as u64)
+                .checked_mul(1000)
+                .filter(|&ms| ms <= duration::MAX_MS),
+            Value::Float(f)
+                if f.value().is_finite()
+                    && *f.value() >= 0.0
+                    && f.value() * 1000.0 <= duration::MAX_MS as f64 =>
+            {
                 Some((f.value() * 1000.0).round() as u64)
             }
             // `at = 00:05:00` without quotes is a TOML local time: read it as h:mm:ss.
@@ -260,7 +266,7 @@ impl<'a> Fields<'a> {
             self.error(
                 key,
                 format!(
-                    "{value} is not a duration; write \"h:mm:ss\", \"90m\", \"5400s\" or \"500ms\"",
+                    "{value} is not a duration of at most a year; write \"h:mm:ss\", \"90m\", \"5400s\" or \"500ms\"",
                 ),
             )
         })
