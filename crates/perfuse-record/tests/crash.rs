@@ -118,10 +118,13 @@ async fn sqlite_survives_kill_9_mid_import() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    perfuse_no_postgres,
+    ignore = "PERFUSE_TEST_POSTGRES is not set (.ci/postgres.sh starts a server)"
+)]
 async fn postgres_survives_kill_9_mid_import() {
-    if let Some((store, url)) = common::postgres_store("crash").await {
-        store.close().await;
-        kill_writer_mid_import(&url).await;
-        common::drop_postgres_schema(&url).await;
-    }
+    let (store, url) = common::postgres_store("crash").await;
+    store.close().await;
+    kill_writer_mid_import(&url).await;
+    common::drop_postgres_schema(&url).await;
 }

@@ -5,8 +5,8 @@
 //! Screenshots of the three pages go to the test's scratch directory, or to `docs/screenshots/`
 //! (the README's pictures) when `UPDATE_SCREENSHOTS` is set, so a test run leaves git clean.
 //!
-//! Needs `chromium` and `chromedriver` (`.ci/browser.sh`). Without them the test fails when
-//! `CI` is set and is skipped (with a message) otherwise.
+//! Needs `chromium` and `chromedriver` (`.ci/browser.sh`), found by the build script. Without
+//! them the test fails when `CI` is set and is reported as ignored otherwise.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -15,17 +15,6 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use perfuse_server::{Server, ServerConfig};
-
-const CHROMIUM: &[&str] = &[
-    "/usr/bin/chromium",
-    "/usr/bin/chromium-browser",
-    "/usr/bin/google-chrome",
-];
-const CHROMEDRIVER: &[&str] = &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"];
-
-fn first_existing(paths: &[&str]) -> Option<PathBuf> {
-    paths.iter().map(PathBuf::from).find(|p| p.exists())
-}
 
 /// Kills chromedriver (and so its browser) when the test ends, pass or fail.
 struct Driver(Child);
@@ -111,15 +100,16 @@ async fn fit_viewport(client: &Client) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    perfuse_no_browser,
+    ignore = "chromium and chromedriver are not installed (run .ci/browser.sh)"
+)]
 async fn console_instructor_and_debrief_in_chromium() {
-    let (Some(chromium), Some(chromedriver)) =
-        (first_existing(CHROMIUM), first_existing(CHROMEDRIVER))
-    else {
-        let message = "chromium and chromedriver are not installed (run .ci/browser.sh)";
-        assert!(std::env::var_os("CI").is_none(), "{message}");
-        eprintln!("skipped: {message}");
-        return;
-    };
+    let (chromium, chromedriver) = (env!("PERFUSE_CHROMIUM"), env!("PERFUSE_CHROMEDRIVER"));
+    assert!(
+        Path::new(chromium).exists() && Path::new(chromedriver).exists(),
+        "chromium and chromedriver are not installed (run .ci/browser.sh)"
+    );
 
     let server = Server::bind(ServerConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
