@@ -28,6 +28,9 @@ pub struct Graded {
     pub outcome: Outcome,
     /// The number read, converted to the answer's unit when the unit was understood.
     pub value: Option<f64>,
+    /// Whether the number, taken in the answer's unit, is within tolerance: with a wrong or
+    /// missing unit it tells a slip of the unit from wrong arithmetic.
+    pub number_matches: bool,
 }
 
 /// Units an answer may be given in: (the catalog unit, [(spelling, factor to the catalog
@@ -74,14 +77,18 @@ pub fn grade(item: &Item, answer: &str) -> Graded {
         return Graded {
             outcome: Outcome::NotANumber,
             value: None,
+            number_matches: false,
         };
     };
+    let allowed = item.tolerance.allowed(item.answer);
+    let number_matches = within(number, item.answer, allowed);
     let unit = normalise(unit_text);
     let factor = if unit.is_empty() {
         if !DIMENSIONLESS.contains(&item.unit) {
             return Graded {
                 outcome: Outcome::MissingUnit,
                 value: Some(number),
+                number_matches,
             };
         }
         1.0
@@ -96,19 +103,21 @@ pub fn grade(item: &Item, answer: &str) -> Graded {
                 return Graded {
                     outcome: Outcome::WrongUnit,
                     value: Some(number),
+                    number_matches,
                 };
             }
         }
     };
     let value = number * factor;
-    let outcome = if within(value, item.answer, item.tolerance.allowed(item.answer)) {
-        Outcome::Correct
-    } else {
-        Outcome::Wrong
-    };
+    let right = within(value, item.answer, allowed);
     Graded {
-        outcome,
+        outcome: if right {
+            Outcome::Correct
+        } else {
+            Outcome::Wrong
+        },
         value: Some(value),
+        number_matches: right,
     }
 }
 

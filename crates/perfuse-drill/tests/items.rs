@@ -282,6 +282,10 @@ fn units_are_converted_checked_or_missed() {
         assert_eq!(grade(&flow, answer).outcome, outcome, "{answer:?}");
     }
     assert_eq!(grade(&flow, "4.8").value, Some(4.8));
+    assert!(grade(&flow, "4.8").number_matches);
+    assert!(grade(&flow, "4.8 mL").number_matches);
+    assert!(!grade(&flow, "5.8 mL").number_matches);
+    assert!(!grade(&flow, "480 mL/min").number_matches);
     assert_eq!(grade(&flow, "abc").value, None);
     let volume = item(1500.0, "mL", Tolerance::RelativePct(2.0));
     assert_eq!(grade(&volume, "1,500 mL").outcome, Outcome::Correct);
