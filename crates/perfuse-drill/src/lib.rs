@@ -19,6 +19,7 @@
 //! assert_eq!(grade(item, "about right").outcome, Outcome::NotANumber);
 //! ```
 
+pub mod docs;
 mod grade;
 mod item;
 mod kinds;
