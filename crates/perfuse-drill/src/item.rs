@@ -253,6 +253,18 @@ impl Chain {
     }
 }
 
+/// The catalog's default for input `flag` of calculation `name` (protamine 1 mg per 100 U,
+/// del Nido 20 mL/kg up to 1 L, Q10 = 2…), so a vignette states the value the catalog uses.
+pub(crate) fn default_of(name: &'static str, flag: &'static str) -> Result<f64, InputError> {
+    catalog::find(name)
+        .and_then(|c| c.inputs.iter().find(|i| i.flag == flag))
+        .and_then(|input| match input.kind {
+            InputKind::Number { default, .. } => default,
+            InputKind::Choice { .. } => None,
+        })
+        .ok_or(InputError::Missing { flag })
+}
+
 /// The catalog unit of input `flag` of calculation `name`.
 fn unit_of(name: &str, flag: &str) -> &'static str {
     catalog::find(name)

@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::RngCore;
 
 use crate::Section;
-use crate::item::{Arg, Chain, Item, Tolerance, round_to};
+use crate::item::{Arg, Chain, Item, Tolerance, default_of, round_to};
 
 /// One kind of question.
 pub struct ItemType {
@@ -114,6 +114,9 @@ const CI_MAX_L_MIN_M2: f64 = 2.6;
 
 /// Heparin loading dose for CPB, 300–400 U/kg (Bull 1975, catalog `heparin-dose`).
 const HEPARIN_U_PER_KG: [f64; 3] = [300.0, 350.0, 400.0];
+
+/// Neonatal full flow, 150 mL/kg/min (catalog `weight-flow` source: pediatric practice).
+const NEONATAL_FLOW_ML_KG_MIN: f64 = 150.0;
 
 /// ACT wanted before going on bypass, 480 s (Bull 1975).
 const TARGET_ACT_S: f64 = 480.0;
@@ -308,6 +311,7 @@ fn heparin_loading(draw: &mut Draw) -> Result<Item, InputError> {
 fn heparin_protamine(draw: &mut Draw) -> Result<Item, InputError> {
     let patient = Adult::draw(draw);
     let per_kg = draw.pick(&HEPARIN_U_PER_KG);
+    let mg_per_100_units = default_of("protamine-dose", "mg-per-100-units")?;
     let mut chain = Chain::default();
     let heparin = chain.step(
         "heparin-dose",
@@ -320,12 +324,13 @@ fn heparin_protamine(draw: &mut Draw) -> Result<Item, InputError> {
         "protamine-dose",
         &[
             Arg::Earlier("heparin-units", heparin),
-            Arg::Given("mg-per-100-units", 1.0),
+            Arg::Given("mg-per-100-units", mg_per_100_units),
         ],
     )?;
     let vignette = format!(
         "{} received a heparin loading dose of {per_kg} U/kg and no more. After weaning, you \
-         reverse it with protamine at 1 mg per 100 U of heparin. How much protamine?",
+         reverse it with protamine at {mg_per_100_units} mg per 100 U of heparin. How much \
+         protamine?",
         patient.describe()
     );
     Ok(chain.finish(
@@ -383,18 +388,20 @@ fn delnido_dose(draw: &mut Draw) -> Result<Item, InputError> {
             patient.weight_kg,
         )
     };
+    let ml_per_kg = default_of("delnido-dose", "ml-per-kg")?;
+    let max_ml = default_of("delnido-dose", "max-ml")?;
     let mut chain = Chain::default();
     chain.step(
         "delnido-dose",
         &[
             Arg::Given("weight-kg", weight_kg),
-            Arg::Given("ml-per-kg", 20.0),
-            Arg::Given("max-ml", 1000.0),
+            Arg::Given("ml-per-kg", ml_per_kg),
+            Arg::Given("max-ml", max_ml),
         ],
     )?;
     let vignette = format!(
-        "{who} of {weight_kg} kg is arrested with del Nido cardioplegia at 20 mL/kg, maximum \
-         1000 mL. What arresting dose do you give?"
+        "{who} of {weight_kg} kg is arrested with del Nido cardioplegia at {ml_per_kg} mL/kg, \
+         maximum {max_ml} mL. What arresting dose do you give?"
     );
     Ok(chain.finish(
         "delnido-dose",
@@ -411,11 +418,12 @@ fn neonatal_flow(draw: &mut Draw) -> Result<Item, InputError> {
         "weight-flow",
         &[
             Arg::Given("weight-kg", weight_kg),
-            Arg::Given("ml-per-kg-min", 150.0),
+            Arg::Given("ml-per-kg-min", NEONATAL_FLOW_ML_KG_MIN),
         ],
     )?;
     let vignette = format!(
-        "A neonate of {weight_kg} kg goes on bypass for an arterial switch. At 150 mL/kg/min, \
+        "A neonate of {weight_kg} kg goes on bypass for an arterial switch. At \
+         {NEONATAL_FLOW_ML_KG_MIN} mL/kg/min, \
          what full flow do you run?"
     );
     Ok(chain.finish(
@@ -675,17 +683,18 @@ fn o2_extraction(draw: &mut Draw) -> Result<Item, InputError> {
 fn hypothermic_vo2(draw: &mut Draw) -> Result<Item, InputError> {
     let vo2 = draw.grid(200.0, 300.0, 10.0);
     let temp = draw.grid(18.0, 32.0, 1.0);
+    let q10 = default_of("vo2-at-temp", "q10")?;
     let mut chain = Chain::default();
     chain.step(
         "vo2-at-temp",
         &[
             Arg::Given("vo2-ml-min", vo2),
             Arg::Given("temp-c", temp),
-            Arg::Given("q10", 2.0),
+            Arg::Given("q10", q10),
         ],
     )?;
     let vignette = format!(
-        "A patient consumes {vo2} mL/min of oxygen at 37 °C. With a Q10 of 2, what is the oxygen \
+        "A patient consumes {vo2} mL/min of oxygen at 37 °C. With a Q10 of {q10}, what is the oxygen \
          consumption once cooled to {temp} °C?"
     );
     Ok(chain.finish(
@@ -700,6 +709,7 @@ fn vco2i(draw: &mut Draw) -> Result<Item, InputError> {
     let sweep = draw.grid(2.0, 5.0, 0.5);
     let exhaust = draw.grid(20.0, 38.0, 1.0);
     let bsa = draw.grid(1.5, 2.3, 0.01);
+    let barometric_mmhg = default_of("vco2i", "barometric-mmhg")?;
     let mut chain = Chain::default();
     chain.step(
         "vco2i",
@@ -707,12 +717,12 @@ fn vco2i(draw: &mut Draw) -> Result<Item, InputError> {
             Arg::Given("sweep-l-min", sweep),
             Arg::Given("exhaust-co2-mmhg", exhaust),
             Arg::Given("bsa-m2", bsa),
-            Arg::Given("barometric-mmhg", 760.0),
+            Arg::Given("barometric-mmhg", barometric_mmhg),
         ],
     )?;
     let vignette = format!(
         "A patient of BSA {bsa} m2 is on bypass with a sweep of {sweep} L/min; the capnograph on \
-         the oxygenator exhaust reads {exhaust} mmHg at a barometric pressure of 760 mmHg. What \
+         the oxygenator exhaust reads {exhaust} mmHg at a barometric pressure of {barometric_mmhg} mmHg. What \
          is the indexed CO2 production?"
     );
     Ok(chain.finish(
