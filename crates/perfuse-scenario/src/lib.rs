@@ -48,6 +48,7 @@ pub use objectives::{
     Objective, ObjectiveKind, ObjectivePhase, ObjectiveScore, RangeObjective, Scoring,
 };
 pub use parse::{parse, parse_events};
+pub use perfuse_drill::Section;
 
 use perfuse_sim::{
     Action, Applied, CircuitConfig, ConfigError, Observations, PatientConfig, Simulation,
@@ -68,6 +69,10 @@ pub struct Scenario {
     pub duration_ms: u64,
     /// Seed of the simulator's random numbers.
     pub seed: u64,
+    /// ABCP knowledge-base sections the scenario practises (`sections = [...]`), file order.
+    pub sections: Vec<Section>,
+    /// How hard it is, for a practice list; `None` when the file does not say.
+    pub difficulty: Option<Difficulty>,
     /// The patient.
     pub patient: PatientConfig,
     /// The bypass circuit.
@@ -76,6 +81,40 @@ pub struct Scenario {
     pub events: Vec<Event>,
     /// What the perfusionist should achieve, scored in the debrief.
     pub objectives: Vec<Objective>,
+}
+
+/// How hard a scenario is, for a learner choosing what to practise next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Difficulty {
+    /// One problem, textbook presentation: a student's first cases.
+    Basic,
+    /// A problem with a complication or a second decision.
+    Intermediate,
+    /// A crisis or a case where several things go wrong at once.
+    Advanced,
+}
+
+impl Difficulty {
+    /// Every difficulty, easiest first.
+    pub const ALL: [Difficulty; 3] = [
+        Difficulty::Basic,
+        Difficulty::Intermediate,
+        Difficulty::Advanced,
+    ];
+
+    /// The name written in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Difficulty::Basic => "basic",
+            Difficulty::Intermediate => "intermediate",
+            Difficulty::Advanced => "advanced",
+        }
+    }
+
+    /// The difficulty called `name`.
+    pub fn from_name(name: &str) -> Option<Difficulty> {
+        Difficulty::ALL.into_iter().find(|d| d.name() == name)
+    }
 }
 
 /// An action at a time.

@@ -11,12 +11,13 @@ use perfuse_sim::{
 };
 use toml_edit::{Document, Item, TableLike, Value};
 
+use crate::Difficulty;
 use crate::duration;
 use crate::error::ScenarioError;
 use crate::observations::{self, Column};
 use crate::{
     ActionObjective, ActionPattern, Anchor, DEFAULT_GRACE_S, Event, Objective, ObjectiveKind,
-    ObjectivePhase, RangeObjective, Scenario,
+    ObjectivePhase, RangeObjective, Scenario, Section,
 };
 
 /// Parses and validates a scenario. `file` is used only in error messages.
@@ -335,6 +336,13 @@ impl<'a> Parser<'a> {
             Some(s) if s >= 0.0 && s.fract() == 0.0 && s <= u64::MAX as f64 => s as u64,
             Some(s) => return Err(meta.error("seed", format!("{s}: must be a whole number ≥ 0"))),
         };
+        let sections = self.sections(&mut meta)?;
+        let difficulty = meta.choice(
+            "difficulty",
+            "difficulty",
+            &Difficulty::ALL.map(Difficulty::name),
+            Difficulty::from_name,
+        )?;
         meta.finish()?;
 
         let patient = self.patient(
@@ -363,11 +371,64 @@ impl<'a> Parser<'a> {
             instructor_notes,
             duration_ms,
             seed,
+            sections,
+            difficulty,
             patient,
             circuit,
             events: parsed_events,
             objectives,
         })
+    }
+
+    /// `sections = ["clinical-management", …]`: ABCP knowledge-base section names, each once.
+    fn sections(&self, meta: &mut Fields<'a>) -> Result<Vec<Section>, ScenarioError> {
+        let Some(value) = meta.value("sections")? else {
+            return Ok(Vec::new());
+        };
+        let Value::Array(array) = value else {
+            return Err(meta.error(
+                "sections",
+                format!(
+                    "expected a list of section names, found {}",
+                    value.type_name()
+                ),
+            ));
+        };
+        let field = meta.field_path("sections");
+        let mut sections = Vec::with_capacity(array.len());
+        for (i, element) in array.iter().enumerate() {
+            let error = |message: String| {
+                self.at
+                    .error(element.span(), &format!("{field}[{i}]"), message)
+            };
+            let Value::String(name) = element else {
+                return Err(error(format!(
+                    "expected a section name, found {}",
+                    element.type_name()
+                )));
+            };
+            let name = name.value();
+            let section = Section::from_name(name).ok_or_else(|| {
+                error(format!(
+                    "unknown section {name:?}; expected one of {}",
+                    Section::accepted_names()
+                ))
+            })?;
+            if sections.contains(&section) {
+                return Err(error(format!("section {name:?} is listed twice")));
+            }
+            sections.push(section);
+        }
+        if sections.is_empty() {
+            return Err(meta.error(
+                "sections",
+                format!(
+                    "list at least one section, or leave the key out; expected names from {}",
+                    Section::accepted_names()
+                ),
+            ));
+        }
+        Ok(sections)
     }
 
     fn table(

@@ -1,6 +1,8 @@
 //! Scenario validation: every rejected file names `file:line: field` and what is accepted.
 
-use perfuse_scenario::{ObjectiveKind, ObjectivePhase, Run, RunOptions, parse};
+use perfuse_scenario::{
+    Difficulty, ObjectiveKind, ObjectivePhase, Run, RunOptions, Section, parse,
+};
 use perfuse_sim::Action;
 use perfuse_sim::FieldKind;
 
@@ -308,4 +310,95 @@ fn nonsensical_events_are_reported_as_ignored() {
             (120_000, Action::CrossClampOff, "the cross-clamp is not on"),
         ]
     );
+}
+
+#[test]
+fn sections_and_difficulty_are_read_and_validated() {
+    let text = BASE.replace(
+        "duration = \"1:00:00\"\n",
+        "duration = \"1:00:00\"\nsections = [\"clinical-management\", \"monitoring\"]\ndifficulty = \"intermediate\"\n",
+    );
+    let scenario = parse(&text, "x.toml").unwrap();
+    assert_eq!(
+        scenario.sections,
+        [Section::ClinicalManagement, Section::Monitoring]
+    );
+    assert_eq!(scenario.difficulty, Some(Difficulty::Intermediate));
+    let defaults = parse(BASE, "x.toml").unwrap();
+    assert!(defaults.sections.is_empty() && defaults.difficulty.is_none());
+
+    let with = |line: &str| {
+        let text = BASE.replace(
+            "duration = \"1:00:00\"\n",
+            &format!("duration = \"1:00:00\"\n{line}\n"),
+        );
+        parse(&text, "x.toml").unwrap_err().to_string()
+    };
+    let error = with("sections = [\"monitoring\", \"cardiology\"]");
+    assert!(
+        error.starts_with(
+            "x.toml:4: scenario.sections[1]: unknown section \"cardiology\"; expected one of anatomy-physiology, pharmacology,"
+        ),
+        "{error}"
+    );
+    assert!(
+        error.contains("catastrophic-events-device-failure"),
+        "{error}"
+    );
+    let error = with("sections = [\"monitoring\", \"monitoring\"]");
+    assert!(
+        error.starts_with("x.toml:4: scenario.sections[1]: section \"monitoring\" is listed twice"),
+        "{error}"
+    );
+    let error = with("sections = \"monitoring\"");
+    assert!(
+        error.starts_with(
+            "x.toml:4: scenario.sections: expected a list of section names, found string"
+        ),
+        "{error}"
+    );
+    let error = with("sections = [3]");
+    assert!(
+        error.starts_with("x.toml:4: scenario.sections[0]: expected a section name, found integer"),
+        "{error}"
+    );
+    let error = with("sections = []");
+    assert!(
+        error.starts_with("x.toml:4: scenario.sections: list at least one section"),
+        "{error}"
+    );
+    let error = with("difficulty = \"hard\"");
+    assert!(
+        error.starts_with(
+            "x.toml:4: scenario.difficulty: unknown difficulty \"hard\"; expected one of basic, intermediate, advanced"
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn every_shipped_scenario_names_its_sections_and_difficulty() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let mut count = 0;
+    for dir in [root.clone(), root.join("crises")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let scenario = parse(&text, &path.display().to_string()).unwrap();
+                assert!(
+                    !scenario.sections.is_empty(),
+                    "{}: no sections",
+                    path.display()
+                );
+                assert!(
+                    scenario.difficulty.is_some(),
+                    "{}: no difficulty",
+                    path.display()
+                );
+                count += 1;
+            }
+        }
+    }
+    assert!(count >= 15, "only {count} scenarios");
 }
