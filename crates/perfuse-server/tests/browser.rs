@@ -9,7 +9,7 @@
 //! them the test fails when `CI` is set and is reported as ignored otherwise.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -122,7 +122,7 @@ async fn console_instructor_and_debrief_in_chromium() {
 
     let port = free_port();
     let _driver = Driver(
-        Command::new(&chromedriver)
+        Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
