@@ -173,7 +173,7 @@ async fn console_instructor_and_debrief_in_chromium() {
     })
     .await;
     let instructor_token = text(&client, "#instructor-token").await.unwrap();
-    assert_eq!(code.len(), 6);
+    assert_eq!(code.len(), 8);
 
     // Student console: ×20, then go on bypass with the console's own controls.
     click(&client, "#open-console").await;
