@@ -1,5 +1,6 @@
 //! `perfuse serve`: the live console (HTTP + WebSocket) of `perfuse-server`.
 
+use std::io::Write;
 use std::net::SocketAddr;
 
 use anyhow::Context;
@@ -51,7 +52,25 @@ pub fn run(args: &ServeArgs) -> Result<(), Failure> {
         allowed_origins: args.allow_origins.clone(),
         ..Default::default()
     };
-    perfuse_server::run_blocking(config, |addr| println!("perfuse console: http://{addr}/"))
-        .with_context(|| format!("cannot serve on {}", args.addr))?;
+    perfuse_server::run_blocking(config, |addr, restored| {
+        // Written, not printed: a closed stdout must not stop a running server.
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "perfuse console: http://{addr}/");
+        if restored.sessions > 0 {
+            let _ = writeln!(
+                out,
+                "resumed {} live session(s) from {} (paused)",
+                restored.sessions, args.db
+            );
+        }
+        let _ = out.flush();
+        for failure in &restored.failures {
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: a saved live session was not resumed: {failure}"
+            );
+        }
+    })
+    .with_context(|| format!("cannot serve on {}", args.addr))?;
     Ok(())
 }

@@ -57,7 +57,7 @@ fn serve() {
         addr: "127.0.0.1:0".parse().unwrap(),
         ..Default::default()
     };
-    perfuse_server::run_blocking(config, |addr| println!("{addr}")).unwrap();
+    perfuse_server::run_blocking(config, |addr, _| println!("{addr}")).unwrap();
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]

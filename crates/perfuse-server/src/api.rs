@@ -297,7 +297,7 @@ async fn create_session(
         Ok(speed) => speed,
         Err(error) => return error.into_response(),
     };
-    let (scenario, scenario_id) = match (&request.scenario_id, &request.scenario_toml) {
+    let (scenario, scenario_id, upload) = match (&request.scenario_id, &request.scenario_toml) {
         (Some(id), None) => {
             let Some((id, file_name, text)) = assets::scenarios()
                 .into_iter()
@@ -307,7 +307,7 @@ async fn create_session(
                     .into_response();
             };
             match perfuse_scenario::parse(text, &format!("scenarios/{file_name}")) {
-                Ok(scenario) => (scenario, Some(id.to_owned())),
+                Ok(scenario) => (scenario, Some(id.to_owned()), None),
                 Err(error) => return scenario_error(&error),
             }
         }
@@ -319,7 +319,14 @@ async fn create_session(
                 .take(100)
                 .collect();
             match perfuse_scenario::parse(text, &file_name) {
-                Ok(scenario) => (scenario, None),
+                Ok(scenario) => (
+                    scenario,
+                    None,
+                    Some(session::Upload {
+                        file_name,
+                        toml: text.clone(),
+                    }),
+                ),
                 Err(error) => return scenario_error(&error),
             }
         }
@@ -334,6 +341,7 @@ async fn create_session(
     let session = match state.registry.create(
         scenario,
         scenario_id,
+        upload,
         request.scripted_events.unwrap_or(true),
         speed,
         request.paused.unwrap_or(false),
@@ -469,7 +477,7 @@ pub fn apply_json(
         .take(40)
         .collect::<String>();
     let result = (|| {
-        let request = ActionRequest::from_json(value)?;
+        let request = ActionRequest::from_json(value.clone())?;
         if request.instructor_only() && role != Role::Instructor {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -481,7 +489,7 @@ pub fn apply_json(
             // A sample goes to the session's lab (its result panel), like a `sample` message.
             Action::DrawAct => session.sample(LabKind::Act, role).map_err(conflict),
             Action::SendAbg => session.sample(LabKind::Abg, role).map_err(conflict),
-            action => session.apply(&action, role).map_err(conflict),
+            action => session.apply(&action, role, value).map_err(conflict),
         }
     })();
     // A refusal is part of the case: the debrief shows what was tried and why it was refused.

@@ -40,6 +40,7 @@ pub mod training;
 pub mod wire;
 mod ws;
 
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -135,7 +136,20 @@ impl Default for ServerConfig {
 pub struct Server {
     listener: tokio::net::TcpListener,
     state: AppState,
+    restored: Restored,
 }
+
+/// Live sessions a previous run of the server left in the database.
+#[derive(Clone, Debug, Default)]
+pub struct Restored {
+    /// Sessions resumed (paused).
+    pub sessions: usize,
+    /// Snapshots that could not be used, with the reason (left in the database).
+    pub failures: Vec<String>,
+}
+
+/// How often live sessions are saved to the database.
+const SAVE_EVERY: Duration = Duration::from_secs(5);
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -166,6 +180,18 @@ impl Server {
         };
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let registry = Arc::new(Registry::new(config.limits.clone()));
+        let mut restored = Restored::default();
+        if let Some(store) = &records {
+            let saved = store.live_sessions().await.map_err(|e| {
+                std::io::Error::other(format!("live sessions in the records database: {e}"))
+            })?;
+            for (_, snapshot) in saved {
+                match registry.restore(&snapshot) {
+                    Ok(()) => restored.sessions += 1,
+                    Err(reason) => restored.failures.push(reason),
+                }
+            }
+        }
         let bound = listener.local_addr()?;
         let state = AppState {
             registry,
@@ -174,7 +200,16 @@ impl Server {
             config: Arc::new(config),
             records,
         };
-        Ok(Server { listener, state })
+        Ok(Server {
+            listener,
+            state,
+            restored,
+        })
+    }
+
+    /// Live sessions resumed from the database when the server was bound.
+    pub fn restored(&self) -> &Restored {
+        &self.restored
     }
 
     /// The address actually bound.
@@ -206,23 +241,75 @@ impl Server {
                 guard.forget_idle_clients();
             }
         });
+        let saver = self.state.records.clone().map(|store| {
+            let registry = Arc::clone(&self.state.registry);
+            tokio::spawn(async move {
+                let mut saved = HashMap::new();
+                let mut every = tokio::time::interval(SAVE_EVERY);
+                loop {
+                    every.tick().await;
+                    save_sessions(&registry, &store, &mut saved).await;
+                }
+            })
+        });
         let limits = self.state.config.limits.clone();
+        let registry = Arc::clone(&self.state.registry);
+        let records = self.state.records.clone();
         let app = api::router(self.state);
         listen::serve(self.listener, app, &limits, shutdown).await;
         reaper.abort();
+        if let (Some(saver), Some(store)) = (saver, records) {
+            saver.abort();
+            // Everything, once more, after the last request.
+            save_sessions(&registry, &store, &mut HashMap::new()).await;
+        }
         Ok(())
+    }
+}
+
+/// Saves the snapshot of every session that changed since `saved` says it was saved, and
+/// forgets the sessions that are gone. A failed write is retried at the next round.
+async fn save_sessions(
+    registry: &Registry,
+    store: &perfuse_record::Store,
+    saved: &mut HashMap<String, (u64, usize, bool)>,
+) {
+    let sessions = registry.sessions();
+    for session in &sessions {
+        let Some((key, json)) = session.snapshot() else {
+            continue;
+        };
+        if saved.get(&session.code) != Some(&key)
+            && store.save_live_session(&session.code, &json).await.is_ok()
+        {
+            saved.insert(session.code.clone(), key);
+        }
+    }
+    let live: HashSet<&str> = sessions.iter().map(|s| s.code.as_str()).collect();
+    let gone: Vec<String> = saved
+        .keys()
+        .filter(|code| !live.contains(code.as_str()))
+        .cloned()
+        .collect();
+    for code in gone {
+        if store.delete_live_session(&code).await.is_ok() {
+            saved.remove(&code);
+        }
     }
 }
 
 /// Runs a server on its own tokio runtime until the process stops, calling `bound` with the
 /// address once it listens (for `perfuse serve`, which has no runtime of its own).
-pub fn run_blocking(config: ServerConfig, bound: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
+pub fn run_blocking(
+    config: ServerConfig,
+    bound: impl FnOnce(SocketAddr, &Restored),
+) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
         let server = Server::bind(config).await?;
-        bound(server.local_addr());
+        bound(server.local_addr(), server.restored());
         server.run().await
     })
 }

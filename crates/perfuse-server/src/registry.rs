@@ -9,7 +9,7 @@ use perfuse_scenario::Scenario;
 
 use crate::Limits;
 use crate::error::ApiError;
-use crate::session::{Session, SessionOptions, drive};
+use crate::session::{Session, SessionOptions, Snapshot, Upload, drive};
 
 /// Join-code alphabet: no 0/O, 1/I/L.
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -57,10 +57,12 @@ impl Registry {
     }
 
     /// Creates a session and starts stepping it.
+    #[allow(clippy::too_many_arguments)] // the options of `POST /api/sessions`, one by one
     pub fn create(
         &self,
         scenario: Scenario,
         scenario_id: Option<String>,
+        upload: Option<Upload>,
         scripted_events: bool,
         speed: u32,
         paused: bool,
@@ -98,6 +100,7 @@ impl Registry {
             token()?,
             scenario,
             scenario_id,
+            upload,
             &options,
         )
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.field, e.to_string()))?;
@@ -137,6 +140,43 @@ impl Registry {
         let mut sessions = self.sessions.write().unwrap_or_else(|p| p.into_inner());
         sessions.retain(|_, session| session.clients() > 0 || session.idle_for() < timeout);
     }
+
+    /// Every session now.
+    pub fn sessions(&self) -> Vec<Arc<Session>> {
+        let sessions = self.sessions.read().unwrap_or_else(|p| p.into_inner());
+        sessions.values().cloned().collect()
+    }
+
+    /// Brings back a session saved by a previous run of the server (paused) and starts
+    /// stepping it; the reason when the snapshot cannot be used.
+    pub fn restore(&self, snapshot_json: &str) -> Result<(), String> {
+        let snapshot: Snapshot =
+            serde_json::from_str(snapshot_json).map_err(|e| format!("unreadable snapshot: {e}"))?;
+        let code = snapshot.code().to_owned();
+        let scenario = match snapshot.scenario() {
+            (Some(id), None) => {
+                let (_, file_name, text) = crate::assets::scenarios()
+                    .into_iter()
+                    .find(|(sid, _, _)| *sid == id)
+                    .ok_or_else(|| format!("{code}: scenario {id:?} is no longer shipped"))?;
+                perfuse_scenario::parse(text, file_name)
+            }
+            (None, Some(upload)) => perfuse_scenario::parse(&upload.toml, &upload.file_name),
+            _ => return Err(format!("{code}: no scenario")),
+        }
+        .map_err(|e| format!("{code}: {e}"))?;
+        let session = Session::restore(snapshot, scenario, self.limits.max_session_s)
+            .map_err(|e| format!("{code}: {e}"))?;
+        let mut sessions = self.sessions.write().unwrap_or_else(|p| p.into_inner());
+        if sessions.len() >= self.limits.max_sessions || sessions.contains_key(&code) {
+            return Err(format!("{code}: no room, or the code is taken"));
+        }
+        let session = Arc::new(session);
+        session.touch();
+        sessions.insert(code, Arc::clone(&session));
+        tokio::spawn(drive(Arc::downgrade(&session)));
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -154,7 +194,9 @@ mod tests {
             ..Limits::default()
         });
         let scenario = perfuse_scenario::parse(SCENARIO, "t.toml").unwrap();
-        let session = registry.create(scenario, None, true, 1, false).unwrap();
+        let session = registry
+            .create(scenario, None, None, true, 1, false)
+            .unwrap();
         assert_eq!(session.code.len(), CODE_LEN);
         assert!(session.code.bytes().all(|b| CODE_ALPHABET.contains(&b)));
         assert_eq!(

@@ -13,7 +13,7 @@ use axum::extract::ws::Utf8Bytes;
 use perfuse_scenario::observations::{self, COLUMNS};
 use perfuse_scenario::{Scenario, Scoring};
 use perfuse_sim::{Action, Applied, Observations, Priority, Simulation};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
 
@@ -47,11 +47,16 @@ pub const MAX_LOG_PAGE: usize = 1_000;
 const DEBRIEF_CACHE: Duration = Duration::from_secs(1);
 /// Longest annotation, characters.
 pub const MAX_NOTE_CHARS: usize = 500;
+/// Most inputs journaled for a restart; past it the session runs on but is no longer saved
+/// (its last snapshot stays restorable).
+const MAX_JOURNAL_ENTRIES: usize = 10_000;
+/// Version of the [`Snapshot`] format.
+const SNAPSHOT_FORMAT: u32 = 1;
 /// Largest wall-clock gap stepped in one tick (a stalled task does not jump the patient ahead).
 const MAX_TICK_GAP_S: f64 = 0.5;
 
 /// Who holds a token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// The perfusionist at the console.
@@ -104,7 +109,7 @@ pub struct LogEntry {
 }
 
 /// Which analyser a sample goes to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum LabKind {
     /// Arterial blood gas with electrolytes, lactate and hematocrit.
@@ -199,6 +204,10 @@ pub struct Session {
     pub scenario: Scenario,
     /// Shipped scenario id, or `None` for an upload.
     pub scenario_id: Option<String>,
+    /// The uploaded file, kept so that a restarted server can rebuild the session.
+    upload: Option<Upload>,
+    /// The options it was created with (a restart replays its inputs from them).
+    options: SessionOptions,
     state: Mutex<State>,
     frames: broadcast::Sender<Arc<Frame>>,
     last_activity_ms: AtomicU64,
@@ -246,6 +255,80 @@ struct State {
     last_abg_drawn_s: Option<f64>,
     alarms_shown: Vec<(Priority, &'static str)>,
     last_observations: Observations,
+    /// Every input so far, at the simulated time it took effect: replaying it from the
+    /// scenario rebuilds this state exactly (the simulation is deterministic).
+    journal: Vec<JournalEntry>,
+    journal_full: bool,
+}
+
+/// An uploaded scenario file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Upload {
+    /// File name given at upload (for messages).
+    pub file_name: String,
+    /// The file's text.
+    pub toml: String,
+}
+
+/// One input to a session, journaled for a restart.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "input", rename_all = "kebab-case")]
+enum Input {
+    /// An action as the client sent it (`{"action": "set-flow", …}`).
+    Action { action: serde_json::Value },
+    /// A lab sample.
+    Sample { lab: LabKind },
+    /// Pause, speed, scripted events.
+    Control {
+        paused: Option<bool>,
+        speed: Option<u32>,
+        scripted_events: Option<bool>,
+    },
+    /// An instructor's note.
+    Note { text: String },
+    /// A refused action, as logged.
+    Refusal { text: String },
+    /// The session was ended.
+    End { reason: String },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct JournalEntry {
+    /// Simulated time it took effect, ms.
+    at_ms: u64,
+    /// Who (`None`: the server itself).
+    role: Option<Role>,
+    #[serde(flatten)]
+    input: Input,
+}
+
+/// What a restarted server needs to resume a session: its scenario, options and tokens, and
+/// its journal of inputs; a few kB, where the state itself would be the whole recording.
+#[derive(Serialize, Deserialize)]
+pub struct Snapshot {
+    format: u32,
+    code: String,
+    student_token: String,
+    instructor_token: String,
+    scenario_id: Option<String>,
+    upload: Option<Upload>,
+    scripted_events: bool,
+    speed: u32,
+    paused: bool,
+    journal: Vec<JournalEntry>,
+    time_ms: u64,
+}
+
+impl Snapshot {
+    /// The session code.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// The shipped scenario id, or the upload.
+    pub fn scenario(&self) -> (Option<&str>, Option<&Upload>) {
+        (self.scenario_id.as_deref(), self.upload.as_ref())
+    }
 }
 
 /// Error of a session operation that depends on its state (mapped to 409 by the API).
@@ -285,6 +368,7 @@ impl Session {
         instructor_token: String,
         scenario: Scenario,
         scenario_id: Option<String>,
+        upload: Option<Upload>,
         options: &SessionOptions,
     ) -> Result<Session, perfuse_sim::ConfigError> {
         let simulation = Simulation::new(&scenario.patient, &scenario.circuit, scenario.seed)?;
@@ -320,6 +404,8 @@ impl Session {
             last_abg_drawn_s: None,
             alarms_shown: Vec::new(),
             last_observations,
+            journal: Vec::new(),
+            journal_full: false,
         };
         let events = if options.scripted_events {
             "scripted events on"
@@ -338,6 +424,8 @@ impl Session {
             instructor_token,
             scenario,
             scenario_id,
+            upload,
+            options: options.clone(),
             state: Mutex::new(state),
             frames,
             last_activity_ms: AtomicU64::new(0),
@@ -396,34 +484,27 @@ impl Session {
         }
     }
 
-    /// Applies a user action now and logs it.
-    pub fn apply(&self, action: &Action, role: Role) -> Result<f64, SessionError> {
+    /// Applies a user action now and logs it; `wire` is the action as the client sent it
+    /// (journaled for a restart).
+    pub fn apply(
+        &self,
+        action: &Action,
+        role: Role,
+        wire: serde_json::Value,
+    ) -> Result<f64, SessionError> {
         let mut state = self.state();
-        if state.ended {
-            return Err(SessionError::Ended);
-        }
-        let text = match state.simulation.apply(action) {
-            Applied::Ignored(reason) => {
-                return Err(SessionError::Ignored {
-                    action: action.name(),
-                    reason,
-                });
-            }
-            Applied::Done => describe(action),
-            Applied::Warning(warning) => format!("{} (warning: {warning})", describe(action)),
-        };
-        let time_s = state.simulation.time_s();
-        state.scoring.record_action(time_s, action);
-        state.push_log(role.into(), text, None);
+        let time_s = state.apply(action, role)?;
+        state.journal(Some(role), Input::Action { action: wire });
         Ok(time_s)
     }
 
     /// Logs an action the server refused (out of range, not allowed now), unless ended.
     pub fn log_refusal(&self, role: Role, text: &str) {
+        let text: String = text.chars().filter(|c| !c.is_control()).take(300).collect();
         let mut state = self.state();
         if !state.ended {
-            let text: String = text.chars().filter(|c| !c.is_control()).take(300).collect();
-            state.push_log(role.into(), text, None);
+            state.push_log(role.into(), text.clone(), None);
+            state.journal(Some(role), Input::Refusal { text });
         }
     }
 
@@ -433,7 +514,9 @@ impl Session {
         if state.ended {
             return Err(SessionError::Ended);
         }
-        state.sample(kind, role.into())
+        let drawn_at_s = state.sample(kind, role.into())?;
+        state.journal(Some(role), Input::Sample { lab: kind });
+        Ok(drawn_at_s)
     }
 
     /// Pauses, resumes, changes speed or turns scripted events on or off.
@@ -445,40 +528,123 @@ impl Session {
         role: Role,
     ) {
         let mut state = self.state();
-        let source = LogSource::from(role);
-        if let Some(paused) = paused.filter(|&p| p != state.paused) {
-            state.paused = paused;
-            state.push_log(
-                source,
-                if paused { "Paused" } else { "Resumed" }.to_owned(),
-                None,
-            );
-        }
-        if let Some(speed) = speed.filter(|&s| s != state.speed) {
-            state.speed = speed;
-            state.steps_per_wave_sample = steps_per_wave_sample(speed);
-            state.push_log(source, format!("Speed ×{speed}"), None);
-        }
-        if let Some(scripted) = scripted_events.filter(|&s| s != state.scripted_events) {
-            state.scripted_events = scripted;
-            let text = if scripted {
-                "Scripted events on"
-            } else {
-                "Scripted events off (skipped, not postponed)"
-            };
-            state.push_log(source, text.to_owned(), None);
-        }
+        state.control(paused, speed, scripted_events, role.into());
+        state.journal(
+            Some(role),
+            Input::Control {
+                paused,
+                speed,
+                scripted_events,
+            },
+        );
     }
 
     /// Adds an instructor's note to the log.
     pub fn annotate(&self, text: &str) {
-        self.state()
-            .push_log(LogSource::Note, text.to_owned(), None);
+        let mut state = self.state();
+        state.push_log(LogSource::Note, text.to_owned(), None);
+        state.journal(
+            Some(Role::Instructor),
+            Input::Note {
+                text: text.to_owned(),
+            },
+        );
     }
 
     /// Ends the session (idempotent).
     pub fn end(&self, reason: &str) {
-        self.state().end(reason);
+        let mut state = self.state();
+        if !state.ended {
+            state.end(reason);
+            state.journal(
+                Some(Role::Instructor),
+                Input::End {
+                    reason: reason.to_owned(),
+                },
+            );
+        }
+    }
+
+    /// The snapshot of this session and a key that changes whenever it does (simulated time,
+    /// inputs, end); `None` once its journal is full (the last snapshot saved stays valid).
+    pub fn snapshot(&self) -> Option<((u64, usize, bool), String)> {
+        let state = self.state();
+        if state.journal_full {
+            return None;
+        }
+        let time_ms = state.time_ms();
+        let snapshot = Snapshot {
+            format: SNAPSHOT_FORMAT,
+            code: self.code.clone(),
+            student_token: self.student_token.clone(),
+            instructor_token: self.instructor_token.clone(),
+            scenario_id: self.scenario_id.clone(),
+            upload: self.upload.clone(),
+            scripted_events: self.options.scripted_events,
+            speed: self.options.speed,
+            paused: self.options.paused,
+            journal: state.journal.clone(),
+            time_ms,
+        };
+        let key = (time_ms, state.journal.len(), state.ended);
+        drop(state);
+        serde_json::to_string(&snapshot)
+            .ok()
+            .map(|json| (key, json))
+    }
+
+    /// Rebuilds a session from its snapshot: the scenario, then every journaled input at its
+    /// simulated time, then on to the time of the snapshot; it resumes paused.
+    pub fn restore(
+        snapshot: Snapshot,
+        scenario: Scenario,
+        max_session_s: u64,
+    ) -> Result<Session, String> {
+        if snapshot.format != SNAPSHOT_FORMAT {
+            return Err(format!("snapshot format {} unknown", snapshot.format));
+        }
+        let options = SessionOptions {
+            scripted_events: snapshot.scripted_events,
+            speed: snapshot.speed,
+            paused: snapshot.paused,
+            max_session_s,
+        };
+        let session = Session::new(
+            snapshot.code,
+            snapshot.student_token,
+            snapshot.instructor_token,
+            scenario,
+            snapshot.scenario_id,
+            snapshot.upload,
+            &options,
+        )
+        .map_err(|e| e.to_string())?;
+        {
+            let mut state = session.state();
+            for entry in snapshot.journal {
+                state.replay_until(entry.at_ms);
+                state.replay(entry)?;
+            }
+            state.replay_until(snapshot.time_ms);
+            let at = clock(state.simulation.time_s());
+            if !state.ended {
+                state.control(Some(true), None, None, LogSource::System);
+                state.journal(
+                    None,
+                    Input::Control {
+                        paused: Some(true),
+                        speed: None,
+                        scripted_events: None,
+                    },
+                );
+            }
+            state.push_log(
+                LogSource::System,
+                format!("Server restarted: the session resumes (paused) at {at}"),
+                None,
+            );
+        }
+        Ok(session)
     }
 
     /// A summary of the session now.
@@ -777,7 +943,12 @@ impl State {
         self.owed_s += wall_s * f64::from(self.speed);
         let steps = (self.owed_s / Simulation::DT_S).floor();
         self.owed_s -= steps * Simulation::DT_S;
-        for _ in 0..steps as u64 {
+        self.step_n(steps as u64);
+    }
+
+    /// Steps the simulation `steps` times: scripted events, the per-second work, waveforms.
+    fn step_n(&mut self, steps: u64) {
+        for _ in 0..steps {
             let now_ms = self.time_ms();
             self.fire_due_events(now_ms);
             if now_ms >= self.next_second_ms {
@@ -786,7 +957,7 @@ impl State {
             }
             if now_ms >= self.end_ms {
                 self.end("end of the scenario");
-                return;
+                break;
             }
             self.simulation.step();
             self.steps_since_wave_sample += 1;
@@ -800,6 +971,115 @@ impl State {
             }
         }
         self.last_observations = self.simulation.observe();
+    }
+
+    fn apply(&mut self, action: &Action, role: Role) -> Result<f64, SessionError> {
+        if self.ended {
+            return Err(SessionError::Ended);
+        }
+        let text = match self.simulation.apply(action) {
+            Applied::Ignored(reason) => {
+                return Err(SessionError::Ignored {
+                    action: action.name(),
+                    reason,
+                });
+            }
+            Applied::Done => describe(action),
+            Applied::Warning(warning) => format!("{} (warning: {warning})", describe(action)),
+        };
+        let time_s = self.simulation.time_s();
+        self.scoring.record_action(time_s, action);
+        self.push_log(role.into(), text, None);
+        Ok(time_s)
+    }
+
+    fn control(
+        &mut self,
+        paused: Option<bool>,
+        speed: Option<u32>,
+        scripted_events: Option<bool>,
+        source: LogSource,
+    ) {
+        if let Some(paused) = paused.filter(|&p| p != self.paused) {
+            self.paused = paused;
+            self.push_log(
+                source,
+                if paused { "Paused" } else { "Resumed" }.to_owned(),
+                None,
+            );
+        }
+        if let Some(speed) = speed.filter(|&s| s != self.speed) {
+            self.speed = speed;
+            self.steps_per_wave_sample = steps_per_wave_sample(speed);
+            self.push_log(source, format!("Speed ×{speed}"), None);
+        }
+        if let Some(scripted) = scripted_events.filter(|&s| s != self.scripted_events) {
+            self.scripted_events = scripted;
+            let text = if scripted {
+                "Scripted events on"
+            } else {
+                "Scripted events off (skipped, not postponed)"
+            };
+            self.push_log(source, text.to_owned(), None);
+        }
+    }
+
+    fn journal(&mut self, role: Option<Role>, input: Input) {
+        if self.journal.len() >= MAX_JOURNAL_ENTRIES {
+            if !self.journal_full {
+                self.journal_full = true;
+                self.push_log(
+                    LogSource::System,
+                    "Too many inputs to keep for a restart: this session is no longer saved"
+                        .to_owned(),
+                    None,
+                );
+            }
+            return;
+        }
+        let at_ms = self.time_ms();
+        self.journal.push(JournalEntry { at_ms, role, input });
+    }
+
+    /// Steps to simulated time `target_ms`, a tick's worth of steps at a time (alarms are
+    /// logged per tick, as live).
+    fn replay_until(&mut self, target_ms: u64) {
+        let step_ms = (Simulation::DT_S * 1000.0).round() as u64;
+        while !self.ended && self.time_ms() < target_ms {
+            let per_tick = u64::from(self.speed) * 1000 / PUSH_HZ / step_ms;
+            let steps = ((target_ms - self.time_ms()) / step_ms).clamp(1, per_tick.max(1));
+            self.step_n(steps);
+            self.update_alarms();
+        }
+    }
+
+    /// Applies one journaled input again, as it was applied live.
+    fn replay(&mut self, entry: JournalEntry) -> Result<(), String> {
+        let source = entry.role.map_or(LogSource::System, LogSource::from);
+        let role = entry.role.unwrap_or(Role::Instructor);
+        match &entry.input {
+            Input::Action { action } => {
+                let action = crate::wire::ActionRequest::from_json(action.clone())
+                    .and_then(crate::wire::ActionRequest::to_action)
+                    .map_err(|e| format!("journaled action at {} ms: {e}", entry.at_ms))?;
+                self.apply(&action, role)
+                    .map_err(|e| format!("journaled action at {} ms: {e}", entry.at_ms))?;
+            }
+            Input::Sample { lab } => {
+                self.sample(*lab, source)
+                    .map_err(|e| format!("journaled sample at {} ms: {e}", entry.at_ms))?;
+            }
+            Input::Control {
+                paused,
+                speed,
+                scripted_events,
+            } => self.control(*paused, *speed, *scripted_events, source),
+            Input::Note { text } => self.push_log(LogSource::Note, text.clone(), None),
+            Input::Refusal { text } => self.push_log(source, text.clone(), None),
+            Input::End { reason } => self.end(reason),
+        }
+        self.journal.push(entry);
+        Ok(())
     }
 
     /// Draws a lab sample (the user's or a scripted `draw-act`/`send-abg`): the simulator keeps
@@ -1044,4 +1324,91 @@ fn lab_text(result: &LabResult) -> String {
 pub fn clock(time_s: f64) -> String {
     let total = time_s.max(0.0) as u64;
     format!("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn routine() -> Scenario {
+        perfuse_scenario::parse(
+            include_str!("../../../scenarios/adult-cabg-routine.toml"),
+            "adult-cabg-routine.toml",
+        )
+        .unwrap()
+    }
+
+    fn log_texts(session: &Session) -> Vec<String> {
+        session
+            .state()
+            .log
+            .iter()
+            .map(|e| format!("{:.3} {:?} {}", e.time_s, e.source, e.text))
+            .collect()
+    }
+
+    #[test]
+    fn a_restored_session_is_the_same_session_paused() {
+        let options = SessionOptions {
+            scripted_events: true,
+            speed: 20,
+            paused: false,
+            max_session_s: 6 * 3600,
+        };
+        let session = Session::new(
+            "ABCDEFGH".into(),
+            "s".repeat(32),
+            "i".repeat(32),
+            routine(),
+            Some("adult-cabg-routine".into()),
+            None,
+            &options,
+        )
+        .unwrap();
+        let ticks = |n: usize| {
+            for _ in 0..n {
+                session.tick(0.05);
+            }
+        };
+        ticks(400);
+        let flow = serde_json::json!({"action": "set-flow", "flow_l_min": 4.2});
+        let action = crate::wire::ActionRequest::from_json(flow.clone())
+            .and_then(crate::wire::ActionRequest::to_action)
+            .unwrap();
+        let _ = session.apply(&action, Role::Student, flow);
+        session.sample(LabKind::Abg, Role::Student).unwrap();
+        session.annotate("watch the venous line");
+        session.control(None, Some(5), None, Role::Instructor);
+        ticks(300);
+        session.log_refusal(Role::Student, "set-flow refused: flow_l_min 40");
+        session.control(None, Some(20), Some(false), Role::Instructor);
+        ticks(500);
+
+        let (_, json) = session.snapshot().unwrap();
+        let snapshot: Snapshot = serde_json::from_str(&json).unwrap();
+        let restored = Session::restore(snapshot, routine(), options.max_session_s).unwrap();
+
+        assert_eq!(restored.status().sim_time_s, session.status().sim_time_s);
+        assert!(restored.status().paused);
+        assert!(!restored.status().scripted_events);
+        assert_eq!(restored.csv(), session.csv(), "byte-identical recording");
+        let (live, again) = (log_texts(&session), log_texts(&restored));
+        assert_eq!(
+            again[..live.len()],
+            live[..],
+            "the same log, then the restart"
+        );
+        assert!(again.last().unwrap().contains("Server restarted"));
+        let scores = |s: &Session| format!("{:?}", s.state().scoring.scores());
+        assert_eq!(scores(&restored), scores(&session));
+        // And a second restart gives the same again.
+        let (_, json) = restored.snapshot().unwrap();
+        let twice = Session::restore(
+            serde_json::from_str(&json).unwrap(),
+            routine(),
+            options.max_session_s,
+        )
+        .unwrap();
+        assert_eq!(twice.csv(), session.csv());
+    }
 }
