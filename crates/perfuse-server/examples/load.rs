@@ -1,12 +1,18 @@
-//! Load benchmark (not a test): 100 live sessions at 20 Hz on loopback for 30 s.
+//! Load benchmark (not a test): live sessions at 20 Hz on loopback for a fixed time.
 //!
-//! `cargo run --release -p perfuse-server --example load [-- SESSIONS SECONDS]`
+//! `cargo run --release -p perfuse-server --example load [-- SESSIONS SECONDS [--hostile]]`
+//! (defaults 1,000 sessions, 30 s).
 //!
-//! Starts the server as a child process (this same executable with `--serve`), measures its
-//! idle RSS, creates the sessions at × 1, connects one WebSocket client per session, and
-//! reports the server's CPU use, its RSS under load, and the delay between each frame's server
-//! timestamp (taken right after the simulation tick) and its receipt by the client (median,
-//! p99, max). Bounded in time; loopback only.
+//! Starts the server as a child process (this same executable with `--serve`, its per-address
+//! limits raised since every client here is 127.0.0.1), measures its idle RSS, creates the
+//! sessions at × 1, connects one WebSocket client per session, and reports the server's CPU
+//! use, its RSS under load, and the delay between each frame's server timestamp (taken right
+//! after the simulation tick) and its receipt by the client (median, p99, max).
+//!
+//! `--hostile` adds, alongside the honest sessions, the attacks of the review that found the
+//! server unbounded: 6 sessions with a 1 MiB event log, each with 64 WebSocket clients that
+//! never read; one client flooding WebSocket messages; 500 slowloris connections; and a client
+//! requesting the debrief of a full-log session in a loop. Bounded in time; loopback only.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -55,6 +61,15 @@ fn cpu_s(pid: u32) -> f64 {
 fn serve() {
     let config = perfuse_server::ServerConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
+        limits: perfuse_server::Limits {
+            max_sessions: 1_200,
+            max_websockets: 2_048,
+            max_connections: 2_048,
+            creates_per_min: 1_000_000,
+            joins_per_min: 1_000_000,
+            requests_per_s: 1_000_000,
+            ..perfuse_server::Limits::default()
+        },
         ..Default::default()
     };
     perfuse_server::run_blocking(config, |addr, _| println!("{addr}")).unwrap();
@@ -69,8 +84,8 @@ async fn main() {
     let sessions: usize = args
         .get(1)
         .and_then(|a| a.parse().ok())
-        .unwrap_or(100)
-        .min(200);
+        .unwrap_or(1_000)
+        .min(1_100);
     let seconds: u64 = args
         .get(2)
         .and_then(|a| a.parse().ok())
@@ -91,7 +106,11 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle_rss = rss_mib(pid);
 
+    let hostile = args.iter().any(|a| a == "--hostile");
     let http = reqwest::Client::new();
+    if hostile {
+        attack(&http, &addr, seconds).await;
+    }
     let mut tokens = Vec::new();
     for _ in 0..sessions {
         let created: serde_json::Value = http
@@ -155,7 +174,14 @@ async fn main() {
             .copied()
             .unwrap_or(f64::NAN)
     };
-    println!("sessions: {sessions} at x1, one WebSocket client each, {seconds} s");
+    println!(
+        "sessions: {sessions} at x1, one WebSocket client each, {seconds} s{}",
+        if hostile {
+            ", with the hostile mix"
+        } else {
+            ""
+        }
+    );
     println!(
         "frames received: {} ({:.1} per session per second)",
         delays.len(),
@@ -169,4 +195,104 @@ async fn main() {
     );
     println!("server CPU: {cpu_pct:.0} % of one core");
     println!("server RSS: idle {idle_rss:.1} MiB, with {sessions} sessions {load_rss:.1} MiB");
+}
+
+async fn create(http: &reqwest::Client, addr: &str) -> serde_json::Value {
+    http.post(format!("http://{addr}/api/sessions"))
+        .json(&serde_json::json!({"scenario_id": "adult-cabg-routine"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Starts the hostile clients; they run until the process ends.
+async fn attack(http: &reqwest::Client, addr: &str, seconds: u64) {
+    let until = Instant::now() + Duration::from_secs(seconds + 5);
+    // Six sessions with a full (1 MiB) log, 64 clients each that never read.
+    let note = "n".repeat(500);
+    for session in 0..6 {
+        let created = create(http, addr).await;
+        let code = created["code"].as_str().unwrap().to_owned();
+        let instructor = created["instructor_token"].as_str().unwrap().to_owned();
+        for _ in 0..2_100 {
+            let _ = http
+                .post(format!("http://{addr}/api/sessions/{code}/annotations"))
+                .bearer_auth(&instructor)
+                .json(&serde_json::json!({ "text": note }))
+                .send()
+                .await;
+        }
+        for _ in 0..64 {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.set_recv_buffer_size(4096).unwrap();
+            let stream = socket.connect(addr.parse().unwrap()).await.unwrap();
+            let url = format!("ws://{addr}/api/sessions/{code}/ws?token={instructor}");
+            if let Ok((silent, _)) = tokio_tungstenite::client_async(url, stream).await {
+                // Held, never read, until the end.
+                tokio::spawn(async move {
+                    tokio::time::sleep_until(until.into()).await;
+                    drop(silent);
+                });
+            }
+        }
+        // The debrief of a full-log session, in a loop.
+        if session == 0 {
+            let (http, addr, code, token) = (
+                http.clone(),
+                addr.to_owned(),
+                code.clone(),
+                instructor.clone(),
+            );
+            tokio::spawn(async move {
+                while Instant::now() < until {
+                    let _ = http
+                        .get(format!("http://{addr}/api/sessions/{code}/debrief"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await;
+                }
+            });
+        }
+    }
+    // A WebSocket message flood.
+    let created = create(http, addr).await;
+    let url = format!(
+        "ws://{addr}/api/sessions/{}/ws?token={}",
+        created["code"].as_str().unwrap(),
+        created["student_token"].as_str().unwrap()
+    );
+    tokio::spawn(async move {
+        while Instant::now() < until {
+            let Ok((mut socket, _)) = tokio_tungstenite::connect_async(&url).await else {
+                break;
+            };
+            use futures_util::SinkExt;
+            while socket
+                .send(Message::text(r#"{"type":"ping"}"#))
+                .await
+                .is_ok()
+            {}
+        }
+    });
+    // Slowloris: 500 connections sending half a header, a byte every 5 s.
+    let addr = addr.to_owned();
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        let mut held = Vec::new();
+        for _ in 0..500 {
+            if let Ok(mut stream) = tokio::net::TcpStream::connect(&addr).await {
+                let _ = stream.write_all(b"GET / HTTP/1.1\r\n").await;
+                held.push(stream);
+            }
+        }
+        while Instant::now() < until {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            for stream in &mut held {
+                let _ = stream.write_all(b"X").await;
+            }
+        }
+    });
 }

@@ -7,7 +7,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use perfuse_sim::{Action, CardioplegiaKind, Drug, FaultKind, FluidKind};
+use perfuse_sim::Action;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use crate::debrief::Debrief;
 use crate::error::{ApiError, ErrorBody, field_of_serde_error, scenario_error};
 use crate::session::{self, LabKind, MAX_NOTE_CHARS, Role, SPEEDS, Status};
-use crate::wire::ActionRequest;
+use crate::wire::{ActionRequest, Catalog, catalog};
 use crate::{AppState, assets, auth, ws};
 
 #[derive(OpenApi)]
@@ -184,56 +184,6 @@ async fn list_scenarios() -> Json<Vec<ScenarioSummary>> {
         })
         .collect();
     Json(list)
-}
-
-/// A drug a client may give, with its dose unit.
-#[derive(Clone, Serialize, ToSchema)]
-pub struct DrugInfo {
-    /// Name, e.g. `phenylephrine`.
-    name: &'static str,
-    /// Dose unit (`mcg`, `mg`).
-    unit: &'static str,
-    /// Largest single bolus.
-    max_dose: f64,
-}
-
-/// The names clients need to build their controls.
-#[derive(Clone, Serialize, ToSchema)]
-pub struct Catalog {
-    /// Injectable faults.
-    faults: Vec<&'static str>,
-    /// Drugs.
-    drugs: Vec<DrugInfo>,
-    /// Cardioplegia solutions.
-    cardioplegia_kinds: Vec<&'static str>,
-    /// Fluids.
-    fluid_kinds: Vec<&'static str>,
-    /// Accepted speeds (× real time).
-    speeds: Vec<u32>,
-    /// Simulated delay of a blood-gas result, s.
-    abg_delay_s: f64,
-    /// Simulated delay of an ACT result, s.
-    act_delay_s: f64,
-}
-
-/// The catalog of names.
-pub fn catalog() -> Catalog {
-    Catalog {
-        faults: FaultKind::NAMES.to_vec(),
-        drugs: Drug::ALL
-            .iter()
-            .map(|d| DrugInfo {
-                name: d.name(),
-                unit: d.unit(),
-                max_dose: d.max_dose(),
-            })
-            .collect(),
-        cardioplegia_kinds: CardioplegiaKind::NAMES.to_vec(),
-        fluid_kinds: FluidKind::NAMES.to_vec(),
-        speeds: SPEEDS.to_vec(),
-        abg_delay_s: session::ABG_DELAY_S,
-        act_delay_s: session::ACT_DELAY_S,
-    }
 }
 
 /// Faults, drugs, solutions, speeds and lab delays.

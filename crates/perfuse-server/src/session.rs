@@ -687,7 +687,7 @@ impl Session {
             log: &state.log[log_from..],
             trend: state.recording.trend(600),
             objectives: crate::debrief::objectives(&self.scenario),
-            catalog: crate::api::catalog(),
+            catalog: crate::wire::catalog(),
             reservoir_capacity_ml: self.scenario.circuit.reservoir_capacity_ml,
         };
         serde_json::to_string(&hello).unwrap_or_default()
@@ -846,7 +846,7 @@ struct Hello<'a> {
     log: &'a [LogEntry],
     trend: crate::debrief::Trend,
     objectives: Vec<crate::debrief::ObjectiveInfo>,
-    catalog: crate::api::Catalog,
+    catalog: crate::wire::Catalog,
     /// Size of this circuit's venous reservoir, mL (scales the level bar).
     reservoir_capacity_ml: f64,
 }

@@ -2,8 +2,11 @@
 //! format: actions arrive as [`ActionRequest`] (the action names and fields of scenario files,
 //! read through the one vocabulary of `perfuse_sim::ACTIONS`).
 
-use perfuse_sim::{Action, ActionSpec, Actor, FieldSource};
-use serde::Deserialize;
+use perfuse_sim::{
+    Action, ActionSpec, Actor, CardioplegiaKind, Drug, FaultKind, FieldSource, FluidKind,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 
@@ -274,5 +277,55 @@ mod tests {
                 kind: FluidKind::Crystalloid
             }
         );
+    }
+}
+
+/// A drug a client may give, with its dose unit.
+#[derive(Clone, Serialize, ToSchema)]
+pub struct DrugInfo {
+    /// Name, e.g. `phenylephrine`.
+    name: &'static str,
+    /// Dose unit (`mcg`, `mg`).
+    unit: &'static str,
+    /// Largest single bolus.
+    max_dose: f64,
+}
+
+/// The names clients need to build their controls.
+#[derive(Clone, Serialize, ToSchema)]
+pub struct Catalog {
+    /// Injectable faults.
+    faults: Vec<&'static str>,
+    /// Drugs.
+    drugs: Vec<DrugInfo>,
+    /// Cardioplegia solutions.
+    cardioplegia_kinds: Vec<&'static str>,
+    /// Fluids.
+    fluid_kinds: Vec<&'static str>,
+    /// Accepted speeds (× real time).
+    speeds: Vec<u32>,
+    /// Simulated delay of a blood-gas result, s.
+    abg_delay_s: f64,
+    /// Simulated delay of an ACT result, s.
+    act_delay_s: f64,
+}
+
+/// The catalog of names.
+pub fn catalog() -> Catalog {
+    Catalog {
+        faults: FaultKind::NAMES.to_vec(),
+        drugs: Drug::ALL
+            .iter()
+            .map(|d| DrugInfo {
+                name: d.name(),
+                unit: d.unit(),
+                max_dose: d.max_dose(),
+            })
+            .collect(),
+        cardioplegia_kinds: CardioplegiaKind::NAMES.to_vec(),
+        fluid_kinds: FluidKind::NAMES.to_vec(),
+        speeds: crate::session::SPEEDS.to_vec(),
+        abg_delay_s: crate::session::ABG_DELAY_S,
+        act_delay_s: crate::session::ACT_DELAY_S,
     }
 }
