@@ -26,6 +26,12 @@ pub struct ServeArgs {
     /// behind a reverse proxy (repeatable); its host is then accepted in `Host` too.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     allow_origins: Vec<String>,
+    /// Serve HTTPS (and WSS) with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
 }
 
 /// Serves until interrupted.
@@ -50,12 +56,18 @@ pub fn run(args: &ServeArgs) -> Result<(), Failure> {
         addr: args.addr,
         records_db: Some(args.db.clone()),
         allowed_origins: args.allow_origins.clone(),
+        tls: args.tls_cert.clone().zip(args.tls_key.clone()),
         ..Default::default()
+    };
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
     };
     perfuse_server::run_blocking(config, |addr, restored| {
         // Written, not printed: a closed stdout must not stop a running server.
         let mut out = std::io::stdout();
-        let _ = writeln!(out, "perfuse console: http://{addr}/");
+        let _ = writeln!(out, "perfuse console: {scheme}://{addr}/");
         if restored.sessions > 0 {
             let _ = writeln!(
                 out,

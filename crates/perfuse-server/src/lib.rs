@@ -119,6 +119,9 @@ pub struct ServerConfig {
     /// WebSockets besides the server's own; their hosts are also accepted in `Host`. Empty:
     /// only the address bound (and `localhost` on loopback).
     pub allowed_origins: Vec<String>,
+    /// Certificate chain and private key (PEM files) to serve HTTPS and WSS; `None`: plain HTTP
+    /// (on loopback, or behind a proxy that terminates TLS).
+    pub tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 impl Default for ServerConfig {
@@ -128,6 +131,7 @@ impl Default for ServerConfig {
             records_db: None,
             limits: Limits::default(),
             allowed_origins: Vec::new(),
+            tls: None,
         }
     }
 }
@@ -137,6 +141,7 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     state: AppState,
     restored: Restored,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// Live sessions a previous run of the server left in the database.
@@ -170,6 +175,10 @@ impl Server {
     /// Opens the records database (if configured) and binds the listening socket (use port 0
     /// for an ephemeral port).
     pub async fn bind(config: ServerConfig) -> std::io::Result<Server> {
+        let tls = match &config.tls {
+            Some((cert, key)) => Some(listen::tls_acceptor(cert, key)?),
+            None => None,
+        };
         let records = match &config.records_db {
             Some(location) => {
                 Some(perfuse_record::Store::open(location).await.map_err(|e| {
@@ -204,6 +213,7 @@ impl Server {
             listener,
             state,
             restored,
+            tls,
         })
     }
 
@@ -256,7 +266,7 @@ impl Server {
         let registry = Arc::clone(&self.state.registry);
         let records = self.state.records.clone();
         let app = api::router(self.state);
-        listen::serve(self.listener, app, &limits, shutdown).await;
+        listen::serve(self.listener, app, &limits, self.tls, shutdown).await;
         reaper.abort();
         if let (Some(saver), Some(store)) = (saver, records) {
             saver.abort();
