@@ -34,10 +34,10 @@ pub fn parse_ms(text: &str) -> Option<u64> {
         };
         let value: f64 = number.parse().ok()?;
         let ms = value * ms_per_unit;
-        if !ms.is_finite() || ms < 0.0 || ms.fract() != 0.0 {
+        if ms.fract() != 0.0 {
             return None;
         }
-        total_ms = total_ms.checked_add(ms as u64)?;
+        total_ms = total_ms.checked_add(whole_ms_from_f64(ms)?)?;
         rest = tail;
     }
     Some(total_ms)
@@ -55,7 +55,20 @@ fn parse_clock_ms(text: &str) -> Option<u64> {
         return None;
     }
     let ms = (seconds * 1000.0).round() as u64;
-    Some((hours * 3600 + minutes * 60) * 1000 + ms)
+    hours
+        .checked_mul(3600)?
+        .checked_add(minutes * 60)?
+        .checked_mul(1000)?
+        .checked_add(ms)
+}
+
+/// Milliseconds held in a float, as a whole `u64`; `None` when negative, not finite or beyond
+/// `u64` (an `as` cast would saturate silently).
+pub fn whole_ms_from_f64(ms: f64) -> Option<u64> {
+    // 2^64 is exactly representable; every float below it converts without saturating.
+    (0.0..18_446_744_073_709_551_616.0)
+        .contains(&ms)
+        .then(|| ms.round() as u64)
 }
 
 /// Formats milliseconds as `h:mm:ss` (with `.mmm` when not whole seconds).
@@ -110,6 +123,52 @@ mod tests {
             "0.0001s",
         ] {
             assert_eq!(parse_ms(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn overflow_is_an_error_not_a_wrap() {
+        // 5124095576031 h × 3.6e6 ms/h exceeds u64::MAX by 2,051,985 ms: it used to wrap to 0:34:08.
+        assert_eq!(parse_ms("5124095576031:00:00"), None);
+        assert_eq!(
+            parse_ms("5124095576030:00:00"),
+            Some(5_124_095_576_030 * 3_600_000)
+        );
+        assert_eq!(parse_ms("99999999999999999999h"), None);
+        assert_eq!(parse_ms("1e30s"), None);
+        assert_eq!(parse_ms(&format!("{}ms 1ms", u64::MAX)), None);
+        assert_eq!(whole_ms_from_f64(1.0e300), None);
+        assert_eq!(whole_ms_from_f64(f64::INFINITY), None);
+    }
+
+    proptest::proptest! {
+        /// Any h:mm:ss is either its exact value in milliseconds or refused; it never wraps.
+        #[test]
+        fn clock_durations_never_wrap(hours: u64, minutes in 0u64..60, seconds in 0u64..60) {
+            let exact = (u128::from(hours) * 3600 + u128::from(minutes) * 60 + u128::from(seconds)) * 1000;
+            let parsed = parse_ms(&format!("{hours}:{minutes:02}:{seconds:02}"));
+            proptest::prop_assert_eq!(parsed.map(u128::from), (exact <= u128::from(u64::MAX)).then_some(exact));
+        }
+
+        /// Numbers with units: exact or refused, never wrapped or saturated.
+        #[test]
+        fn unit_durations_never_wrap(value: u64, unit in 0usize..4) {
+            let (suffix, ms_per_unit) = [("ms", 1u128), ("s", 1000), ("m", 60_000), ("h", 3_600_000)][unit];
+            let exact = u128::from(value) * ms_per_unit;
+            let parsed = parse_ms(&format!("{value}{suffix}"));
+            if exact > u128::from(u64::MAX) {
+                proptest::prop_assert_eq!(parsed, None);
+            } else if let Some(ms) = parsed {
+                // Beyond 2^53 the decimal goes through f64: refused or exact to f64 rounding.
+                let error = u128::from(ms).abs_diff(exact);
+                proptest::prop_assert!(error <= exact / (1u128 << 52), "{value}{suffix} -> {ms}");
+            }
+        }
+
+        /// Every u64 millisecond count formats and parses back to itself.
+        #[test]
+        fn format_round_trips(ms: u64) {
+            proptest::prop_assert_eq!(parse_ms(&format_ms(ms)), Some(ms));
         }
     }
 

@@ -239,10 +239,10 @@ impl<'a> Fields<'a> {
         };
         let parsed = match value {
             Value::String(s) => duration::parse_ms(s.value()),
-            Value::Integer(i) if *i.value() >= 0 => Some(*i.value() as u64 * 1000),
-            Value::Float(f) if f.value().is_finite() && *f.value() >= 0.0 => {
-                Some((f.value() * 1000.0).round() as u64)
-            }
+            Value::Integer(i) => u64::try_from(*i.value())
+                .ok()
+                .and_then(|s| s.checked_mul(1000)),
+            Value::Float(f) => duration::whole_ms_from_f64(f.value() * 1000.0),
             // `at = 00:05:00` without quotes is a TOML local time: read it as h:mm:ss.
             Value::Datetime(dt) => match (dt.value().date, dt.value().time, dt.value().offset) {
                 (None, Some(t), None) => Some(
@@ -260,7 +260,7 @@ impl<'a> Fields<'a> {
             self.error(
                 key,
                 format!(
-                    "{value} is not a duration; write \"h:mm:ss\", \"90m\", \"5400s\" or \"500ms\"",
+                    "{value} is not a duration (or too long to count in milliseconds); write \"h:mm:ss\", \"90m\", \"5400s\" or \"500ms\"",
                 ),
             )
         })

@@ -309,3 +309,18 @@ fn nonsensical_events_are_reported_as_ignored() {
         ]
     );
 }
+
+/// Durations that do not fit in u64 milliseconds are refused with the field named, not wrapped
+/// (5124095576031 h used to come out as 0:34:08) nor saturated.
+#[test]
+fn durations_too_long_to_count_are_refused() {
+    for value in ["\"5124095576031:00:00\"", "9223372036854775807", "1e300"] {
+        let text = BASE.replace("\"1:00:00\"", value);
+        let error = parse(&text, "x.toml").unwrap_err().to_string();
+        assert!(
+            error.starts_with("x.toml:3: scenario.duration: ")
+                && error.contains("is not a duration (or too long to count in milliseconds)"),
+            "{error}"
+        );
+    }
+}
