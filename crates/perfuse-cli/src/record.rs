@@ -11,6 +11,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use perfuse_record::csv::{case_log_csv, ce_csv, records_csv};
 use perfuse_record::model::{Category, RecordKind};
+use perfuse_record::registry::Registry;
 use perfuse_record::store::{CeEntry, RecordSummary};
 use perfuse_record::{Actor, Date, ListFilter, Record, Role, Status, Store, StoredRecord};
 use perfuse_scenario::{Run, RunOptions, observations};
@@ -131,11 +132,15 @@ enum RecordCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Export records as a registry CSV extract or as JSON (re-importable).
+    /// Export records: the registry-style CSV extract, JSON (re-importable), or the STS ACSD
+    /// perfusion fields / PERForm-style fields (JSON, or CSV with --csv; docs/records.md).
     Export {
-        /// csv or json.
-        #[arg(long, value_parser = ["csv", "json"])]
+        /// csv, json, sts or perform.
+        #[arg(long, value_parser = ["csv", "json", "sts", "perform"])]
         format: String,
+        /// With sts or perform: CSV instead of JSON.
+        #[arg(long)]
+        csv: bool,
         #[command(flatten)]
         filter: FilterArgs,
         /// Write to FILE instead of stdout.
@@ -385,6 +390,13 @@ fn prepare(args: &RecordArgs) -> Result<Vec<Record>, Failure> {
                 .map_err(|error| from_record_error(error, "user add"))?;
             Ok(Vec::new())
         }
+        RecordCommand::Export { format, csv, .. }
+            if *csv && Registry::from_name(format).is_none() =>
+        {
+            Err(Failure::Input(format!(
+                "--csv: only with --format sts or perform (--format {format} is already one format)"
+            )))
+        }
         RecordCommand::Finalise { .. } | RecordCommand::Confirm { .. } => {
             writer(args).map(|_| Vec::new())
         }
@@ -563,15 +575,23 @@ async fn execute(store: &Store, args: &RecordArgs, records: Vec<Record>) -> Resu
         }
         RecordCommand::Export {
             format,
+            csv,
             filter,
             out,
         } => {
             let actor = reader(args);
             let filter = filter.to_filter()?;
-            let text = if format == "csv" {
-                records_csv(&store.list(&actor, &filter).await.map_err(fail)?)
-            } else {
-                json(&store.export(&actor, &filter).await.map_err(fail)?)
+            let text = match (format.as_str(), Registry::from_name(format)) {
+                ("csv", _) => records_csv(&store.list(&actor, &filter).await.map_err(fail)?),
+                (_, Some(registry)) => {
+                    let records = store.export(&actor, &filter).await.map_err(fail)?;
+                    if *csv {
+                        registry.csv(&records)
+                    } else {
+                        json(&registry.json(&records))
+                    }
+                }
+                _ => json(&store.export(&actor, &filter).await.map_err(fail)?),
             };
             match out {
                 Some(path) => std::fs::write(path, text)

@@ -1,5 +1,6 @@
 //! The README's record commands run verbatim, in order, from the repository root, against a
-//! fresh database (PERFUSE_DB), and chain: create → finalise → amend → confirm → case log.
+//! fresh database (PERFUSE_DB), and chain: create → finalise → amend → confirm → case log →
+//! registry extract.
 
 use std::path::Path;
 use std::process::Command;
@@ -78,4 +79,9 @@ fn readme_record_commands_run_verbatim() {
         ),
         "{case_log}"
     );
+    let sts = outputs
+        .iter()
+        .find(|output| output.starts_with("record_id,surgery_date,status,cpb_used"))
+        .expect("an STS extract");
+    assert!(sts.contains("\n1,2026-03-14,amended,yes,80,60,"), "{sts}");
 }

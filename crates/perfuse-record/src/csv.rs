@@ -17,7 +17,7 @@ fn number(value: Option<f64>) -> String {
     value.map(|value| value.to_string()).unwrap_or_default()
 }
 
-fn write_rows(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+pub(crate) fn write_rows(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
     let mut out = header.join(",");
     out.push('\n');
     for row in rows {
