@@ -147,6 +147,15 @@ enum RecordCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Write a finalised record as a FHIR R4 Bundle (Patient, Encounter, Procedures, LOINC
+    /// Observations, MedicationAdministrations; JSON). Drafts are refused.
+    Fhir {
+        /// Record id.
+        id: i64,
+        /// Write to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Case log for recertification: counts per category and role, CE units.
     Caselog {
         /// Calendar year (default: this year; with --csv: all years).
@@ -485,6 +494,16 @@ fn print(text: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Writes `text` to the file given, or to stdout.
+fn write_out(out: Option<&Path>, text: &str) -> Result<(), Failure> {
+    match out {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("writing {}", path.display()))
+            .map_err(Failure::Other),
+        None => print(text),
+    }
+}
+
 fn json<T: serde::Serialize>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).expect("serialisable");
     text.push('\n');
@@ -593,12 +612,12 @@ async fn execute(store: &Store, args: &RecordArgs, records: Vec<Record>) -> Resu
                 }
                 _ => json(&store.export(&actor, &filter).await.map_err(fail)?),
             };
-            match out {
-                Some(path) => std::fs::write(path, text)
-                    .with_context(|| format!("writing {}", path.display()))
-                    .map_err(Failure::Other),
-                None => print(&text),
-            }
+            write_out(out.as_deref(), &text)
+        }
+        RecordCommand::Fhir { id, out } => {
+            let stored = store.get(&reader(args), *id).await.map_err(fail)?;
+            let bundle = perfuse_record::fhir::bundle(&stored).map_err(fail)?;
+            write_out(out.as_deref(), &json(&bundle))
         }
         RecordCommand::Caselog {
             year,

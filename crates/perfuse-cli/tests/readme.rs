@@ -1,6 +1,6 @@
 //! The README's record commands run verbatim, in order, from the repository root, against a
 //! fresh database (PERFUSE_DB), and chain: create → finalise → amend → confirm → case log →
-//! registry extract.
+//! registry extract → FHIR bundle.
 
 use std::path::Path;
 use std::process::Command;
@@ -84,4 +84,10 @@ fn readme_record_commands_run_verbatim() {
         .find(|output| output.starts_with("record_id,surgery_date,status,cpb_used"))
         .expect("an STS extract");
     assert!(sts.contains("\n1,2026-03-14,amended,yes,80,60,"), "{sts}");
+    let bundle: serde_json::Value = serde_json::from_str(outputs.last().unwrap()).unwrap();
+    assert_eq!(bundle["resourceType"], "Bundle");
+    assert_eq!(
+        bundle["entry"][0]["resource"]["identifier"][0]["value"],
+        "DEMO-0000001"
+    );
 }
