@@ -324,3 +324,17 @@ fn durations_too_long_to_count_are_refused() {
         );
     }
 }
+
+/// A seed of 2^64 (written as a float) is refused, not saturated to 2^64 − 1.
+#[test]
+fn seed_beyond_u64_is_refused() {
+    let text = BASE.replace(
+        "duration = \"1:00:00\"",
+        "duration = \"1:00:00\"\nseed = 1.8446744073709552e19",
+    );
+    let error = parse(&text, "x.toml").unwrap_err().to_string();
+    assert!(
+        error.contains("seed: ") && error.contains("2^64"),
+        "{error}"
+    );
+}
