@@ -11,6 +11,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use perfuse_record::csv::{case_log_csv, ce_csv, records_csv};
 use perfuse_record::model::{Category, RecordKind};
+use perfuse_record::registry::Registry;
 use perfuse_record::store::{CeEntry, RecordSummary};
 use perfuse_record::{Actor, Date, ListFilter, Record, Role, Status, Store, StoredRecord};
 use perfuse_scenario::{Run, RunOptions, observations};
@@ -107,6 +108,12 @@ enum RecordCommand {
         /// Record id.
         id: i64,
     },
+    /// Confirm your entry on a finalised record: it then counts in your case log (the
+    /// author's entries count without it; others are listed as pending until confirmed).
+    Confirm {
+        /// Record id.
+        id: i64,
+    },
     /// Amend a finalised record from a record file (author or chief), with a reason.
     Amend {
         /// Record id.
@@ -125,13 +132,26 @@ enum RecordCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Export records as a registry CSV extract or as JSON (re-importable).
+    /// Export records: the registry-style CSV extract, JSON (re-importable), or the STS ACSD
+    /// perfusion fields / PERForm-style fields (JSON, or CSV with --csv; docs/records.md).
     Export {
-        /// csv or json.
-        #[arg(long, value_parser = ["csv", "json"])]
+        /// csv, json, sts or perform.
+        #[arg(long, value_parser = ["csv", "json", "sts", "perform"])]
         format: String,
+        /// With sts or perform: CSV instead of JSON.
+        #[arg(long)]
+        csv: bool,
         #[command(flatten)]
         filter: FilterArgs,
+        /// Write to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Write a finalised record as a FHIR R4 Bundle (Patient, Encounter, Procedures, LOINC
+    /// Observations, MedicationAdministrations; JSON). Drafts are refused.
+    Fhir {
+        /// Record id.
+        id: i64,
         /// Write to FILE instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -177,23 +197,7 @@ enum UserCommand {
 #[derive(Subcommand)]
 enum CeCommand {
     /// Add an entry (to your own log; a chief may add to anyone's).
-    Add {
-        /// Title of the activity.
-        #[arg(long)]
-        title: String,
-        /// Provider or accrediting body.
-        #[arg(long)]
-        provider: String,
-        /// CE units awarded (0–100).
-        #[arg(long)]
-        units: f64,
-        /// Date of the activity, YYYY-MM-DD.
-        #[arg(long, value_parser = parse_date)]
-        date: Date,
-        /// Whose log (default: --as).
-        #[arg(long)]
-        perfusionist: Option<String>,
-    },
+    Add(CeAdd),
     /// List entries.
     List {
         /// Calendar year.
@@ -206,6 +210,41 @@ enum CeCommand {
         #[arg(long)]
         csv: bool,
     },
+}
+
+#[derive(Args)]
+struct CeAdd {
+    /// Title of the activity.
+    #[arg(long)]
+    title: String,
+    /// Provider or accrediting body.
+    #[arg(long)]
+    provider: String,
+    /// CE units awarded (0–100).
+    #[arg(long)]
+    units: f64,
+    /// Date of the activity, YYYY-MM-DD.
+    #[arg(long, value_parser = parse_date)]
+    date: Date,
+    /// Whose log (default: --as).
+    #[arg(long)]
+    perfusionist: Option<String>,
+}
+
+impl CeAdd {
+    /// The entry, for the actor's own log unless `--perfusionist`.
+    fn entry(&self, actor: &Actor) -> CeEntry {
+        CeEntry {
+            perfusionist: self
+                .perfusionist
+                .clone()
+                .unwrap_or_else(|| actor.name.clone()),
+            title: self.title.clone(),
+            provider: self.provider.clone(),
+            units: self.units,
+            date: self.date,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -286,13 +325,119 @@ pub fn run(args: RecordArgs) -> Result<(), Failure> {
     runtime.block_on(run_async(args))
 }
 
+/// Reads and checks every input (files, `--as`, entries) first, then opens the database: a
+/// command that fails on its input leaves no database behind. Only commands that add something
+/// new create a missing SQLite file; the others need an existing one.
 async fn run_async(args: RecordArgs) -> Result<(), Failure> {
-    let store = Store::open(&args.db)
-        .await
-        .map_err(|error| from_record_error(error, "--db"))?;
-    let result = execute(&store, &args).await;
+    let records = prepare(&args)?;
+    let creates = matches!(
+        args.command,
+        RecordCommand::Create { .. }
+            | RecordCommand::FromRun { .. }
+            | RecordCommand::Import { .. }
+            | RecordCommand::Ce(CeCommand::Add(_))
+            | RecordCommand::User(UserCommand::Add { .. })
+    );
+    let store = if creates {
+        Store::open(&args.db).await
+    } else {
+        Store::open_existing(&args.db).await
+    }
+    .map_err(|error| from_record_error(error, "--db"))?;
+    let result = execute(&store, &args, records).await;
     store.close().await;
     result
+}
+
+/// The checks of a command that need no database: the writer's name, the record files (parsed
+/// and validated; a scenario run to the end), a CE entry or API user. Returns the records read.
+fn prepare(args: &RecordArgs) -> Result<Vec<Record>, Failure> {
+    match &args.command {
+        RecordCommand::Create {
+            file, deidentify, ..
+        } => {
+            writer(args)?;
+            let mut record = read_record(file)?;
+            if *deidentify {
+                record.case.patient.deidentify();
+            }
+            Ok(vec![record])
+        }
+        RecordCommand::FromRun {
+            scenario,
+            trainee,
+            supervisor,
+            seed,
+            date,
+            ..
+        } => {
+            let actor = writer(args)?;
+            let trainee = perfuse_server::training::Trainee {
+                name: trainee.clone().unwrap_or(actor.name),
+                supervisor: supervisor.clone(),
+                date: date.unwrap_or_else(Date::today_utc),
+            };
+            Ok(vec![training_record(scenario, trainee, *seed)?])
+        }
+        RecordCommand::Import { file, .. } => {
+            writer(args)?;
+            read_records_json(file)
+        }
+        RecordCommand::Update { file, .. } | RecordCommand::Amend { file, .. } => {
+            writer(args)?;
+            Ok(vec![read_record(file)?])
+        }
+        RecordCommand::Ce(CeCommand::Add(add)) => {
+            add.entry(&writer(args)?)
+                .validate()
+                .map_err(|error| from_record_error(error, "ce add"))?;
+            Ok(Vec::new())
+        }
+        RecordCommand::User(UserCommand::Add { name, user_role }) => {
+            writer(args)?;
+            Actor::new(name.clone(), *user_role)
+                .map_err(|error| from_record_error(error, "user add"))?;
+            Ok(Vec::new())
+        }
+        RecordCommand::Export { format, csv, .. }
+            if *csv && Registry::from_name(format).is_none() =>
+        {
+            Err(Failure::Input(format!(
+                "--csv: only with --format sts or perform (--format {format} is already one format)"
+            )))
+        }
+        RecordCommand::Finalise { .. } | RecordCommand::Confirm { .. } => {
+            writer(args).map(|_| Vec::new())
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Runs a scenario to its end and turns the run into a training record.
+fn training_record(
+    scenario: &Path,
+    trainee: perfuse_server::training::Trainee,
+    seed: Option<u64>,
+) -> Result<Record, Failure> {
+    let shown = scenario.display().to_string();
+    let text =
+        std::fs::read_to_string(scenario).map_err(|e| Failure::Input(format!("{shown}: {e}")))?;
+    let scenario =
+        perfuse_scenario::parse(&text, &shown).map_err(|e| Failure::Input(e.to_string()))?;
+    let options = RunOptions {
+        every_ms: (perfuse_server::training::SAMPLE_EVERY_S * 1000.0) as u64,
+        until_ms: None,
+        seed,
+    };
+    let mut run =
+        Run::new(&scenario, &options).map_err(|e| Failure::Input(format!("{shown}: {e}")))?;
+    let mut csv = observations::csv_header();
+    while let Some(obs) = run.next_sample() {
+        csv.push('\n');
+        observations::write_csv_row(&obs, &mut csv);
+    }
+    perfuse_server::training::training_record(&scenario, &csv, trainee)
+        .map_err(|error| from_record_error(error, "training record"))
 }
 
 fn writer(args: &RecordArgs) -> Result<Actor, Failure> {
@@ -349,6 +494,16 @@ fn print(text: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Writes `text` to the file given, or to stdout.
+fn write_out(out: Option<&Path>, text: &str) -> Result<(), Failure> {
+    match out {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("writing {}", path.display()))
+            .map_err(Failure::Other),
+        None => print(text),
+    }
+}
+
 fn json<T: serde::Serialize>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).expect("serialisable");
     text.push('\n');
@@ -359,74 +514,34 @@ fn minutes(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_owned(), |value| format!("{value:.0}"))
 }
 
-async fn execute(store: &Store, args: &RecordArgs) -> Result<(), Failure> {
+/// Runs the command; `records` are those [`prepare`] read for it.
+async fn execute(store: &Store, args: &RecordArgs, records: Vec<Record>) -> Result<(), Failure> {
     let fail = |error| from_record_error(error, "");
+    let one = records.first();
     match &args.command {
-        RecordCommand::Create {
-            file,
-            deidentify,
-            finalise,
-        } => {
-            let actor = writer(args)?;
-            let mut record = read_record(file)?;
-            if *deidentify {
-                record.case.patient.deidentify();
-            }
-            let id = store.add(&actor, &record, *finalise).await.map_err(fail)?;
+        RecordCommand::Create { finalise, .. } | RecordCommand::FromRun { finalise, .. } => {
+            let record = one.expect("prepare read the record file");
+            let id = store
+                .add(&writer(args)?, record, *finalise)
+                .await
+                .map_err(fail)?;
             print(&format!("{id}\n"))
         }
-        RecordCommand::FromRun {
-            scenario,
-            trainee,
-            supervisor,
-            seed,
-            date,
-            finalise,
-        } => {
-            let actor = writer(args)?;
-            let shown = scenario.display().to_string();
-            let text = std::fs::read_to_string(scenario)
-                .map_err(|e| Failure::Input(format!("{shown}: {e}")))?;
-            let scenario = perfuse_scenario::parse(&text, &shown)
-                .map_err(|e| Failure::Input(e.to_string()))?;
-            let trainee = perfuse_server::training::Trainee {
-                name: trainee.clone().unwrap_or_else(|| actor.name.clone()),
-                supervisor: supervisor.clone(),
-                date: date.unwrap_or_else(Date::today_utc),
-            };
-            let options = RunOptions {
-                every_ms: (perfuse_server::training::SAMPLE_EVERY_S * 1000.0) as u64,
-                until_ms: None,
-                seed: *seed,
-            };
-            let mut run = Run::new(&scenario, &options)
-                .map_err(|e| Failure::Input(format!("{shown}: {e}")))?;
-            let mut csv = observations::csv_header();
-            while let Some(obs) = run.next_sample() {
-                csv.push('\n');
-                observations::write_csv_row(&obs, &mut csv);
-            }
-            let record = perfuse_server::training::training_record(&scenario, &csv, trainee)
-                .map_err(|error| from_record_error(error, "training record"))?;
-            let id = store.add(&actor, &record, *finalise).await.map_err(fail)?;
-            print(&format!("{id}\n"))
-        }
-        RecordCommand::Import { file, finalise } => {
-            let actor = writer(args)?;
-            let records = read_records_json(file)?;
+        RecordCommand::Import { finalise, .. } => {
             let ids = store
-                .import(&actor, &records, *finalise)
+                .import(&writer(args)?, &records, *finalise)
                 .await
                 .map_err(fail)?;
             print(&ids.iter().map(|id| format!("{id}\n")).collect::<String>())
         }
-        RecordCommand::Update { id, file } => {
-            let actor = writer(args)?;
-            store
-                .update_draft(&actor, *id, &read_record(file)?)
-                .await
-                .map_err(fail)
-        }
+        RecordCommand::Update { id, .. } => store
+            .update_draft(
+                &writer(args)?,
+                *id,
+                one.expect("prepare read the record file"),
+            )
+            .await
+            .map_err(fail),
         RecordCommand::List {
             filter,
             json: as_json,
@@ -446,13 +561,16 @@ async fn execute(store: &Store, args: &RecordArgs) -> Result<(), Failure> {
             })
         }
         RecordCommand::Finalise { id } => store.finalise(&writer(args)?, *id).await.map_err(fail),
-        RecordCommand::Amend { id, file, reason } => {
-            let actor = writer(args)?;
-            store
-                .amend(&actor, *id, &read_record(file)?, reason)
-                .await
-                .map_err(fail)
-        }
+        RecordCommand::Confirm { id } => store.confirm(&writer(args)?, *id).await.map_err(fail),
+        RecordCommand::Amend { id, reason, .. } => store
+            .amend(
+                &writer(args)?,
+                *id,
+                one.expect("prepare read the record file"),
+                reason,
+            )
+            .await
+            .map_err(fail),
         RecordCommand::Audit { id, json: as_json } => {
             let trail = store.audit_trail(&reader(args), *id).await.map_err(fail)?;
             if *as_json {
@@ -476,22 +594,30 @@ async fn execute(store: &Store, args: &RecordArgs) -> Result<(), Failure> {
         }
         RecordCommand::Export {
             format,
+            csv,
             filter,
             out,
         } => {
             let actor = reader(args);
             let filter = filter.to_filter()?;
-            let text = if format == "csv" {
-                records_csv(&store.list(&actor, &filter).await.map_err(fail)?)
-            } else {
-                json(&store.export(&actor, &filter).await.map_err(fail)?)
+            let text = match (format.as_str(), Registry::from_name(format)) {
+                ("csv", _) => records_csv(&store.list(&actor, &filter).await.map_err(fail)?),
+                (_, Some(registry)) => {
+                    let records = store.export(&actor, &filter).await.map_err(fail)?;
+                    if *csv {
+                        registry.csv(&records)
+                    } else {
+                        json(&registry.json(&records))
+                    }
+                }
+                _ => json(&store.export(&actor, &filter).await.map_err(fail)?),
             };
-            match out {
-                Some(path) => std::fs::write(path, text)
-                    .with_context(|| format!("writing {}", path.display()))
-                    .map_err(Failure::Other),
-                None => print(&text),
-            }
+            write_out(out.as_deref(), &text)
+        }
+        RecordCommand::Fhir { id, out } => {
+            let stored = store.get(&reader(args), *id).await.map_err(fail)?;
+            let bundle = perfuse_record::fhir::bundle(&stored).map_err(fail)?;
+            write_out(out.as_deref(), &json(&bundle))
         }
         RecordCommand::Caselog {
             year,
@@ -515,11 +641,18 @@ async fn execute(store: &Store, args: &RecordArgs) -> Result<(), Failure> {
             if *as_json {
                 return print(&json(&summary));
             }
-            let mut text = format!("case log {year} (finalised records)\n");
+            let mut text = format!(
+                "case log {year} (finalised records; pending = awaiting `perfuse record confirm`)\n"
+            );
             for count in &summary.counts {
                 text.push_str(&format!(
-                    "  {:<24} {:<10} {:<12} {:<9} {:>5}\n",
-                    count.perfusionist, count.category, count.role, count.kind, count.cases
+                    "  {:<24} {:<10} {:<12} {:<9} {:>5}  pending {}\n",
+                    count.perfusionist,
+                    count.category,
+                    count.role,
+                    count.kind,
+                    count.cases,
+                    count.pending
                 ));
             }
             for total in &summary.ce_units {
@@ -530,23 +663,10 @@ async fn execute(store: &Store, args: &RecordArgs) -> Result<(), Failure> {
             }
             print(&text)
         }
-        RecordCommand::Ce(CeCommand::Add {
-            title,
-            provider,
-            units,
-            date,
-            perfusionist,
-        }) => {
+        RecordCommand::Ce(CeCommand::Add(add)) => {
             let actor = writer(args)?;
-            let entry = CeEntry {
-                perfusionist: perfusionist.clone().unwrap_or_else(|| actor.name.clone()),
-                title: title.clone(),
-                provider: provider.clone(),
-                units: *units,
-                date: *date,
-            };
             let id = store
-                .add_ce(&actor, &entry)
+                .add_ce(&actor, &add.entry(&actor))
                 .await
                 .map_err(|error| from_record_error(error, "ce add"))?;
             print(&format!("{id}\n"))

@@ -158,3 +158,67 @@ fn simulator_run_becomes_a_training_record() {
     assert!(log.contains("Jo Student,student"), "{log}");
     assert!(log.contains("Dr Educator,supervising"), "{log}");
 }
+
+/// A command that fails on its input leaves no database file behind (it holds patient
+/// identities: it should exist only where a record was written).
+#[test]
+fn failing_commands_create_no_database() {
+    let db = fresh_db("none");
+    let missing = Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-such-case.toml");
+    let bad = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rtl-name.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(SAMPLE)
+            .unwrap()
+            .replace("John Example", "John \u{202E}elpmaxE"),
+    )
+    .unwrap();
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["create", missing.to_str().unwrap(), "--as", "Alex Morgan"],
+            "cannot read",
+        ),
+        (
+            &["create", bad.to_str().unwrap(), "--as", "Alex Morgan"],
+            "case.patient.identity.name: contains the control or format character U+202E",
+        ),
+        (&["create", SAMPLE], "--as: required"),
+        (&["show", "1"], "no such database"),
+        (&["caselog", "--year", "2024"], "no such database"),
+        (
+            &[
+                "ce",
+                "add",
+                "--title",
+                "T",
+                "--provider",
+                "P",
+                "--units",
+                "1000",
+                "--date",
+                "2024-01-01",
+                "--as",
+                "Sam Lee",
+            ],
+            "units: 1000: must be between 0 and 100",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = perfuse(&db, args);
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!db.exists(), "{args:?} created {}", db.display());
+    }
+}
+
+/// The database file is created readable and writable by its owner only.
+#[cfg(unix)]
+#[test]
+fn database_file_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = fresh_db("mode");
+    stdout(&perfuse(&db, &["create", SAMPLE, "--as", "Alex Morgan"]));
+    let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+}

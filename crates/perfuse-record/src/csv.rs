@@ -17,7 +17,7 @@ fn number(value: Option<f64>) -> String {
     value.map(|value| value.to_string()).unwrap_or_default()
 }
 
-fn write_rows(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+pub(crate) fn write_rows(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
     let mut out = header.join(",");
     out.push('\n');
     for row in rows {
@@ -92,6 +92,7 @@ pub fn case_log_csv(entries: &[CaseLogEntry]) -> String {
         "urgency",
         "bypass_time_min",
         "cross_clamp_time_min",
+        "confirmation",
     ];
     write_rows(
         &header,
@@ -107,6 +108,7 @@ pub fn case_log_csv(entries: &[CaseLogEntry]) -> String {
                 e.urgency.clone(),
                 number(e.bypass_time_min),
                 number(e.cross_clamp_time_min),
+                if e.confirmed { "confirmed" } else { "pending" }.to_owned(),
             ]
         }),
     )

@@ -12,6 +12,8 @@
 //! - [`store`]: the service API. Every call takes the acting [`Actor`]; [`access`] says what each
 //!   role may do. Writes are transactional and audited; finalised records are only amended.
 //! - [`csv`]: registry extract, case log and continuing-education exports.
+//! - [`fhir`]: a finalised record as a FHIR R4 bundle.
+//! - [`registry`]: STS ACSD perfusion and PERForm-style extracts with their data dictionary.
 //!
 //! **Architecture invariant:** the crate knows nothing about HTTP or the command line; errors
 //! are typed ([`Error`]) and map to an exit code or an HTTP status without string matching.
@@ -31,11 +33,13 @@
 pub mod access;
 pub mod csv;
 pub mod error;
+pub mod fhir;
 pub mod indicators;
 mod io;
 pub mod model;
 pub mod observations;
 pub mod plan;
+pub mod registry;
 pub mod store;
 pub mod time;
 pub mod validate;

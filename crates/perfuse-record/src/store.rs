@@ -20,7 +20,7 @@ use crate::indicators::Indicators;
 use crate::model::{Category, Record, RecordKind};
 use crate::plan::Plan;
 use crate::time::{Date, now_rfc3339};
-use crate::validate::{check_range, check_text, validate, validate_complete};
+use crate::validate::{check_multiline_text, check_range, check_text, validate, validate_complete};
 
 mod live;
 mod users;
@@ -185,7 +185,7 @@ pub struct AuditEntry {
     pub actor: String,
     /// Their role at the time.
     pub actor_role: String,
-    /// `create`, `update`, `finalise` or `amend`.
+    /// `create`, `update`, `finalise`, `amend` or `confirm` (a team member's case-log entry).
     pub action: String,
     /// The amendment's reason.
     pub reason: Option<String>,
@@ -209,6 +209,8 @@ pub struct CaseLogEntry {
     pub urgency: String,
     pub bypass_time_min: Option<f64>,
     pub cross_clamp_time_min: Option<f64>,
+    /// The perfusionist confirmed the entry (or authored the record); only then does it count.
+    pub confirmed: bool,
 }
 
 /// Case count of one perfusionist in one category and role.
@@ -219,7 +221,10 @@ pub struct CaseLogCount {
     pub category: String,
     pub role: String,
     pub kind: String,
+    /// Confirmed cases: the ones that count.
     pub cases: i64,
+    /// Cases awaiting the perfusionist's confirmation (`perfuse record confirm ID`).
+    pub pending: i64,
 }
 
 /// A year of the case log: counts per perfusionist, category, role and kind, and CE units.
@@ -227,7 +232,7 @@ pub struct CaseLogCount {
 pub struct CaseLogSummary {
     /// The calendar year.
     pub year: i32,
-    /// Finalised cases (drafts do not count).
+    /// Finalised cases (drafts do not count), confirmed and pending.
     pub counts: Vec<CaseLogCount>,
     /// Continuing-education units per perfusionist.
     pub ce_units: Vec<CeTotal>,
@@ -257,6 +262,24 @@ pub struct CeEntry {
     /// Date of the activity.
     pub date: Date,
 }
+
+impl CeEntry {
+    /// Checks every field (names and titles as text fields, units within 0–100).
+    pub fn validate(&self) -> Result<()> {
+        check_text("perfusionist", &self.perfusionist)?;
+        check_text("title", &self.title)?;
+        check_text("provider", &self.provider)?;
+        check_range("units", self.units, 0.0, 100.0, "units")
+    }
+}
+
+/// Team rows of finalised records with their confirmations (`t`, `r`, `c`).
+const FINALISED_TEAM: &str = "FROM record_team t JOIN records r ON r.id = t.record_id \
+     LEFT JOIN case_confirmations c ON c.record_id = t.record_id AND c.perfusionist = t.perfusionist \
+     WHERE r.status <> 'draft'";
+
+/// A team row counts in its perfusionist's log: they authored the record or confirmed it.
+const CONFIRMED: &str = "(t.perfusionist = r.author OR c.record_id IS NOT NULL)";
 
 /// Appends `AND date BETWEEN …` for a calendar year and `AND person = …` to `sql`, as given;
 /// returns the values to bind, in placeholder order.
@@ -295,13 +318,29 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the store at `location` and brings its schema up to date:
     /// `postgres://…`/`postgresql://…` for PostgreSQL, `sqlite:…` or a plain file path
-    /// (e.g. `perfuse.db`) for SQLite.
+    /// (e.g. `perfuse.db`) for SQLite. A new SQLite file is created readable by its owner only
+    /// (mode 0600): it holds names, MRNs and birth dates.
     pub async fn open(location: &str) -> Result<Store> {
+        Store::connect(location, true).await
+    }
+
+    /// Opens an existing store, never creating a SQLite file (for commands that only read):
+    /// a missing file is [`Error::Invalid`] on `db`.
+    pub async fn open_existing(location: &str) -> Result<Store> {
+        Store::connect(location, false).await
+    }
+
+    async fn connect(location: &str, create: bool) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let (url, backend) =
             if location.starts_with("postgres://") || location.starts_with("postgresql://") {
                 (location.to_owned(), Backend::Postgres)
-            } else if location.starts_with("sqlite:") {
+            } else if let Some(rest) = location.strip_prefix("sqlite:") {
+                let path = rest.trim_start_matches("//");
+                let path = path.split('?').next().unwrap_or_default();
+                if !path.is_empty() && path != ":memory:" {
+                    prepare_sqlite_file(std::path::Path::new(path), create)?;
+                }
                 (location.to_owned(), Backend::Sqlite)
             } else {
                 if location.trim().is_empty() || location.contains('?') {
@@ -310,7 +349,8 @@ impl Store {
                         format!("{location:?}: expected a file path or a postgres:// URL"),
                     ));
                 }
-                (format!("sqlite://{location}?mode=rwc"), Backend::Sqlite)
+                prepare_sqlite_file(std::path::Path::new(location), create)?;
+                (format!("sqlite://{location}?mode=rw"), Backend::Sqlite)
             };
         let options =
             AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 4 } else { 8 });
@@ -466,7 +506,7 @@ impl Store {
     /// Amends a finalised record (author or chief) with a reason; before and after are kept in
     /// the audit log.
     pub async fn amend(&self, actor: &Actor, id: i64, record: &Record, reason: &str) -> Result<()> {
-        check_text("reason", reason)?;
+        check_multiline_text("reason", reason)?;
         validate_complete(record)?;
         let mut tx = self.begin().await?;
         let current = current_state(&mut tx, id).await?;
@@ -584,18 +624,76 @@ impl Store {
         Ok(records)
     }
 
-    /// The case log: one line per finalised record and team member, oldest first; optionally
-    /// for one perfusionist and one year.
+    /// Confirms that a finalised record counts in the actor's case log: they must be on its
+    /// team (the author's own entries count without it). Audited; confirming twice is a conflict.
+    pub async fn confirm(&self, actor: &Actor, id: i64) -> Result<()> {
+        actor.require_writer()?;
+        let mut tx = self.begin().await?;
+        let current = current_state(&mut tx, id).await?;
+        if !current.record.team.iter().any(|m| m.name == actor.name) {
+            return Err(Error::Forbidden(format!(
+                "{} is not on the team of record {id}; only team members confirm their entries",
+                actor.name
+            )));
+        }
+        if current.status == Status::Draft {
+            return Err(Error::Conflict(format!(
+                "record {id} is a draft; confirm it once it is finalised"
+            )));
+        }
+        let already = sqlx::query(
+            "SELECT COUNT(*) FROM case_confirmations WHERE record_id = $1 AND perfusionist = $2",
+        )
+        .bind(id)
+        .bind(actor.name.clone())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get::<i64, _>(0)?
+            > 0;
+        if already || current.author == actor.name {
+            return Err(Error::Conflict(format!(
+                "record {id} already counts in {}'s case log",
+                actor.name
+            )));
+        }
+        let now = now_rfc3339();
+        sqlx::query(
+            "INSERT INTO case_confirmations (record_id, perfusionist, confirmed_at, source) \
+             VALUES ($1, $2, $3, 'confirm')",
+        )
+        .bind(id)
+        .bind(actor.name.clone())
+        .bind(now.clone())
+        .execute(&mut *tx)
+        .await?;
+        let state = state_json(current.status, current.version, &current.record);
+        append_audit(
+            &mut tx,
+            id,
+            actor,
+            "confirm",
+            None,
+            Some(&state),
+            &state,
+            &now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The case log: one line per finalised record and team member, oldest first, with whether
+    /// the member confirmed it; optionally for one perfusionist and one year.
     pub async fn case_log(
         &self,
         _actor: &Actor,
         perfusionist: Option<&str>,
         year: Option<i32>,
     ) -> Result<Vec<CaseLogEntry>> {
-        let mut sql = String::from(
+        let mut sql = format!(
             "SELECT r.id, r.case_date, t.perfusionist, t.role, r.category, r.kind, r.procedure_name, r.urgency, \
-             r.bypass_time_min, r.cross_clamp_time_min \
-             FROM record_team t JOIN records r ON r.id = t.record_id WHERE r.status <> 'draft'",
+             r.bypass_time_min, r.cross_clamp_time_min, CAST(CASE WHEN {CONFIRMED} THEN 1 ELSE 0 END AS BIGINT) \
+             {FINALISED_TEAM}",
         );
         let binds = filter_year_and_person(
             &mut sql,
@@ -620,6 +718,7 @@ impl Store {
                     urgency: row.try_get(7)?,
                     bypass_time_min: row.try_get(8)?,
                     cross_clamp_time_min: row.try_get(9)?,
+                    confirmed: row.try_get::<i64, _>(10)? != 0,
                 })
             })
             .collect()
@@ -632,9 +731,11 @@ impl Store {
         year: i32,
         perfusionist: Option<&str>,
     ) -> Result<CaseLogSummary> {
-        let mut sql = String::from(
-            "SELECT t.perfusionist, r.category, t.role, r.kind, COUNT(*) AS cases \
-             FROM record_team t JOIN records r ON r.id = t.record_id WHERE r.status <> 'draft'",
+        let mut sql = format!(
+            "SELECT t.perfusionist, r.category, t.role, r.kind, \
+             CAST(SUM(CASE WHEN {CONFIRMED} THEN 1 ELSE 0 END) AS BIGINT), \
+             CAST(SUM(CASE WHEN {CONFIRMED} THEN 0 ELSE 1 END) AS BIGINT) \
+             {FINALISED_TEAM}",
         );
         let binds = filter_year_and_person(
             &mut sql,
@@ -657,6 +758,7 @@ impl Store {
                     role: row.try_get(2)?,
                     kind: row.try_get(3)?,
                     cases: row.try_get(4)?,
+                    pending: row.try_get(5)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -691,10 +793,7 @@ impl Store {
     /// Adds a continuing-education entry: perfusionists for themselves, chiefs for anyone.
     pub async fn add_ce(&self, actor: &Actor, entry: &CeEntry) -> Result<i64> {
         actor.require_writer()?;
-        check_text("perfusionist", &entry.perfusionist)?;
-        check_text("title", &entry.title)?;
-        check_text("provider", &entry.provider)?;
-        check_range("units", entry.units, 0.0, 100.0, "units")?;
+        entry.validate()?;
         actor.require_own_log_or_chief(&entry.perfusionist, "add continuing education")?;
         let mut tx = self.begin().await?;
         let id = sqlx::query(
@@ -778,6 +877,36 @@ impl Store {
             }
         }
         Ok(ids.len())
+    }
+}
+
+/// Makes sure the SQLite file exists before SQLite opens it: created empty with mode 0600 when
+/// `create` (SQLite gives its `-wal` and `-shm` files the same mode), else required to exist.
+fn prepare_sqlite_file(path: &std::path::Path, create: bool) -> Result<()> {
+    if !create {
+        return if path.exists() {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                "db",
+                format!(
+                    "{}: no such database (writing a record creates it)",
+                    path.display()
+                ),
+            ))
+        };
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(Error::invalid(
+            "db",
+            format!("{}: cannot create: {error}", path.display()),
+        )),
     }
 }
 

@@ -21,8 +21,18 @@ pub(crate) fn check_range(field: &str, value: f64, min: f64, max: f64, unit: &st
     }
 }
 
-/// Checks that a text field is not blank and not too long.
+/// Checks that a one-line text field (a name, an MRN, a procedure) is not blank, not too long
+/// and free of control and invisible format characters.
 pub(crate) fn check_text(field: &str, value: &str) -> Result<()> {
+    check_text_allowing(field, value, &[])
+}
+
+/// As [`check_text`], for free text that may span lines (notes, reasons): newline and tab pass.
+pub(crate) fn check_multiline_text(field: &str, value: &str) -> Result<()> {
+    check_text_allowing(field, value, &['\n', '\t'])
+}
+
+fn check_text_allowing(field: &str, value: &str, allowed: &[char]) -> Result<()> {
     if value.trim().is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
     }
@@ -32,7 +42,55 @@ pub(crate) fn check_text(field: &str, value: &str) -> Result<()> {
             format!("longer than {MAX_TEXT_CHARS} characters"),
         ));
     }
+    let hidden = value
+        .chars()
+        .enumerate()
+        .find(|&(_, c)| is_hidden(c) && !allowed.contains(&c));
+    if let Some((position, c)) = hidden {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "contains the control or format character U+{:04X} at character {position}; \
+                 printed or shown, it would hide or reorder what is written",
+                u32::from(c)
+            ),
+        ));
+    }
     Ok(())
+}
+
+/// Characters that print nothing or change how the rest prints: C0 and C1 controls (NUL, ESC of
+/// ANSI escapes, DEL, …) and the Unicode format characters (general category Cf, Unicode 15)
+/// that reorder or hide text — bidi marks, embeddings, overrides and isolates (U+202E, "Trojan
+/// Source", Boucher & Anderson 2021), zero-width space, word joiner, BOM, soft hyphen, tags.
+/// The zero-width (non-)joiners U+200C/U+200D are allowed: Persian and Indic names need them.
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            u32::from(c),
+            0x00AD
+                | 0x0600..=0x0605
+                | 0x061C
+                | 0x06DD
+                | 0x070F
+                | 0x0890..=0x0891
+                | 0x08E2
+                | 0x180E
+                | 0x200B
+                | 0x200E..=0x200F
+                | 0x202A..=0x202E
+                | 0x2060..=0x2064
+                | 0x2066..=0x206F
+                | 0xFEFF
+                | 0xFFF9..=0xFFFB
+                | 0x110BD
+                | 0x110CD
+                | 0x13430..=0x1343F
+                | 0x1BCA0..=0x1BCA3
+                | 0x1D173..=0x1D17A
+                | 0xE0001
+                | 0xE0020..=0xE007F
+        )
 }
 
 /// Validates everything a draft needs: each field present, well-formed and in range, times in
@@ -171,7 +229,7 @@ pub fn validate(record: &Record) -> Result<()> {
         validate_lab(i, sample)?;
     }
     if let Some(notes) = &record.notes {
-        check_text("notes", notes)?;
+        check_multiline_text("notes", notes)?;
     }
     Ok(())
 }
@@ -237,7 +295,7 @@ fn validate_timeline(record: &Record) -> Result<()> {
             Event::Urine { volume_ml } => {
                 check_range(&at("event.volume_ml"), *volume_ml, 0.0, 10_000.0, "mL")?
             }
-            Event::Note { text } => check_text(&at("event.text"), text)?,
+            Event::Note { text } => check_multiline_text(&at("event.text"), text)?,
         }
     }
     Ok(())

@@ -6,7 +6,7 @@ mod common;
 use common::{adult_cabg, auditor, author, chief, colleague};
 use perfuse_record::model::{Category, TeamMember, TeamRole};
 use perfuse_record::store::CeEntry;
-use perfuse_record::{Date, Error, ListFilter, Role, Status, Store};
+use perfuse_record::{Actor, Date, Error, ListFilter, Role, Status, Store};
 use sqlx::Executor;
 
 backend_tests!(
@@ -17,6 +17,7 @@ backend_tests!(
     audit_log_is_append_only,
     list_filters,
     case_log_and_continuing_education,
+    confirmation_rules,
     exports_csv,
     api_tokens_authenticate_and_are_stored_hashed,
 );
@@ -327,6 +328,48 @@ async fn list_filters(store: Store, _url: String) {
     );
 }
 
+/// Only a team member confirms their own entry, once, on a finalised record; it is audited.
+async fn confirmation_rules(store: Store, _url: String) {
+    let id = store.create(&author(), &adult_cabg()).await.unwrap();
+    let conflict = |result: perfuse_record::Result<()>| {
+        assert!(matches!(result, Err(Error::Conflict(_))), "{result:?}")
+    };
+    let forbidden = |result: perfuse_record::Result<()>| {
+        assert!(matches!(result, Err(Error::Forbidden(_))), "{result:?}")
+    };
+    conflict(store.confirm(&colleague(), id).await);
+    store.finalise(&author(), id).await.unwrap();
+    forbidden(store.confirm(&chief(), id).await);
+    let reader = Actor::new("Sam Lee", Role::ReadOnly).unwrap();
+    forbidden(store.confirm(&reader, id).await);
+    conflict(store.confirm(&author(), id).await);
+    assert!(matches!(
+        store.confirm(&colleague(), 99).await,
+        Err(Error::NotFound { .. })
+    ));
+    store.confirm(&colleague(), id).await.unwrap();
+    conflict(store.confirm(&colleague(), id).await);
+    let trail = store.audit_trail(&auditor(), id).await.unwrap();
+    let last = trail.last().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.actor.as_str()),
+        ("confirm", "Sam Lee")
+    );
+    assert_eq!(store.check_integrity(&auditor()).await.unwrap(), 1);
+    // An amendment keeps the confirmation: it is of the case, not of one wording of it.
+    let mut corrected = adult_cabg();
+    corrected.notes = Some("urine volume corrected".to_owned());
+    store
+        .amend(&chief(), id, &corrected, "urine")
+        .await
+        .unwrap();
+    let log = store
+        .case_log(&auditor(), Some("Sam Lee"), None)
+        .await
+        .unwrap();
+    assert!(log[0].confirmed);
+}
+
 async fn case_log_and_continuing_education(store: Store, _url: String) {
     let mut pediatric = adult_cabg();
     pediatric.case.category = Category::Pediatric;
@@ -367,11 +410,13 @@ async fn case_log_and_continuing_education(store: Store, _url: String) {
         store.add_ce(&author(), &entry).await.unwrap();
     }
 
+    // Sam Lee confirms one of the two adult cases; Student One confirms nothing yet.
+    store.confirm(&colleague(), 1).await.unwrap();
     let summary = store
         .case_log_summary(&auditor(), 2024, None)
         .await
         .unwrap();
-    let counts: Vec<(&str, &str, &str, i64)> = summary
+    let counts: Vec<(&str, &str, &str, i64, i64)> = summary
         .counts
         .iter()
         .map(|c| {
@@ -380,17 +425,28 @@ async fn case_log_and_continuing_education(store: Store, _url: String) {
                 c.category.as_str(),
                 c.role.as_str(),
                 c.cases,
+                c.pending,
             )
         })
         .collect();
     assert_eq!(
         counts,
         [
-            ("Alex Morgan", "adult", "primary", 2),
-            ("Alex Morgan", "pediatric", "supervising", 1),
-            ("Sam Lee", "adult", "assisting", 2),
-            ("Student One", "pediatric", "student", 1),
+            ("Alex Morgan", "adult", "primary", 2, 0),
+            ("Alex Morgan", "pediatric", "supervising", 1, 0),
+            ("Sam Lee", "adult", "assisting", 1, 1),
+            ("Student One", "pediatric", "student", 0, 1),
         ]
+    );
+    let sam = store
+        .case_log(&auditor(), Some("Sam Lee"), Some(2024))
+        .await
+        .unwrap();
+    assert_eq!(
+        sam.iter()
+            .map(|e| (e.record_id, e.confirmed))
+            .collect::<Vec<_>>(),
+        [(1, true), (2, false)]
     );
     assert_eq!(summary.ce_units.len(), 1);
     assert_eq!(summary.ce_units[0].units, 9.5);
@@ -500,4 +556,44 @@ async fn api_tokens_authenticate_and_are_stored_hashed(store: Store, url: String
         store.api_users(&auditor()).await.unwrap(),
         [("B. Perfusionist".to_owned(), Role::ReadOnly)]
     );
+}
+
+/// Records finalised before confirmations existed keep counting after the upgrade (migration
+/// 0003 confirms them); drafts and later records wait for their colleagues.
+#[tokio::test]
+async fn upgrade_keeps_earlier_records_counted() {
+    let (store, url) = common::sqlite_store("upgrade").await;
+    let id = store.add(&author(), &adult_cabg(), true).await.unwrap();
+    store.create(&author(), &adult_cabg()).await.unwrap();
+    store.close().await;
+    // Back to the schema before 0003.
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    for statement in [
+        "DROP TABLE case_confirmations",
+        "DELETE FROM _sqlx_migrations WHERE version = 3",
+    ] {
+        connection.execute(statement).await.unwrap();
+    }
+    let store = Store::open(url.trim_start_matches("sqlite://"))
+        .await
+        .unwrap();
+    let log = store
+        .case_log(&auditor(), Some("Sam Lee"), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        log.iter()
+            .map(|e| (e.record_id, e.confirmed))
+            .collect::<Vec<_>>(),
+        [(id, true)]
+    );
+    store.finalise(&author(), id + 1).await.unwrap();
+    let log = store
+        .case_log(&auditor(), Some("Sam Lee"), None)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 2);
+    assert!(!log[1].confirmed, "finalised after the upgrade: pending");
 }

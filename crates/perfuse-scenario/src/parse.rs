@@ -333,8 +333,16 @@ impl<'a> Parser<'a> {
         }
         let seed = match meta.number("seed")? {
             None => 0,
-            Some(s) if s >= 0.0 && s.fract() == 0.0 && s <= u64::MAX as f64 => s as u64,
-            Some(s) => return Err(meta.error("seed", format!("{s}: must be a whole number ≥ 0"))),
+            // `u64::MAX as f64` rounds up to 2^64, which `as u64` would saturate: bound below it.
+            Some(s) if (0.0..18_446_744_073_709_551_616.0).contains(&s) && s.fract() == 0.0 => {
+                s as u64
+            }
+            Some(s) => {
+                return Err(meta.error(
+                    "seed",
+                    format!("{s}: must be a whole number from 0 to 2^64 − 1"),
+                ));
+            }
         };
         let sections = self.sections(&mut meta)?;
         let difficulty = meta.choice(

@@ -402,3 +402,32 @@ fn every_shipped_scenario_names_its_sections_and_difficulty() {
     }
     assert!(count >= 15, "only {count} scenarios");
 }
+
+/// Durations that do not fit in u64 milliseconds are refused with the field named, not wrapped
+/// (5124095576031 h used to come out as 0:34:08) nor saturated.
+#[test]
+fn durations_too_long_to_count_are_refused() {
+    for value in ["\"5124095576031:00:00\"", "9223372036854775807", "1e300"] {
+        let text = BASE.replace("\"1:00:00\"", value);
+        let error = parse(&text, "x.toml").unwrap_err().to_string();
+        assert!(
+            error.starts_with("x.toml:3: scenario.duration: ")
+                && error.contains("is not a duration of at most a year"),
+            "{error}"
+        );
+    }
+}
+
+/// A seed of 2^64 (written as a float) is refused, not saturated to 2^64 − 1.
+#[test]
+fn seed_beyond_u64_is_refused() {
+    let text = BASE.replace(
+        "duration = \"1:00:00\"",
+        "duration = \"1:00:00\"\nseed = 1.8446744073709552e19",
+    );
+    let error = parse(&text, "x.toml").unwrap_err().to_string();
+    assert!(
+        error.contains("seed: ") && error.contains("2^64"),
+        "{error}"
+    );
+}

@@ -28,6 +28,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_records, create_record))
         .routes(routes!(get_record, update_record))
         .routes(routes!(finalise_record))
+        .routes(routes!(confirm_record))
+        .routes(routes!(record_fhir))
         .routes(routes!(amend_record))
         .routes(routes!(audit_trail))
         .routes(routes!(export_records))
@@ -220,6 +222,43 @@ async fn finalise_record(
     let (store, actor) = caller(&state, &headers).await?;
     store.finalise(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Confirms the caller's entry on a finalised record: only then does it count in their case
+/// log (the author's entries count without it).
+#[utoipa::path(
+    post, path = "/api/records/{id}/confirm", tag = "records", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Record id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "Not on the team"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Draft, or already counted"))
+)]
+async fn confirm_record(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let (store, actor) = caller(&state, &headers).await?;
+    store.confirm(&actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A finalised record as a FHIR R4 Bundle (collection); drafts are refused with 409.
+#[utoipa::path(
+    get, path = "/api/records/{id}/fhir", tag = "records", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Record id")),
+    responses((status = 200, description = "FHIR R4 Bundle (JSON)"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Draft"))
+)]
+async fn record_fhir(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let (store, actor) = caller(&state, &headers).await?;
+    let bundle = perfuse_record::fhir::bundle(&store.get(&actor, id).await?)?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/fhir+json")],
+        Json(bundle),
+    )
+        .into_response())
 }
 
 /// An amendment: the whole corrected record and why.
