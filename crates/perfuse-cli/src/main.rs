@@ -4,6 +4,7 @@
 //! failures to the exit codes of `cli.md` (0 success, 2 bad input, 1 anything else).
 
 mod calc;
+mod cohort;
 mod record;
 mod run;
 mod serve;
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Clinical calculations (BSA, flows, hemodilution, gases, anticoagulation…), cited.
     Calc(calc::CalcArgs),
+    /// Run a virtual cohort: sampled patients × protocol arms, summaries as Parquet/CSV.
+    Cohort(cohort::CohortArgs),
     /// Perfusion records, recertification case log, continuing education (SQLite or PostgreSQL).
     Record(record::RecordArgs),
     /// Run a scenario as fast as possible and write its observations (CSV / JSON lines).
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         .map_err(|e| e.exit())
         .and_then(|cli| match cli.command {
             Command::Calc(args) => calc::run(&args, &matches),
+            Command::Cohort(args) => cohort::run(&args),
             Command::Record(args) => record::run(args),
             Command::Run(args) => run::run(&args),
             Command::Serve(args) => serve::run(&args),
