@@ -4,6 +4,7 @@
 //! failures to the exit codes of `cli.md` (0 success, 2 bad input, 1 anything else).
 
 mod calc;
+mod cohort;
 mod drill;
 mod record;
 mod run;
@@ -28,6 +29,8 @@ enum Command {
     Calc(calc::CalcArgs),
     /// Board-exam calculation drills (ABCP sections): seeded items, graded, with worked solutions.
     Drill(drill::DrillArgs),
+    /// Run a virtual cohort: sampled patients × protocol arms, summaries as Parquet/CSV.
+    Cohort(cohort::CohortArgs),
     /// Perfusion records, recertification case log, continuing education (SQLite or PostgreSQL).
     Record(record::RecordArgs),
     /// Run a scenario as fast as possible and write its observations (CSV / JSON lines).
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         .and_then(|cli| match cli.command {
             Command::Calc(args) => calc::run(&args, &matches),
             Command::Drill(args) => drill::run(&args),
+            Command::Cohort(args) => cohort::run(&args),
             Command::Record(args) => record::run(args),
             Command::Run(args) => run::run(&args),
             Command::Serve(args) => serve::run(&args),
