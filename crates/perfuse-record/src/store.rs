@@ -22,6 +22,7 @@ use crate::plan::Plan;
 use crate::time::{Date, now_rfc3339};
 use crate::validate::{check_range, check_text, validate, validate_complete};
 
+pub mod drill;
 mod users;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
