@@ -156,3 +156,28 @@ async fn bad_requests_name_their_field() {
         (503, Some("learner"))
     );
 }
+
+#[test]
+fn drill_page_offers_every_section_with_items() {
+    let page =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/drill.html"))
+            .unwrap();
+    let select = &page[page.find(r#"<select id="section">"#).unwrap()..];
+    let select = &select[..select.find("</select>").unwrap()];
+    let offered: Vec<&str> = select
+        .split(r#"<option value=""#)
+        .skip(1)
+        .filter_map(|option| option.split('"').next())
+        .filter(|value| !value.is_empty())
+        .collect();
+    let with_items: Vec<&str> = Section::ALL
+        .into_iter()
+        .filter(|section| {
+            perfuse_drill::item_types()
+                .iter()
+                .any(|t| t.section == *section)
+        })
+        .map(Section::name)
+        .collect();
+    assert_eq!(offered, with_items);
+}
