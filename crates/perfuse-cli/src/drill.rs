@@ -46,7 +46,7 @@ pub struct DrillArgs {
     #[arg(long, value_name = "M")]
     timed: Option<f64>,
     /// Store each counted answer under this learner's name in the records database.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "json")]
     learner: Option<String>,
     /// Records database: a SQLite file (created if missing) or a postgres://user:pass@host/db URL.
     #[arg(long, env = "PERFUSE_DB", default_value = "perfuse.db")]
@@ -76,6 +76,15 @@ struct JsonSet<'a> {
 }
 
 pub fn run(args: &DrillArgs) -> Result<(), Failure> {
+    if args
+        .learner
+        .as_deref()
+        .is_some_and(|name| name.trim().is_empty())
+    {
+        return Err(Failure::Input(
+            "--learner: must not be empty (the name answers are stored under)".to_owned(),
+        ));
+    }
     if args.report {
         let learner = args.learner.as_deref().unwrap_or_default();
         return report::run(&args.db, learner, args.svg.as_deref());

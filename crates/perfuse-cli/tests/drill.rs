@@ -252,5 +252,12 @@ fn answers_of_a_learner_are_stored_and_reported_weakest_section_first() {
     // --report needs --learner; --svg needs --report.
     assert_eq!(drill(&["--report", "--db", db], "").status.code(), Some(2));
     assert_eq!(drill(&["--svg", svg_arg], "").status.code(), Some(2));
+    let blank = drill(&["--learner", " ", "--db", db], "");
+    assert_eq!(blank.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&blank.stderr).contains("--learner"));
+    assert_eq!(
+        drill(&["--learner", "Kim", "--json"], "").status.code(),
+        Some(2)
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
