@@ -1,15 +1,22 @@
 //! `perfuse drill`: board-exam calculation drills from `perfuse-drill`. With `--json` it prints
 //! the items and asks nothing; otherwise it asks each item on stdin, re-asks what is not a
-//! number, grades the answer, shows the worked solution and ends with the score.
+//! number, grades the answer, shows the worked solution and ends with the score. With
+//! `--learner` each counted answer is stored in the records database (`--db`); `--report`
+//! summarises a learner's stored answers per section and per day (see [`report`]).
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use perfuse_drill::{Filter, Item, Outcome, Section, grade};
+use perfuse_record::Store;
+use perfuse_record::store::drill::DrillResult;
 use serde::Serialize;
 
 use crate::Failure;
+use crate::record::from_record_error;
+
+mod report;
 
 /// Most items in one set: a four-hour exam has about 230.
 const MAX_COUNT: usize = 1000;
@@ -38,6 +45,19 @@ pub struct DrillArgs {
     /// Timed mode: stop after M minutes; an answer given after the time is not counted.
     #[arg(long, value_name = "M")]
     timed: Option<f64>,
+    /// Store each counted answer under this learner's name in the records database.
+    #[arg(long, value_name = "NAME", conflicts_with = "json")]
+    learner: Option<String>,
+    /// Records database: a SQLite file (created if missing) or a postgres://user:pass@host/db URL.
+    #[arg(long, env = "PERFUSE_DB", default_value = "perfuse.db")]
+    db: String,
+    /// Print the learner's stored progress (accuracy and time per section, weakest first, and
+    /// per day) and ask nothing; needs --learner.
+    #[arg(long, requires = "learner", conflicts_with_all = ["json", "timed"])]
+    report: bool,
+    /// With --report: also write a line chart of accuracy per day to FILE (SVG).
+    #[arg(long, value_name = "FILE", requires = "report")]
+    svg: Option<std::path::PathBuf>,
 }
 
 /// One item as `--json` prints it: the item plus its worked solution as text.
@@ -56,6 +76,19 @@ struct JsonSet<'a> {
 }
 
 pub fn run(args: &DrillArgs) -> Result<(), Failure> {
+    if args
+        .learner
+        .as_deref()
+        .is_some_and(|name| name.trim().is_empty())
+    {
+        return Err(Failure::Input(
+            "--learner: must not be empty (the name answers are stored under)".to_owned(),
+        ));
+    }
+    if args.report {
+        let learner = args.learner.as_deref().unwrap_or_default();
+        return report::run(&args.db, learner, args.svg.as_deref());
+    }
     if !(1..=MAX_COUNT).contains(&args.count) {
         return Err(Failure::Input(format!(
             "--count {}: must be between 1 and {MAX_COUNT}",
@@ -110,7 +143,52 @@ pub fn run(args: &DrillArgs) -> Result<(), Failure> {
     let stdin = io::stdin();
     // Piped answers are echoed so the output reads as a transcript.
     let echo = !stdin.is_terminal();
-    ask(&items, seed, timed, echo, &mut stdin.lock(), &mut out).context("drill session")?;
+    let Some(learner) = &args.learner else {
+        ask(
+            &items,
+            seed,
+            timed,
+            echo,
+            &mut stdin.lock(),
+            &mut out,
+            &mut |_, _, _| Ok(()),
+        )
+        .context("drill session")?;
+        return Ok(());
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let store = runtime
+        .block_on(Store::open(&args.db))
+        .map_err(|error| from_record_error(error, "--db"))?;
+    let mut store_answer = |item: &Item, outcome: Outcome, taken: Duration| {
+        let result = DrillResult {
+            learner: learner.clone(),
+            item_id: item.id.clone(),
+            item_type: item.kind.to_owned(),
+            section: item.section.name().to_owned(),
+            outcome: outcome.name().to_owned(),
+            seconds_taken: taken.as_secs_f64(),
+            answered_at: perfuse_record::time::now_rfc3339(),
+        };
+        runtime
+            .block_on(store.record_drill_result(&result))
+            .map(drop)
+            .map_err(io::Error::other)
+    };
+    let session = ask(
+        &items,
+        seed,
+        timed,
+        echo,
+        &mut stdin.lock(),
+        &mut out,
+        &mut store_answer,
+    );
+    runtime.block_on(store.close());
+    session.context("drill session")?;
     Ok(())
 }
 
@@ -131,8 +209,12 @@ struct Score {
     missing_unit: usize,
 }
 
+/// What is done with each counted answer: the item, its outcome and the time from showing the
+/// item to the answer.
+type OnAnswer<'a> = dyn FnMut(&Item, Outcome, Duration) -> io::Result<()> + 'a;
+
 /// Asks every item on `input`, answering on `out`, until the items, the input or the time
-/// run out.
+/// run out; hands each counted answer to `on_answer`.
 fn ask(
     items: &[Item],
     seed: u64,
@@ -140,6 +222,7 @@ fn ask(
     echo: bool,
     input: &mut impl BufRead,
     out: &mut impl Write,
+    on_answer: &mut OnAnswer<'_>,
 ) -> io::Result<()> {
     let started = Instant::now();
     let mut score = Score::default();
@@ -162,7 +245,8 @@ fn ask(
             item.kind
         )?;
         writeln!(out, "{}", item.vignette)?;
-        let verdict = loop {
+        let shown = Instant::now();
+        let (verdict, outcome) = loop {
             match timed {
                 Some(limit) => {
                     let left = limit.saturating_sub(started.elapsed()).as_secs();
@@ -186,8 +270,8 @@ fn ask(
                 )?;
                 break 'items;
             }
-            if let Some(verdict) = judge(item, &line, &mut score) {
-                break verdict;
+            if let Some(judged) = judge(item, &line, &mut score) {
+                break judged;
             }
             writeln!(
                 out,
@@ -195,6 +279,7 @@ fn ask(
                 line.trim()
             )?;
         };
+        on_answer(item, outcome, shown.elapsed())?;
         writeln!(
             out,
             "{verdict} Tolerance {}.",
@@ -218,7 +303,7 @@ fn ask(
 }
 
 /// Grades `answer` and counts it; `None` when it is not a number (ask again, count nothing).
-fn judge(item: &Item, answer: &str, score: &mut Score) -> Option<String> {
+fn judge(item: &Item, answer: &str, score: &mut Score) -> Option<(String, Outcome)> {
     let graded = grade(item, answer);
     let expected = format!("{} {}", item.answer_text(), item.unit);
     let verdict = match graded.outcome {
@@ -247,7 +332,7 @@ fn judge(item: &Item, answer: &str, score: &mut Score) -> Option<String> {
         }
     };
     score.asked += 1;
-    Some(verdict)
+    Some((verdict, graded.outcome))
 }
 
 /// Whether the number itself was right, for a wrong or missing unit.

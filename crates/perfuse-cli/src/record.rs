@@ -303,7 +303,7 @@ fn parse_name<T: DeserializeOwned>(name: &str) -> Result<T, String> {
 }
 
 /// Library error → exit code: bad input and unknown ids are exit 2, the rest exit 1.
-fn from_record_error(error: perfuse_record::Error, context: &str) -> Failure {
+pub(crate) fn from_record_error(error: perfuse_record::Error, context: &str) -> Failure {
     let prefix = if context.is_empty() {
         String::new()
     } else {

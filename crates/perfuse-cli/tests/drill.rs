@@ -164,3 +164,100 @@ fn timed_mode_shows_the_time_left_and_input_may_end_early() {
     assert!(stdout.contains("(end of input)"), "{stdout}");
     assert!(stdout.contains("Score: 0/1 correct") || stdout.contains("Score: 1/1 correct"));
 }
+
+#[test]
+fn answers_of_a_learner_are_stored_and_reported_weakest_section_first() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("drill-report-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("progress.db");
+    let db = db.to_str().unwrap();
+    let svg = dir.join("accuracy.svg");
+    // Pharmacology: one right, one wrong by 10 %, one right number in a wrong unit.
+    let args = ["--seed", "9", "--count", "3", "--topic", "heparin-loading"];
+    let set = json(&[&args[..], &["--json"]].concat());
+    let answer = |i: usize| set["items"][i]["answer"].as_f64().unwrap();
+    let stdin = format!(
+        "{} units\n{} units\n{} mg\n",
+        answer(0),
+        answer(1) * 1.1,
+        answer(2)
+    );
+    let learned = [&args[..], &["--learner", "Kim Doe", "--db", db]].concat();
+    assert!(drill(&learned, &stdin).status.success());
+    // Monitoring: both right.
+    let args = ["--seed", "4", "--count", "2", "--topic", "o2er"];
+    let set = json(&[&args[..], &["--json"]].concat());
+    let answer = |i: usize| set["items"][i]["answer"].as_f64().unwrap();
+    let stdin = format!("{} %\n{} %\n", answer(0), answer(1));
+    let learned = [&args[..], &["--learner", "Kim Doe", "--db", db]].concat();
+    assert!(drill(&learned, &stdin).status.success());
+    // Another learner's answers do not count.
+    let other = [
+        "--seed",
+        "9",
+        "--count",
+        "1",
+        "--learner",
+        "Lee",
+        "--db",
+        db,
+    ];
+    assert!(drill(&other, "1 mg\n").status.success());
+
+    let svg_arg = svg.to_str().unwrap();
+    let output = drill(
+        &[
+            "--report",
+            "--learner",
+            "Kim Doe",
+            "--db",
+            db,
+            "--svg",
+            svg_arg,
+        ],
+        "",
+    );
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("Drill progress of Kim Doe: 3/5 correct (60 %)"),
+        "{stdout}"
+    );
+    // Weakest first: Pharmacology 1/3, then Monitoring 2/2.
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .filter(|l| l.starts_with("Pharmacology") || l.starts_with("Monitoring"))
+        .map(|l| l.split_whitespace().take(5).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ["Pharmacology", "3", "1", "33", "%"],
+            ["Monitoring", "2", "2", "100", "%"]
+        ],
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l.starts_with("20")),
+        "a day row: {stdout}"
+    );
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        chart.starts_with("<svg ") && chart.contains("<polyline"),
+        "{chart}"
+    );
+
+    // --report needs --learner; --svg needs --report.
+    assert_eq!(drill(&["--report", "--db", db], "").status.code(), Some(2));
+    assert_eq!(drill(&["--svg", svg_arg], "").status.code(), Some(2));
+    let blank = drill(&["--learner", " ", "--db", db], "");
+    assert_eq!(blank.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&blank.stderr).contains("--learner"));
+    assert_eq!(
+        drill(&["--learner", "Kim", "--json"], "").status.code(),
+        Some(2)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

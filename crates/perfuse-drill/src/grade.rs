@@ -21,6 +21,20 @@ pub enum Outcome {
     NotANumber,
 }
 
+impl Outcome {
+    /// The outcome's name as serialised and stored: `correct`, `wrong`, `wrong-unit`,
+    /// `missing-unit`, `not-a-number`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Correct => "correct",
+            Outcome::Wrong => "wrong",
+            Outcome::WrongUnit => "wrong-unit",
+            Outcome::MissingUnit => "missing-unit",
+            Outcome::NotANumber => "not-a-number",
+        }
+    }
+}
+
 /// The verdict on one answer.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Graded {

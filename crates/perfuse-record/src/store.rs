@@ -22,6 +22,7 @@ use crate::plan::Plan;
 use crate::time::{Date, now_rfc3339};
 use crate::validate::{check_multiline_text, check_range, check_text, validate, validate_complete};
 
+pub mod drill;
 mod live;
 mod users;
 

@@ -25,7 +25,7 @@ use crate::{AppState, assets, auth, ws};
 #[openapi(
     info(title = "perfuse live console API", description = "Sessions of the perfuse heart-lung machine simulator: create, join, act, instruct, debrief. The WebSocket protocol of `/api/sessions/{code}/ws` is described in docs/api.md."),
     modifiers(&BearerAuth),
-    tags((name = "server", description = "Health and reference data"), (name = "sessions", description = "Live sessions"), (name = "records", description = "Perfusion records, case log and continuing education (API token from `perfuse record user add`)"))
+    tags((name = "server", description = "Health and reference data"), (name = "sessions", description = "Live sessions"), (name = "records", description = "Perfusion records, case log and continuing education (API token from `perfuse record user add`)"), (name = "drill", description = "Board-exam calculation drills: items, server-side grading"))
 )]
 struct ApiDoc;
 
@@ -60,6 +60,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_csv))
         .routes(routes!(ws::websocket))
         .merge(crate::records::routes())
+        .merge(crate::drill::routes())
 }
 
 /// The whole application: API routes, the OpenAPI document and the embedded web pages.

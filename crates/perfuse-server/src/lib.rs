@@ -30,6 +30,7 @@ pub mod api;
 mod assets;
 mod auth;
 pub mod debrief;
+mod drill;
 mod error;
 mod guard;
 mod listen;

@@ -57,7 +57,10 @@ impl From<perfuse_record::Error> for ApiError {
 }
 
 /// The store and the caller, or 503 without a database and 401 without a valid token.
-async fn caller(state: &AppState, headers: &HeaderMap) -> Result<(Store, Actor), ApiError> {
+pub(crate) async fn caller(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(Store, Actor), ApiError> {
     let store = state.records.clone().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -1,8 +1,9 @@
 //! End to end in a real browser (headless Chromium driven over WebDriver by fantoccini):
 //! create a session on the landing page, go on bypass with the console's controls, see MAP and
 //! flow change, open the instructor station in a second window, inject `pump-failure`, see the
-//! high-priority alarm on the student console, end the session and open the debrief.
-//! Screenshots of the three pages go to the test's scratch directory, or to `docs/screenshots/`
+//! high-priority alarm on the student console, end the session and open the debrief. On the
+//! Drill page, answer three items (right, wrong, wrong unit) and see each verdict.
+//! Screenshots of the pages go to the test's scratch directory, or to `docs/screenshots/`
 //! (the README's pictures) when `UPDATE_SCREENSHOTS` is set, so a test run leaves git clean.
 //!
 //! Needs `chromium` and `chromedriver` (`.ci/browser.sh`), found by the build script. Without
@@ -99,29 +100,17 @@ async fn fit_viewport(client: &Client) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    perfuse_no_browser,
-    ignore = "chromium and chromedriver are not installed (run .ci/browser.sh)"
-)]
-async fn console_instructor_and_debrief_in_chromium() {
+/// Starts chromedriver and a headless Chromium with a fresh profile: the WebDriver client, the
+/// driver (killed, with its browser, when dropped) and the profile directory (remove it after).
+async fn open_browser() -> (Client, Driver, std::path::PathBuf) {
     let (chromium, chromedriver) = (env!("PERFUSE_CHROMIUM"), env!("PERFUSE_CHROMEDRIVER"));
     assert!(
         Path::new(chromium).exists() && Path::new(chromedriver).exists(),
         "chromium and chromedriver are not installed (run .ci/browser.sh)"
     );
 
-    let server = Server::bind(ServerConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let base = format!("http://{}", server.local_addr());
-    tokio::spawn(server.run_until(std::future::pending()));
-
     let port = free_port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -152,6 +141,25 @@ async fn console_instructor_and_debrief_in_chromium() {
     })
     .await;
     fit_viewport(&client).await;
+    (client, driver, profile)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    perfuse_no_browser,
+    ignore = "chromium and chromedriver are not installed (run .ci/browser.sh)"
+)]
+async fn console_instructor_and_debrief_in_chromium() {
+    let server = Server::bind(ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let base = format!("http://{}", server.local_addr());
+    tokio::spawn(server.run_until(std::future::pending()));
+
+    let (client, _driver, profile) = open_browser().await;
 
     // Landing page: start the routine CABG without scripted events, so the student runs it.
     client.goto(&format!("{base}/")).await.unwrap();
@@ -318,4 +326,124 @@ async fn console_instructor_and_debrief_in_chromium() {
 
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&profile);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    perfuse_no_browser,
+    ignore = "chromium and chromedriver are not installed (run .ci/browser.sh)"
+)]
+async fn drill_page_grades_right_wrong_and_wrong_unit_in_chromium() {
+    let db = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("drill-browser-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&db);
+    let db = db.to_str().unwrap().to_owned();
+    let store = perfuse_record::Store::open(&db).await.unwrap();
+    let chief = perfuse_record::Actor::new("Pat Chief", perfuse_record::Role::Chief).unwrap();
+    let kim = store
+        .issue_token(&chief, "Kim", perfuse_record::Role::Perfusionist)
+        .await
+        .unwrap();
+    store.close().await;
+    let server = Server::bind(ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        records_db: Some(db.clone()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let base = format!("http://{}", server.local_addr());
+    tokio::spawn(server.run_until(std::future::pending()));
+    // The items the page will ask, with their answers (the page never receives them).
+    let filter = perfuse_drill::Filter {
+        section: Some(perfuse_drill::Section::Pharmacology),
+        topic: None,
+    };
+    let items = perfuse_drill::generate(5, 3, &filter).unwrap();
+
+    let (client, _driver, profile) = open_browser().await;
+    client.goto(&format!("{base}/")).await.unwrap();
+    click(&client, "#open-drill").await;
+    client
+        .wait()
+        .for_element(Locator::Css("#drill-form"))
+        .await
+        .unwrap();
+    client
+        .execute(
+            "document.getElementById('section').value = 'pharmacology';
+             document.getElementById('seed').value = '5';
+             document.getElementById('count').value = '3';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#drill-token"))
+        .await
+        .unwrap()
+        .send_keys(&kim)
+        .await
+        .unwrap();
+    click(&client, "#btn-start").await;
+
+    let answers = [
+        (
+            format!("{} {}", items[0].answer_text(), items[0].unit),
+            "correct",
+            "Correct.",
+        ),
+        (
+            format!("{} {}", items[1].answer * 1.2, items[1].unit),
+            "wrong",
+            "Wrong: the answer is",
+        ),
+        (
+            format!("{} mL/min/m2", items[2].answer_text()),
+            "wrong-unit",
+            "Wrong unit: the answer is",
+        ),
+    ];
+    for (item, (answer, outcome, shown)) in items.iter().zip(&answers) {
+        if item.id != items[0].id {
+            click(&client, "#btn-next").await;
+        }
+        wait_for(&item.id, Duration::from_secs(10), || async {
+            (text(&client, "#vignette").await? == item.vignette).then_some(())
+        })
+        .await;
+        let input = client.find(Locator::Css("#answer")).await.unwrap();
+        input.send_keys(answer).await.unwrap();
+        click(&client, "#btn-answer").await;
+        let verdict = wait_for(outcome, Duration::from_secs(10), || async {
+            let element = client.find(Locator::Css("#verdict")).await.ok()?;
+            (element.attr("data-outcome").await.ok()?? == *outcome)
+                .then_some(element.text().await.ok()?)
+        })
+        .await;
+        assert!(verdict.starts_with(shown), "{outcome}: {verdict}");
+        assert!(verdict.ends_with("(stored)"), "{verdict}");
+        // The worked solution: one line per step, then the answer.
+        let steps = client
+            .find_all(Locator::Css("#solution div"))
+            .await
+            .unwrap();
+        assert_eq!(steps.len(), item.solution().len());
+    }
+    let score = text(&client, "#score-correct").await.unwrap();
+    assert_eq!(score, "1/3 correct");
+    screenshot(&client, "drill.png").await;
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+
+    let store = perfuse_record::Store::open(&db).await.unwrap();
+    let progress = store.drill_progress_by_section("Kim").await.unwrap();
+    assert_eq!(
+        progress
+            .iter()
+            .map(|p| (p.section.as_str(), p.answered, p.correct))
+            .collect::<Vec<_>>(),
+        [("pharmacology", 3, 1)]
+    );
+    store.close().await;
 }
