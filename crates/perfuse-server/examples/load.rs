@@ -75,7 +75,7 @@ fn serve() {
     perfuse_server::run_blocking(config, |addr, _| println!("{addr}")).unwrap();
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--serve") {
@@ -128,12 +128,17 @@ async fn main() {
         ));
     }
 
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let mut clients = Vec::new();
+    // Every client connects first; frames count from 2 s after the last one, for `seconds`.
+    let mut sockets = Vec::new();
     for (code, token) in tokens {
         let url = format!("ws://{addr}/api/sessions/{code}/ws?token={token}");
+        sockets.push(tokio_tungstenite::connect_async(url).await.unwrap().0);
+    }
+    let start = Instant::now() + Duration::from_secs(2);
+    let deadline = start + Duration::from_secs(seconds);
+    let mut clients = Vec::new();
+    for mut socket in sockets {
         clients.push(tokio::spawn(async move {
-            let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
             let mut delays_ms = Vec::new();
             while let Ok(Some(Ok(message))) =
                 tokio::time::timeout_at(deadline.into(), socket.next()).await
@@ -142,10 +147,13 @@ async fn main() {
                 let Message::Text(text) = message else {
                     continue;
                 };
-                let Some(start) = text.find("\"server_time_ms\":") else {
+                if Instant::now() < start {
+                    continue;
+                }
+                let Some(at) = text.find("\"server_time_ms\":") else {
                     continue;
                 };
-                let rest = &text[start + 17..];
+                let rest = &text[at + 17..];
                 let end = rest.find(',').unwrap_or(rest.len());
                 if let Ok(sent) = rest[..end].parse::<f64>() {
                     delays_ms.push(received - sent);
@@ -154,8 +162,7 @@ async fn main() {
             delays_ms
         }));
     }
-    // Measure after the clients have settled.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep_until(start.into()).await;
     let (cpu_start, wall_start) = (cpu_s(pid), Instant::now());
     tokio::time::sleep_until((deadline - Duration::from_secs(1)).into()).await;
     let cpu_pct = (cpu_s(pid) - cpu_start) / wall_start.elapsed().as_secs_f64() * 100.0;
