@@ -107,6 +107,42 @@ async function answer(event) {
   showScore();
 }
 
+/** A table: header names and rows of cells. */
+function table(headers, rows) {
+  return el('table', { class: 'scores drill-progress' },
+    el('tr', {}, headers.map((h) => el('th', {}, h))),
+    rows.map((cells) => el('tr', {}, cells.map((c) => el('td', {}, c)))));
+}
+
+const pct = (p) => `${Math.round(p.accuracy * 100)} % (${p.correct}/${p.answered})`;
+const secs = (p) => `${p.mean_seconds.toFixed(0)} s`;
+
+/** The token holder's progress (weakest section first, then by day), and every learner's for
+ * an educator (a chief's token). */
+async function progress() {
+  $('progress-error').textContent = '';
+  const token = $('drill-token').value.trim();
+  if (!token) { $('progress-error').textContent = 'Enter your records API token first.'; return; }
+  let p;
+  try {
+    p = await request('GET', '/api/drill/progress', { token });
+  } catch (e) {
+    $('progress-error').textContent = e.message;
+    return;
+  }
+  const parts = [
+    el('h3', {}, `${p.learner}: by section, weakest first`),
+    table(['section', 'accuracy', 'mean time'], p.sections.map((s) => [s.section, pct(s), secs(s)])),
+    el('h3', {}, 'By day'),
+    table(['day', 'accuracy', 'mean time'], p.days.map((d) => [d.day, pct(d), secs(d)])),
+  ];
+  if (p.learners) {
+    parts.push(el('h3', {}, 'Your learners, weakest first'),
+      table(['learner', 'accuracy', 'mean time'], p.learners.map((l) => [l.learner, pct(l), secs(l)])));
+  }
+  $('progress').replaceChildren(...parts);
+}
+
 $('drill-token').value = localStorage.getItem('perfuse:drill-token') || '';
 const params = new URLSearchParams(location.search);
 if (params.get('seed')) $('seed').value = params.get('seed');
@@ -114,3 +150,4 @@ if (params.get('section')) $('section').value = params.get('section');
 $('drill-form').addEventListener('submit', start);
 $('answer-form').addEventListener('submit', answer);
 $('btn-next').addEventListener('click', () => { index += 1; showItem(); });
+$('btn-progress').addEventListener('click', progress);

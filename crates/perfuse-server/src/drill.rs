@@ -27,6 +27,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_items))
         .routes(routes!(post_answer))
+        .routes(routes!(get_progress))
 }
 
 /// Which items: the seed, how many, from which section.
@@ -229,5 +230,46 @@ async fn post_answer(
         tolerance: Some(item.tolerance.describe(item.unit)),
         solution: item.solution(),
         stored,
+    }))
+}
+
+/// A learner's progress, and an educator's view of every learner.
+#[derive(Serialize, ToSchema)]
+struct Progress {
+    /// The name of the token's holder.
+    learner: String,
+    /// Accuracy and time per section, weakest first.
+    #[schema(value_type = Vec<Object>)]
+    sections: Vec<perfuse_record::store::drill::SectionProgress>,
+    /// Accuracy and time per day, oldest first.
+    #[schema(value_type = Vec<Object>)]
+    days: Vec<perfuse_record::store::drill::DayProgress>,
+    /// Every learner, weakest first: for a chief (an educator) only, else absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    learners: Option<Vec<perfuse_record::store::drill::LearnerProgress>>,
+}
+
+/// The caller's drill progress (records API token), and every learner's for a chief.
+#[utoipa::path(
+    get, path = "/api/drill/progress", tag = "drill",
+    security(("bearer" = [])),
+    responses((status = 200, body = Progress), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody))
+)]
+async fn get_progress(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Json<Progress>, ApiError> {
+    let (store, actor) = crate::records::caller(&state, &headers).await?;
+    let learners = if actor.role == perfuse_record::Role::Chief {
+        Some(store.drill_progress_by_learner().await?)
+    } else {
+        None
+    };
+    Ok(Json(Progress {
+        sections: store.drill_progress_by_section(&actor.name).await?,
+        days: store.drill_progress_by_day(&actor.name).await?,
+        learner: actor.name,
+        learners,
     }))
 }

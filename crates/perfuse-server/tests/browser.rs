@@ -432,6 +432,15 @@ async fn drill_page_grades_right_wrong_and_wrong_unit_in_chromium() {
     }
     let score = text(&client, "#score-correct").await.unwrap();
     assert_eq!(score, "1/3 correct");
+    // The learner's progress, from the stored answers.
+    click(&client, "#btn-progress").await;
+    let row = wait_for("the progress table", Duration::from_secs(10), || async {
+        text(&client, ".drill-progress tr:nth-child(2)")
+            .await
+            .filter(|t| !t.is_empty())
+    })
+    .await;
+    assert!(row.starts_with("pharmacology 33 % (1/3)"), "{row}");
     screenshot(&client, "drill.png").await;
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&profile);

@@ -57,6 +57,10 @@ async fn items_are_graded_and_stored_for_a_learner() {
         .issue_token(&chief, "Kim", perfuse_record::Role::Perfusionist)
         .await
         .unwrap();
+    let educator = store
+        .issue_token(&chief, "Pat Chief", perfuse_record::Role::Chief)
+        .await
+        .unwrap();
     store.close().await;
     let base = start(Some(db.clone())).await;
 
@@ -119,6 +123,38 @@ async fn items_are_graded_and_stored_for_a_learner() {
         (verdict["expected"].is_null(), verdict["stored"].as_bool()),
         (true, Some(false))
     );
+
+    // Kim sees her progress; the educator (a chief) also sees every learner.
+    let progress = |token: Option<String>| {
+        let base = base.clone();
+        async move {
+            let mut request = reqwest::Client::new().get(format!("{base}/api/drill/progress"));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (status, mine) = progress(Some(kim.clone())).await;
+    assert_eq!(status, 200, "{mine}");
+    assert_eq!(mine["learner"], "Kim");
+    assert_eq!(mine["sections"][0]["section"], "pharmacology");
+    assert_eq!(
+        (
+            mine["sections"][0]["answered"].as_i64(),
+            mine["sections"][0]["correct"].as_i64()
+        ),
+        (Some(3), Some(1))
+    );
+    assert!(mine.get("learners").is_none(), "{mine}");
+    let (_, cohort) = progress(Some(educator)).await;
+    assert_eq!(cohort["learners"][0]["learner"], "Kim", "{cohort}");
+    assert_eq!(cohort["learners"][0]["answered"], 3);
+    assert_eq!(progress(None).await.0, 401);
 
     let store = Store::open(&db).await.unwrap();
     let progress = store.drill_progress_by_section("Kim").await.unwrap();

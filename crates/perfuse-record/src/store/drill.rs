@@ -54,6 +54,21 @@ pub struct SectionProgress {
     pub mean_seconds: f64,
 }
 
+/// One learner's progress, all sections together.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LearnerProgress {
+    /// The learner's name.
+    pub learner: String,
+    /// Answers counted.
+    pub answered: i64,
+    /// Of which correct.
+    pub correct: i64,
+    /// `correct / answered`, 0–1.
+    pub accuracy: f64,
+    /// Mean seconds per answer.
+    pub mean_seconds: f64,
+}
+
 /// Progress on one day (UTC), all sections together.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DayProgress {
@@ -74,7 +89,7 @@ pub struct DayProgress {
 const GROUPED: &str = "SELECT {key} AS k, COUNT(*), \
      SUM(CASE WHEN outcome = 'correct' THEN 1 ELSE 0 END), \
      CAST(AVG(seconds_taken) AS DOUBLE PRECISION) \
-     FROM drill_results WHERE learner = $1 GROUP BY k ORDER BY k";
+     FROM drill_results {where} GROUP BY k ORDER BY k";
 
 impl Store {
     /// Stores one graded answer; returns its row id.
@@ -118,7 +133,7 @@ impl Store {
     /// A learner's progress per section, weakest (lowest accuracy) first, then by name.
     pub async fn drill_progress_by_section(&self, learner: &str) -> Result<Vec<SectionProgress>> {
         let mut rows: Vec<SectionProgress> = self
-            .grouped(learner, "section")
+            .grouped(Some(learner), "section")
             .await?
             .into_iter()
             .map(
@@ -142,7 +157,7 @@ impl Store {
     /// A learner's progress per UTC day, oldest first.
     pub async fn drill_progress_by_day(&self, learner: &str) -> Result<Vec<DayProgress>> {
         Ok(self
-            .grouped(learner, "SUBSTR(answered_at, 1, 10)")
+            .grouped(Some(learner), "SUBSTR(answered_at, 1, 10)")
             .await?
             .into_iter()
             .map(
@@ -157,13 +172,52 @@ impl Store {
             .collect())
     }
 
-    /// (key, answered, correct, accuracy, mean seconds) per value of the SQL expression `key`.
-    async fn grouped(&self, learner: &str, key: &str) -> Result<Vec<(String, i64, i64, f64, f64)>> {
-        check_text("learner", learner)?;
-        let rows = sqlx::query(&GROUPED.replace("{key}", key))
-            .bind(learner.trim().to_owned())
-            .fetch_all(&self.pool)
-            .await?;
+    /// Every learner's overall progress, weakest (lowest accuracy) first: an educator's view of
+    /// their students. `section` counts the sections practised.
+    pub async fn drill_progress_by_learner(&self) -> Result<Vec<LearnerProgress>> {
+        let mut rows: Vec<LearnerProgress> = self
+            .grouped(None, "learner")
+            .await?
+            .into_iter()
+            .map(
+                |(learner, answered, correct, accuracy, mean_seconds)| LearnerProgress {
+                    learner,
+                    answered,
+                    correct,
+                    accuracy,
+                    mean_seconds,
+                },
+            )
+            .collect();
+        rows.sort_by(|a, b| {
+            a.accuracy
+                .total_cmp(&b.accuracy)
+                .then_with(|| a.learner.cmp(&b.learner))
+        });
+        Ok(rows)
+    }
+
+    /// (key, answered, correct, accuracy, mean seconds) per value of the SQL expression `key`,
+    /// for one learner or for all.
+    async fn grouped(
+        &self,
+        learner: Option<&str>,
+        key: &str,
+    ) -> Result<Vec<(String, i64, i64, f64, f64)>> {
+        let sql = GROUPED.replace("{key}", key).replace(
+            "{where}",
+            if learner.is_some() {
+                "WHERE learner = $1"
+            } else {
+                ""
+            },
+        );
+        let mut query = sqlx::query(&sql);
+        if let Some(learner) = learner {
+            check_text("learner", learner)?;
+            query = query.bind(learner.trim().to_owned());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         rows.iter()
             .map(|row| {
                 let answered: i64 = row.try_get(1)?;
