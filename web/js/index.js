@@ -13,19 +13,39 @@ async function create(body) {
   created.replaceChildren(el('div', { class: 'created', id: 'created-session' },
     el('div', {}, 'Session ', el('code', { id: 'new-code' }, session.code), ` — ${session.status.scenario_name}. Students join with this code.`),
     el('div', {}, 'Instructor token (keep it; shown only once): ', el('code', { id: 'instructor-token' }, session.instructor_token)),
-    el('div', { class: 'btnrow', style: 'margin-top: 6px' },
+    el('div', { class: 'btnrow below' },
       el('a', { href: `console.html?code=${session.code}`, id: 'open-console' }, el('button', { class: 'primary' }, 'Open pump console')),
       el('a', { href: `instructor.html?code=${session.code}#token=${session.instructor_token}`, id: 'open-instructor', target: '_blank' }, el('button', {}, 'Open instructor station')))));
   created.scrollIntoView();
 }
 
-async function loadScenarios() {
-  const list = await request('GET', '/api/scenarios');
-  document.getElementById('scenarios').replaceChildren(...list.map((s) => el('div', { class: 'card' },
+/** ABCP knowledge-base section titles by name (from the catalog). */
+let SECTIONS = {};
+
+let scenarios = [];
+
+function showScenarios() {
+  const section = document.getElementById('section-filter').value;
+  const shown = scenarios.filter((s) => !section || s.sections.includes(section));
+  document.getElementById('filter-count').textContent = section ? `${plural(shown.length, 'scenario')}` : '';
+  document.getElementById('scenarios').replaceChildren(...shown.map((s) => el('div', { class: 'card', 'data-sections': s.sections.join(' ') },
     el('h4', {}, s.name), el('p', {}, s.brief),
+    el('p', { class: 'dim' }, [s.difficulty, ...s.sections.map((id) => SECTIONS[id] || id)].filter(Boolean).join(' · ')),
     el('div', { class: 'btnrow' },
       el('button', { class: 'primary', id: `start-${s.id}`, onclick: () => create({ scenario_id: s.id }).catch((e) => alert(e.message)) }, 'Start session'),
-      el('span', { style: 'color: var(--dim)' }, `${clock(s.duration_s)} · ${plural(s.events, 'event')} · ${plural(s.objectives.length, 'objective')}`)))));
+      el('span', { class: 'dim' }, `${clock(s.duration_s)} · ${plural(s.events, 'event')} · ${plural(s.objectives.length, 'objective')}`)))));
+}
+
+async function loadScenarios() {
+  const catalog = await request('GET', '/api/catalog');
+  SECTIONS = Object.fromEntries(catalog.sections.map((s) => [s.name, s.title]));
+  scenarios = await request('GET', '/api/scenarios');
+  const practised = new Set(scenarios.flatMap((s) => s.sections));
+  document.getElementById('section-filter').append(...Object.entries(SECTIONS)
+    .filter(([id]) => practised.has(id))
+    .map(([id, title]) => el('option', { value: id }, title)));
+  document.getElementById('section-filter').addEventListener('change', showScenarios);
+  showScenarios();
 }
 
 document.getElementById('join-form').addEventListener('submit', async (event) => {

@@ -164,6 +164,10 @@ struct ScenarioSummary {
     events: usize,
     /// Objectives scored in the debrief.
     objectives: Vec<crate::debrief::ObjectiveInfo>,
+    /// ABCP knowledge-base sections it practises (names as in `perfuse drill --section`).
+    sections: Vec<&'static str>,
+    /// `basic`, `intermediate` or `advanced` (`null`: not stated).
+    difficulty: Option<&'static str>,
 }
 
 /// The shipped scenario library (embedded in the binary).
@@ -179,6 +183,8 @@ async fn list_scenarios() -> Json<Vec<ScenarioSummary>> {
                 duration_s: scenario.duration_ms as f64 / 1000.0,
                 events: scenario.events.len(),
                 objectives: crate::debrief::objectives(&scenario),
+                sections: scenario.sections.iter().map(|s| s.name()).collect(),
+                difficulty: scenario.difficulty.map(|d| d.name()),
                 name: scenario.name,
                 brief: scenario.brief,
             })

@@ -291,6 +291,15 @@ pub struct DrugInfo {
     max_dose: f64,
 }
 
+/// An ABCP knowledge-base section.
+#[derive(Clone, Serialize, ToSchema)]
+pub struct SectionInfo {
+    /// Name, e.g. `clinical-management`.
+    name: &'static str,
+    /// Title, e.g. `Clinical Management`.
+    title: &'static str,
+}
+
 /// The names clients need to build their controls.
 #[derive(Clone, Serialize, ToSchema)]
 pub struct Catalog {
@@ -308,6 +317,8 @@ pub struct Catalog {
     abg_delay_s: f64,
     /// Simulated delay of an ACT result, s.
     act_delay_s: f64,
+    /// ABCP knowledge-base sections (names of scenario `sections` and `perfuse drill --section`).
+    sections: Vec<SectionInfo>,
 }
 
 /// The catalog of names.
@@ -327,5 +338,12 @@ pub fn catalog() -> Catalog {
         speeds: crate::session::SPEEDS.to_vec(),
         abg_delay_s: crate::session::ABG_DELAY_S,
         act_delay_s: crate::session::ACT_DELAY_S,
+        sections: perfuse_drill::Section::ALL
+            .iter()
+            .map(|s| SectionInfo {
+                name: s.name(),
+                title: s.title(),
+            })
+            .collect(),
     }
 }

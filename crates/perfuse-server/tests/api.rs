@@ -83,6 +83,28 @@ async fn health_scenarios_and_openapi() {
         scenarios.as_array().unwrap().len() >= 3,
         "shipped scenarios are embedded"
     );
+    // Every scenario names its exam sections, each one of the catalog's (the landing page
+    // filters by them).
+    let (_, body) = client.get("/api/catalog", None).await;
+    let catalog: Value = serde_json::from_str(&body).unwrap();
+    let sections: Vec<&str> = catalog["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(sections.len(), 11);
+    for scenario in scenarios.as_array().unwrap() {
+        let named = scenario["sections"].as_array().unwrap();
+        assert!(!named.is_empty(), "{}", scenario["id"]);
+        assert!(
+            named
+                .iter()
+                .all(|s| sections.contains(&s.as_str().unwrap())),
+            "{}",
+            scenario["id"]
+        );
+    }
 
     let (_, body) = client.get("/api/openapi.json", None).await;
     let openapi: Value = serde_json::from_str(&body).unwrap();
