@@ -130,7 +130,9 @@ export class Console {
         this.labsBody),
       el('div', { class: 'panel', style: 'flex: 1; display: flex; flex-direction: column; min-height: 0' }, el('h3', {}, 'Event log'), this.logList));
     const grid = el('div', { class: `console${extraColumn ? ' instructor' : ''}` }, monitor, controls, side, extraColumn);
-    root.append(topbar, alarmRoot, grid);
+    // A scenario question: the session pauses on it until someone answers.
+    this.questionBox = el('div', { class: 'question hidden', id: 'question' });
+    root.append(topbar, alarmRoot, this.questionBox, grid);
     this.art = new Waveform(artCanvas, { color: '#ff4d4d', min: 0, max: 160, grid: [50, 100, 150], label: 'ART' });
     this.flowWave = new Waveform(flowCanvas, { color: '#3ddc84', min: 0, max: 7, grid: [2, 4, 6], label: 'PUMP FLOW' });
   }
@@ -275,6 +277,7 @@ export class Console {
       else if (message.type === 'frame') this.frame(message);
       else if (message.type === 'error') this.refused(message.error);
       else if (message.type === 'ack') this.pendingControl = null;
+      else if (message.type === 'answer') this.answered(message.answer);
     };
     this.socket.onclose = () => {
       this.header.phase.textContent = 'disconnected';
@@ -324,7 +327,30 @@ export class Console {
     this.simTime = f.sim_time_s;
     if (f.ended && !this.ended) this.showEnded();
     this.showMachine(o, f.machine || {}, f.phase);
+    this.showQuestion(f.question);
     if (this.onFrame) this.onFrame(f);
+  }
+
+  /** The question the session is paused on (numeric: a box; multiple choice: a button each). */
+  showQuestion(q) {
+    const box = this.questionBox;
+    if (!q) { if (!box.classList.contains('verdict')) box.classList.add('hidden'); this.questionShown = null; return; }
+    if (this.questionShown === q.number) return;
+    this.questionShown = q.number;
+    const answer = (text) => this.send({ type: 'answer', question: q.number, answer: String(text) });
+    const input = el('input', { id: 'question-answer', placeholder: q.unit ? `number (${q.unit})` : 'number', autocomplete: 'off' });
+    const controls = q.choices.length
+      ? q.choices.map((c, i) => el('button', { class: 'choice', id: `choice-${i + 1}`, onclick: () => answer(i + 1) }, `${i + 1}. ${c}`))
+      : [input, el('button', { class: 'primary', id: 'btn-question', onclick: () => answer(input.value) }, 'Answer')];
+    box.className = 'question';
+    box.replaceChildren(el('b', {}, `Question ${q.number}: `), q.prompt, el('div', { class: 'btnrow' }, controls));
+  }
+
+  /** The verdict on an answer, until the next question. */
+  answered(a) {
+    this.questionBox.className = `question verdict ${a.correct ? 'right' : 'wrong'}`;
+    this.questionBox.replaceChildren(el('span', { id: 'question-verdict' }, `${a.correct ? 'Right' : 'Wrong'}: you said ${a.given}; the answer: ${a.expected}.`));
+    setTimeout(() => { this.questionBox.classList.remove('verdict'); this.questionBox.classList.add('hidden'); }, 8000);
   }
 
   /** The machine panel: pressures and servo, detectors, V/Q, cardioplegia with its redose timer,

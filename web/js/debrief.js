@@ -34,6 +34,15 @@ async function load() {
       el('td', {}, o.label),
       el('td', {}, o.met ? el('span', { class: 'met' }, '✓ met') : el('span', { class: 'notmet' }, '✗ not met'),
         el('br'), el('small', {}, o.detail)))) : [el('tr', {}, el('td', { colspan: 2 }, 'This scenario has no objectives.'))]));
+  const questions = d.questions || [];
+  document.getElementById('questions-panel').classList.toggle('hidden', questions.length === 0);
+  document.getElementById('questions').replaceChildren(
+    el('tr', {}, el('th', {}, 'Question'), el('th', {}, 'Answer')),
+    ...questions.map((q) => el('tr', { class: 'question-row' },
+      el('td', {}, `${clock(q.asked_at_s)} ${q.prompt}`),
+      el('td', {}, q.answer
+        ? [el('span', { class: q.answer.correct ? 'met' : 'notmet' }, q.answer.correct ? '✓ ' : '✗ '), q.answer.given, el('br'), el('small', {}, `answer: ${q.answer.expected}`)]
+        : el('span', { class: 'notmet' }, 'not answered')))));
   document.getElementById('brief').textContent = d.brief;
   document.getElementById('notes').textContent = d.instructor_notes || 'No instructor notes for this scenario.';
   const markers = d.log.filter((e) => e.source !== 'system' && e.source !== 'lab').map((e) => ({ time_s: e.time_s, color: MARK[e.source], label: e.text.length > 28 ? `${e.text.slice(0, 27)}…` : e.text }));

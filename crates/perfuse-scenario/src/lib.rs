@@ -54,6 +54,40 @@ use perfuse_sim::{
     Action, Applied, CircuitConfig, ConfigError, Observations, PatientConfig, Simulation,
 };
 
+/// A question the live console asks at a pause (`[[questions]]`): at `at_ms` the session
+/// pauses and shows `prompt`; the answer is scored in the debrief.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Question {
+    /// Simulated time it is asked, ms.
+    pub at_ms: u64,
+    /// What is asked.
+    pub prompt: String,
+    /// What counts as right.
+    pub answer: QuestionAnswer,
+}
+
+/// The right answer of a [`Question`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum QuestionAnswer {
+    /// A number: the value of a data-dictionary column when the question is asked, within
+    /// ± `tolerance_pct` % of it ("what is the DO2i now?").
+    Value {
+        /// Data-dictionary column.
+        column: &'static str,
+        /// Its unit.
+        unit: &'static str,
+        /// Accepted relative error, %.
+        tolerance_pct: f64,
+    },
+    /// One of `choices`; `correct` is its index.
+    Choice {
+        /// The choices, as shown.
+        choices: Vec<String>,
+        /// Index of the right one.
+        correct: usize,
+    },
+}
+
 /// A validated scenario, ready to run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
@@ -81,6 +115,8 @@ pub struct Scenario {
     pub events: Vec<Event>,
     /// What the perfusionist should achieve, scored in the debrief.
     pub objectives: Vec<Objective>,
+    /// Questions asked at pauses (`[[questions]]`), by time.
+    pub questions: Vec<Question>,
 }
 
 /// How hard a scenario is, for a learner choosing what to practise next.

@@ -11,7 +11,6 @@ use perfuse_sim::{
 };
 use toml_edit::{Document, Item, TableLike, Value};
 
-use crate::Difficulty;
 use crate::duration;
 use crate::error::ScenarioError;
 use crate::observations::{self, Column};
@@ -19,6 +18,7 @@ use crate::{
     ActionObjective, ActionPattern, Anchor, DEFAULT_GRACE_S, Event, Objective, ObjectiveKind,
     ObjectivePhase, RangeObjective, Scenario, Section,
 };
+use crate::{Difficulty, Question, QuestionAnswer};
 
 /// Parses and validates a scenario. `file` is used only in error messages.
 pub fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioError> {
@@ -314,6 +314,7 @@ impl<'a> Parser<'a> {
         let circuit = self.table(&mut root, "circuit")?;
         let events = self.tables(&mut root, "events")?;
         let objectives = self.tables(&mut root, "objectives")?;
+        let questions = self.tables(&mut root, "questions")?;
         root.finish()?;
 
         let mut meta =
@@ -372,6 +373,11 @@ impl<'a> Parser<'a> {
             .into_iter()
             .map(|f| self.objective(f))
             .collect::<Result<_, _>>()?;
+        let mut questions = questions
+            .into_iter()
+            .map(|f| self.question(f, duration_ms))
+            .collect::<Result<Vec<_>, _>>()?;
+        questions.sort_by_key(|q: &Question| q.at_ms);
         Ok(Scenario {
             name,
             description,
@@ -385,6 +391,89 @@ impl<'a> Parser<'a> {
             circuit,
             events: parsed_events,
             objectives,
+            questions,
+        })
+    }
+
+    /// One `[[questions]]` table: `at`, `prompt`, and either `column` (+ `tolerance_pct`) or
+    /// `choices` + `correct` (the number of the right choice, from 1).
+    fn question(&self, mut f: Fields<'a>, duration_ms: u64) -> Result<Question, ScenarioError> {
+        let at_ms = f.duration_ms("at")?.ok_or_else(|| f.missing("at"))?;
+        if at_ms >= duration_ms {
+            return Err(f.error("at", "must be before the end of the scenario"));
+        }
+        let prompt = f.required_string("prompt")?.trim().to_owned();
+        if prompt.is_empty() || prompt.chars().count() > 300 {
+            return Err(f.error("prompt", "must be 1 to 300 characters"));
+        }
+        let answer = match (f.string("column")?, f.value("choices")?) {
+            (Some(name), None) => {
+                let column = crate::observations::column(name)
+                    .filter(|c| c.is_numeric())
+                    .ok_or_else(|| {
+                        f.error(
+                            "column",
+                            format!("{name:?} is not a numeric column of the data dictionary (docs/data-dictionary.md)"),
+                        )
+                    })?;
+                let tolerance_pct = f.number_or("tolerance_pct", 10.0)?;
+                if !(tolerance_pct > 0.0 && tolerance_pct <= 50.0) {
+                    return Err(f.error(
+                        "tolerance_pct",
+                        format!("{tolerance_pct}: must be above 0 and at most 50 %"),
+                    ));
+                }
+                QuestionAnswer::Value {
+                    column: column.name,
+                    unit: column.unit,
+                    tolerance_pct,
+                }
+            }
+            (None, Some(value)) => {
+                let choices: Option<Vec<String>> = match value {
+                    Value::Array(array) => array
+                        .iter()
+                        .map(|v| match v {
+                            Value::String(s) if !s.value().trim().is_empty() => {
+                                Some(s.value().trim().to_owned())
+                            }
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => None,
+                };
+                let choices = choices
+                    .filter(|c| (2..=6).contains(&c.len()))
+                    .ok_or_else(|| {
+                        f.error("choices", "expected a list of 2 to 6 non-empty strings")
+                    })?;
+                let correct = f.number("correct")?.ok_or_else(|| f.missing("correct"))?;
+                if correct.fract() != 0.0 || correct < 1.0 || correct > choices.len() as f64 {
+                    return Err(f.error(
+                        "correct",
+                        format!(
+                            "{correct}: must be the number of a choice, 1 to {}",
+                            choices.len()
+                        ),
+                    ));
+                }
+                QuestionAnswer::Choice {
+                    choices,
+                    correct: correct as usize - 1,
+                }
+            }
+            _ => {
+                return Err(f.error(
+                    "column",
+                    "give either column (a number read from the patient when asked) or choices and correct",
+                ));
+            }
+        };
+        f.finish()?;
+        Ok(Question {
+            at_ms,
+            prompt,
+            answer,
         })
     }
 

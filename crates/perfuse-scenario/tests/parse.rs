@@ -431,3 +431,61 @@ fn seed_beyond_u64_is_refused() {
         "{error}"
     );
 }
+
+#[test]
+fn questions_are_read_and_checked() {
+    let with = |table: &str| parse(&format!("{BASE}\n[[questions]]\n{table}\n"), "x.toml");
+    let scenario =
+        with("at = \"0:20:00\"\nprompt = \"What is the DO2i now?\"\ncolumn = \"do2i_ml_min_m2\"")
+            .unwrap();
+    assert_eq!(scenario.questions.len(), 1);
+    assert_eq!(scenario.questions[0].at_ms, 1_200_000);
+    assert_eq!(
+        scenario.questions[0].answer,
+        perfuse_scenario::QuestionAnswer::Value {
+            column: "do2i_ml_min_m2",
+            unit: "mL/min/m2",
+            tolerance_pct: 10.0
+        }
+    );
+    let scenario =
+        with("at = \"0:20:00\"\nprompt = \"Which?\"\nchoices = [\"a\", \"b\", \"c\"]\ncorrect = 3")
+            .unwrap();
+    assert_eq!(
+        scenario.questions[0].answer,
+        perfuse_scenario::QuestionAnswer::Choice {
+            choices: vec!["a".into(), "b".into(), "c".into()],
+            correct: 2
+        }
+    );
+    for (table, field) in [
+        (
+            "at = \"2:00:00\"\nprompt = \"x\"\ncolumn = \"hct_pct\"",
+            "questions.at",
+        ),
+        (
+            "at = \"0:10:00\"\nprompt = \"x\"\ncolumn = \"phase\"",
+            "questions.column",
+        ),
+        (
+            "at = \"0:10:00\"\nprompt = \"x\"\ncolumn = \"hct_pct\"\ntolerance_pct = 0",
+            "questions.tolerance_pct",
+        ),
+        (
+            "at = \"0:10:00\"\nprompt = \"x\"\nchoices = [\"a\"]\ncorrect = 1",
+            "questions.choices",
+        ),
+        (
+            "at = \"0:10:00\"\nprompt = \"x\"\nchoices = [\"a\", \"b\"]\ncorrect = 3",
+            "questions.correct",
+        ),
+        ("at = \"0:10:00\"\nprompt = \"x\"", "questions.column"),
+    ] {
+        let error = with(table).unwrap_err();
+        assert!(
+            error.field.ends_with(field.trim_start_matches("questions")),
+            "{table}: {error}"
+        );
+        assert!(error.to_string().contains("questions"), "{table}: {error}");
+    }
+}

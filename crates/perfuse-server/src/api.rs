@@ -54,6 +54,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(post_control))
         .routes(routes!(post_sample))
         .routes(routes!(post_annotation))
+        .routes(routes!(post_answer))
         .routes(routes!(end_session))
         .routes(routes!(get_debrief))
         .routes(routes!(get_log))
@@ -549,6 +550,49 @@ fn sample(session: &session::Session, role: Role, kind: &str) -> Result<SampleSe
 /// Sends a sample for a WebSocket client.
 pub fn sample_json(session: &session::Session, role: Role, kind: &str) -> Result<f64, ApiError> {
     sample(session, role, kind).map(|sent| sent.drawn_at_s)
+}
+
+/// An answer to a scenario question.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct AnswerRequest {
+    /// The question's number (from 1), as the frame's `question.number` gives it.
+    question: usize,
+    /// A number (its unit may follow) or the number of a choice (from 1).
+    answer: String,
+}
+
+/// Answers the scenario question the session paused on; the session resumes.
+#[utoipa::path(
+    post, path = "/api/sessions/{code}/answers", tag = "sessions", request_body = AnswerRequest,
+    params(("code" = String, Path, description = "Join code")),
+    security(("bearer" = [])),
+    responses((status = 200, body = session::GivenAnswer), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody, description = "No such question asked, already answered, or not a number / choice"))
+)]
+async fn post_answer(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Json<session::GivenAnswer>, ApiError> {
+    let (session, role) = authorised(&state, &code, &headers)?;
+    let request: AnswerRequest = parse_body(body)?;
+    answer_json(&session, role, request.question, &request.answer).map(Json)
+}
+
+/// Answers a scenario question (HTTP or WebSocket).
+pub fn answer_json(
+    session: &session::Session,
+    role: Role,
+    question: usize,
+    answer: &str,
+) -> Result<session::GivenAnswer, ApiError> {
+    if answer.chars().count() > 100 {
+        return Err(ApiError::bad_request("answer", "at most 100 characters"));
+    }
+    session
+        .answer(question, answer, role)
+        .map_err(|e| ApiError::new(StatusCode::CONFLICT, "answer", e.to_string()))
 }
 
 /// An instructor's note.

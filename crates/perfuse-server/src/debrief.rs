@@ -356,6 +356,8 @@ pub struct Debrief {
     pub trend: Trend,
     /// The event log.
     pub log: Vec<LogEntry>,
+    /// The scenario's questions asked, with the answers given.
+    pub questions: Vec<crate::session::AskedQuestion>,
 }
 
 impl Debrief {
@@ -397,6 +399,7 @@ impl Debrief {
             phases: recording.phases(),
             trend: recording.trend(1500),
             log: log.to_vec(),
+            questions: Vec::new(),
         }
     }
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::Utf8Bytes;
 use perfuse_scenario::observations::{self, COLUMNS};
-use perfuse_scenario::{Scenario, Scoring};
+use perfuse_scenario::{QuestionAnswer, Scenario, Scoring};
 use perfuse_sim::{Action, Applied, Observations, Priority, Simulation};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
@@ -259,6 +259,54 @@ struct State {
     /// scenario rebuilds this state exactly (the simulation is deterministic).
     journal: Vec<JournalEntry>,
     journal_full: bool,
+    /// The scenario's `[[questions]]`, by time.
+    scenario_questions: Vec<perfuse_scenario::Question>,
+    /// The next of them to ask.
+    next_question: usize,
+    /// Questions asked so far, with their answers.
+    asked: Vec<AskedQuestion>,
+}
+
+/// A scenario question the session asked (it paused), and the answer given.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AskedQuestion {
+    /// Its number in the scenario, from 1.
+    pub number: usize,
+    /// What was asked.
+    pub prompt: String,
+    /// Simulated time it was asked, s.
+    pub asked_at_s: f64,
+    /// The choices of a multiple-choice question (empty for a number).
+    pub choices: Vec<String>,
+    /// Unit of a numeric answer.
+    pub unit: Option<&'static str>,
+    /// The answer, once given (with the right one).
+    pub answer: Option<GivenAnswer>,
+    /// The right answer: never sent before the answer is given.
+    #[serde(skip)]
+    expected: Expected,
+}
+
+/// The right answer of an asked question.
+#[derive(Clone, Debug)]
+enum Expected {
+    /// A value, within ± `tolerance_pct` %.
+    Value { value: f64, tolerance_pct: f64 },
+    /// The index of the right choice.
+    Choice(usize),
+}
+
+/// An answer to an [`AskedQuestion`].
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct GivenAnswer {
+    /// As given.
+    pub given: String,
+    /// Whether it is right (within the tolerance, or the right choice).
+    pub correct: bool,
+    /// The right answer, as text (`262 mL/min/m²`, or the choice).
+    pub expected: String,
+    /// Simulated time of the answer, s.
+    pub at_s: f64,
 }
 
 /// An uploaded scenario file.
@@ -290,6 +338,10 @@ enum Input {
     Refusal { text: String },
     /// The session was ended.
     End { reason: String },
+    /// Scenario question `question` (from 1) was asked (the session paused on it).
+    Asked { question: usize },
+    /// An answer to scenario question `question` (from 1).
+    Answer { question: usize, given: String },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -406,6 +458,9 @@ impl Session {
             last_observations,
             journal: Vec::new(),
             journal_full: false,
+            scenario_questions: scenario.questions.clone(),
+            next_question: 0,
+            asked: Vec::new(),
         };
         let events = if options.scripted_events {
             "scripted events on"
@@ -563,6 +618,25 @@ impl Session {
                 },
             );
         }
+    }
+
+    /// Answers scenario question `number` (asked, not yet answered); resumes the session.
+    pub fn answer(
+        &self,
+        number: usize,
+        given: &str,
+        role: Role,
+    ) -> Result<GivenAnswer, SessionError> {
+        let mut state = self.state();
+        let answer = state.answer(number, given, role.into())?;
+        state.journal(
+            Some(role),
+            Input::Answer {
+                question: number,
+                given: given.to_owned(),
+            },
+        );
+        Ok(answer)
     }
 
     /// The snapshot of this session and a key that changes whenever it does (simulated time,
@@ -724,7 +798,7 @@ impl Session {
     /// The debrief: scores, trend, log and summary.
     pub fn debrief(&self) -> crate::debrief::Debrief {
         let state = self.state();
-        crate::debrief::Debrief::new(
+        let mut debrief = crate::debrief::Debrief::new(
             &self.code,
             &self.scenario,
             state.simulation.time_s(),
@@ -733,7 +807,9 @@ impl Session {
             state.scoring.scores(),
             &state.recording,
             &state.log,
-        )
+        );
+        debrief.questions = state.asked.clone();
+        debrief
     }
 
     /// The recording as CSV: `perfuse run`'s header and one row per simulated second.
@@ -909,6 +985,9 @@ struct FrameOut<'a> {
     alarms: Vec<AlarmOut>,
     wave: WaveOut<'a>,
     log: &'a [LogEntry],
+    /// The scenario question waiting for an answer (the session is paused on it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    question: Option<&'a AskedQuestion>,
 }
 
 impl State {
@@ -951,6 +1030,13 @@ impl State {
         for _ in 0..steps {
             let now_ms = self.time_ms();
             self.fire_due_events(now_ms);
+            if self.ask_due_question(now_ms) {
+                // Journaled, so that a replay asks it at this very step, after this step's
+                // scripted events, as here.
+                let question = self.next_question;
+                self.journal(None, Input::Asked { question });
+                break;
+            }
             if now_ms >= self.next_second_ms {
                 self.every_second(now_ms);
                 self.next_second_ms += perfuse_scenario::OBJECTIVE_TICK_MS;
@@ -1024,6 +1110,160 @@ impl State {
         }
     }
 
+    /// Asks the scenario's next question if it is due: the session pauses right there.
+    fn ask_due_question(&mut self, now_ms: u64) -> bool {
+        let Some(question) = self
+            .scenario_questions
+            .get(self.next_question)
+            .filter(|q| q.at_ms <= now_ms)
+            .cloned()
+        else {
+            return false;
+        };
+        self.next_question += 1;
+        let number = self.next_question;
+        let observations = self.simulation.observe();
+        let (expected, unit, choices) = match &question.answer {
+            QuestionAnswer::Value {
+                column,
+                unit,
+                tolerance_pct,
+            } => {
+                let Some(value) =
+                    observations::column(column).and_then(|c| c.number(&observations))
+                else {
+                    self.push_log(
+                        LogSource::System,
+                        format!("Question {number} skipped: {column} does not apply now"),
+                        None,
+                    );
+                    return false;
+                };
+                let expected = Expected::Value {
+                    value,
+                    tolerance_pct: *tolerance_pct,
+                };
+                (expected, Some(*unit), Vec::new())
+            }
+            QuestionAnswer::Choice { choices, correct } => {
+                (Expected::Choice(*correct), None, choices.clone())
+            }
+        };
+        self.asked.push(AskedQuestion {
+            number,
+            prompt: question.prompt.clone(),
+            asked_at_s: self.simulation.time_s(),
+            choices,
+            unit,
+            answer: None,
+            expected,
+        });
+        self.paused = true;
+        self.push_log(
+            LogSource::System,
+            format!(
+                "Question {number}: {} (paused until answered)",
+                question.prompt
+            ),
+            None,
+        );
+        true
+    }
+
+    fn answer(
+        &mut self,
+        number: usize,
+        given: &str,
+        source: LogSource,
+    ) -> Result<GivenAnswer, SessionError> {
+        let at_s = self.simulation.time_s();
+        let question =
+            self.asked
+                .iter_mut()
+                .find(|q| q.number == number)
+                .ok_or(SessionError::Ignored {
+                    action: "answer",
+                    reason: "that question has not been asked",
+                })?;
+        if question.answer.is_some() {
+            return Err(SessionError::Ignored {
+                action: "answer",
+                reason: "that question is already answered",
+            });
+        }
+        let given = given.trim();
+        let (correct, expected) = match question.expected {
+            Expected::Value {
+                value: expected,
+                tolerance_pct,
+            } => {
+                let value = given
+                    .split_whitespace()
+                    .next()
+                    .and_then(|t| t.parse::<f64>().ok())
+                    .filter(|v| v.is_finite())
+                    .ok_or(SessionError::Ignored {
+                        action: "answer",
+                        reason: "expected a number (its unit may follow)",
+                    })?;
+                let decimals = if expected.abs() >= 100.0 {
+                    0
+                } else if expected.abs() >= 10.0 {
+                    1
+                } else {
+                    2
+                };
+                (
+                    (value - expected).abs() <= tolerance_pct / 100.0 * expected.abs(),
+                    format!(
+                        "{expected:.decimals$} {} (± {tolerance_pct} %)",
+                        question.unit.unwrap_or("")
+                    ),
+                )
+            }
+            Expected::Choice(correct) => {
+                let chosen = given
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .or_else(|| {
+                        question
+                            .choices
+                            .iter()
+                            .position(|c| c.eq_ignore_ascii_case(given))
+                    })
+                    .filter(|&i| i < question.choices.len())
+                    .ok_or(SessionError::Ignored {
+                        action: "answer",
+                        reason: "expected the number of a choice",
+                    })?;
+                (chosen == correct, question.choices[correct].clone())
+            }
+        };
+        let answer = GivenAnswer {
+            given: given
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(100)
+                .collect(),
+            correct,
+            expected,
+            at_s,
+        };
+        question.answer = Some(answer.clone());
+        let verdict = if correct { "right" } else { "wrong" };
+        self.push_log(
+            source,
+            format!(
+                "Answer to question {number}: {} ({verdict}; the answer: {})",
+                answer.given, answer.expected
+            ),
+            None,
+        );
+        self.control(Some(false), None, None, source);
+        Ok(answer)
+    }
+
     fn journal(&mut self, role: Option<Role>, input: Input) {
         if self.journal.len() >= MAX_JOURNAL_ENTRIES {
             if !self.journal_full {
@@ -1077,6 +1317,20 @@ impl State {
             Input::Note { text } => self.push_log(LogSource::Note, text.clone(), None),
             Input::Refusal { text } => self.push_log(source, text.clone(), None),
             Input::End { reason } => self.end(reason),
+            Input::Asked { question } => {
+                let now_ms = self.time_ms();
+                self.fire_due_events(now_ms);
+                if !self.ask_due_question(now_ms) || self.next_question != *question {
+                    return Err(format!(
+                        "journaled question {question} at {} ms was not due",
+                        entry.at_ms
+                    ));
+                }
+            }
+            Input::Answer { question, given } => {
+                self.answer(*question, given, source)
+                    .map_err(|e| format!("journaled answer at {} ms: {e}", entry.at_ms))?;
+            }
         }
         self.journal.push(entry);
         Ok(())
@@ -1269,6 +1523,7 @@ impl State {
                 pump_flow_l_min: &self.wave_flow_l_min,
             },
             log: &self.log[self.log_pushed..],
+            question: self.asked.last().filter(|q| q.answer.is_none()),
         };
         let student = serde_json::to_string(&out).unwrap_or_default();
         let faults: Vec<&str> = observations
@@ -1410,5 +1665,114 @@ mod tests {
         )
         .unwrap();
         assert_eq!(twice.csv(), session.csv());
+    }
+}
+
+#[cfg(test)]
+mod question_tests {
+    use super::*;
+
+    const QUESTIONS: &str = r#"
+[[questions]]
+at = "0:01:00"
+prompt = "What is the hematocrit now?"
+column = "hct_pct"
+tolerance_pct = 5
+
+[[questions]]
+at = "0:02:00"
+prompt = "Which drug reverses heparin?"
+choices = ["Phenylephrine", "Protamine", "Tranexamic acid"]
+correct = 2
+"#;
+
+    fn session() -> Session {
+        let text = format!(
+            "{}{QUESTIONS}",
+            include_str!("../../../scenarios/adult-cabg-routine.toml")
+        );
+        let scenario = perfuse_scenario::parse(&text, "q.toml").unwrap();
+        let options = SessionOptions {
+            scripted_events: false,
+            speed: 20,
+            paused: false,
+            max_session_s: 3600,
+        };
+        Session::new(
+            "QQQQQQQQ".into(),
+            "s".repeat(32),
+            "i".repeat(32),
+            scenario,
+            None,
+            Some(Upload {
+                file_name: "q.toml".into(),
+                toml: text,
+            }),
+            &options,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn questions_pause_the_session_and_are_scored() {
+        let session = session();
+        for _ in 0..200 {
+            session.tick(0.05);
+        }
+        let status = session.status();
+        assert!(status.paused, "paused on the first question");
+        assert_eq!(status.sim_time_s, 60.0, "exactly at its time");
+        let hct = session.state().last_observations.hct_pct;
+        let wrong = session.answer(1, "10 %", Role::Student).unwrap();
+        assert!(!wrong.correct, "{wrong:?}");
+        assert!(wrong.expected.contains('%'), "{wrong:?}");
+        assert!(
+            matches!(
+                session.answer(1, "30", Role::Student),
+                Err(SessionError::Ignored { .. })
+            ),
+            "answered once"
+        );
+        assert!(!session.status().paused, "an answer resumes");
+        for _ in 0..200 {
+            session.tick(0.05);
+        }
+        assert!(session.status().paused, "paused on the second question");
+        assert!(matches!(
+            session.answer(2, "seven", Role::Student),
+            Err(SessionError::Ignored { .. })
+        ));
+        assert!(session.answer(2, "2", Role::Student).unwrap().correct);
+        let debrief = session.debrief();
+        assert_eq!(debrief.questions.len(), 2);
+        assert_eq!(
+            debrief.questions[0].answer.as_ref().map(|a| a.correct),
+            Some(false)
+        );
+        assert!(hct > 20.0);
+
+        // A restart replays the questions and their answers.
+        let (_, json) = session.snapshot().unwrap();
+        let restored = Session::restore(
+            serde_json::from_str(&json).unwrap(),
+            session.scenario.clone(),
+            3600,
+        )
+        .unwrap();
+        assert_eq!(restored.csv(), session.csv());
+        assert_eq!(restored.debrief().questions.len(), 2);
+    }
+
+    #[test]
+    fn a_right_number_within_the_tolerance_is_right() {
+        let session = session();
+        for _ in 0..200 {
+            session.tick(0.05);
+        }
+        let hct = session.state().last_observations.hct_pct;
+        let answer = session
+            .answer(1, &format!("{:.1} %", hct * 1.04), Role::Student)
+            .unwrap();
+        assert!(answer.correct, "{answer:?} for {hct}");
     }
 }

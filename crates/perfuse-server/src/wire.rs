@@ -173,6 +173,13 @@ pub enum ClientMessage {
         /// `abg` or `act`.
         kind: String,
     },
+    /// An answer to the scenario question the session paused on.
+    Answer {
+        /// The question's number (from 1).
+        question: usize,
+        /// A number (its unit may follow) or the number of a choice.
+        answer: String,
+    },
     /// Keep-alive; answered by nothing (frames already flow).
     Ping,
 }

@@ -187,6 +187,12 @@ fn handle(session: &Session, role: Role, text: &str) -> Option<String> {
             api::apply_json(session, role, serde_json::Value::Object(fields))
         }
         ClientMessage::Sample { kind } => api::sample_json(session, role, &kind),
+        ClientMessage::Answer { question, answer } => {
+            return Some(match api::answer_json(session, role, question, &answer) {
+                Ok(given) => serde_json::json!({"type": "answer", "answer": given}).to_string(),
+                Err(error) => error_reply(&error),
+            });
+        }
         ClientMessage::Ping => return None,
     };
     match result {

@@ -536,3 +536,64 @@ fn docs_api_md_names_every_endpoint() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_scenario_question_pauses_the_session_until_answered() {
+    let (client, addr) = Client::new().await;
+    let text = format!(
+        "{}\n[[questions]]\nat = \"0:00:10\"\nprompt = \"Which drug reverses heparin?\"\nchoices = [\"Phenylephrine\", \"Protamine\"]\ncorrect = 2\n",
+        include_str!("../../../scenarios/adult-cabg-routine.toml")
+    );
+    let created = client
+        .create(json!({"scenario_toml": text, "file_name": "q.toml", "speed": 20}))
+        .await;
+    let code = created["code"].as_str().unwrap();
+    let student = created["student_token"].as_str().unwrap();
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!(
+        "ws://{addr}/api/sessions/{code}/ws?token={student}"
+    ))
+    .await
+    .unwrap();
+    let question = loop {
+        let frame = next_json(&mut socket, "frame").await;
+        if !frame["question"].is_null() {
+            assert_eq!(frame["paused"], true, "{frame}");
+            break frame["question"].clone();
+        }
+    };
+    assert_eq!(question["number"], 1);
+    assert_eq!(question["choices"][1], "Protamine");
+    assert!(question.get("expected").is_none(), "the answer is not sent");
+    let answers = format!("/api/sessions/{code}/answers");
+    let (status, answer) = client
+        .post(
+            &answers,
+            Some(student),
+            json!({"question": 1, "answer": "2"}),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["correct"].as_bool()),
+        (200, Some(true)),
+        "{answer}"
+    );
+    let (status, again) = client
+        .post(
+            &answers,
+            Some(student),
+            json!({"question": 1, "answer": "1"}),
+        )
+        .await;
+    assert_eq!((status, field(&again)), (409, "answer"));
+    let (_, body) = client
+        .get(&format!("/api/sessions/{code}/debrief"), Some(student))
+        .await;
+    let debrief: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(debrief["questions"][0]["answer"]["given"], "2");
+    assert_eq!(debrief["questions"][0]["answer"]["expected"], "Protamine");
+    let (_, body) = client
+        .get(&format!("/api/sessions/{code}"), Some(student))
+        .await;
+    let status: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(status["paused"], false, "an answer resumes the session");
+}
