@@ -539,6 +539,7 @@ async fn execute(store: &Store, args: &RecordArgs, records: Vec<Record>) -> Resu
                 &writer(args)?,
                 *id,
                 one.expect("prepare read the record file"),
+                None,
             )
             .await
             .map_err(fail),
@@ -560,7 +561,10 @@ async fn execute(store: &Store, args: &RecordArgs, records: Vec<Record>) -> Resu
                 describe(&stored)
             })
         }
-        RecordCommand::Finalise { id } => store.finalise(&writer(args)?, *id).await.map_err(fail),
+        RecordCommand::Finalise { id } => store
+            .finalise(&writer(args)?, *id, None)
+            .await
+            .map_err(fail),
         RecordCommand::Confirm { id } => store.confirm(&writer(args)?, *id).await.map_err(fail),
         RecordCommand::Amend { id, reason, .. } => store
             .amend(
@@ -568,6 +572,7 @@ async fn execute(store: &Store, args: &RecordArgs, records: Vec<Record>) -> Resu
                 *id,
                 one.expect("prepare read the record file"),
                 reason,
+                None,
             )
             .await
             .map_err(fail),

@@ -20,6 +20,7 @@ backend_tests!(
     confirmation_rules,
     exports_csv,
     api_tokens_authenticate_and_are_stored_hashed,
+    writes_based_on_an_old_version_are_refused,
 );
 
 async fn create_and_read_back_exactly(store: Store, _url: String) {
@@ -46,29 +47,95 @@ async fn create_and_read_back_exactly(store: Store, _url: String) {
     assert_eq!(store.check_integrity(&auditor()).await.unwrap(), 1);
 }
 
+async fn writes_based_on_an_old_version_are_refused(store: Store, _url: String) {
+    let mut record = adult_cabg();
+    let id = store.create(&author(), &record).await.unwrap();
+    // Two editors read version 1; the first write wins, the second is refused unchanged.
+    record.notes = Some("first".to_owned());
+    store
+        .update_draft(&author(), id, &record, Some(1))
+        .await
+        .unwrap();
+    let mut second = adult_cabg();
+    second.notes = Some("second".to_owned());
+    let stale = |result: Result<(), Error>| match result {
+        Err(Error::VersionMismatch {
+            expected: 1,
+            actual: 2,
+            ..
+        }) => {}
+        other => panic!("expected a version mismatch, got {other:?}"),
+    };
+    stale(store.update_draft(&chief(), id, &second, Some(1)).await);
+    stale(store.finalise(&author(), id, Some(1)).await);
+    let stored = store.get(&auditor(), id).await.unwrap();
+    assert_eq!((stored.version, stored.status), (2, Status::Draft));
+    assert_eq!(stored.record.notes.as_deref(), Some("first"));
+    store.finalise(&author(), id, Some(2)).await.unwrap();
+    stale_amend(&store, id).await;
+    assert_eq!(store.audit_trail(&auditor(), id).await.unwrap().len(), 4);
+    assert_eq!(
+        Error::VersionMismatch {
+            id,
+            expected: 1,
+            actual: 2
+        }
+        .http_status(),
+        412
+    );
+}
+
+/// An amendment based on version 2 of a record now at 3 is refused; one based on 3 is taken.
+async fn stale_amend(store: &Store, id: i64) {
+    let record = store.get(&auditor(), id).await.unwrap().record;
+    let error = store
+        .amend(&chief(), id, &record, "late", Some(2))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::VersionMismatch {
+                expected: 2,
+                actual: 3,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    store
+        .amend(&chief(), id, &record, "checked", Some(3))
+        .await
+        .unwrap();
+    assert_eq!(store.get(&auditor(), id).await.unwrap().version, 4);
+}
+
 async fn drafts_are_edited_finalised_records_are_amended(store: Store, _url: String) {
     let mut record = adult_cabg();
     let id = store.create(&author(), &record).await.unwrap();
     record.notes = Some("uneventful".to_owned());
-    store.update_draft(&author(), id, &record).await.unwrap();
-    store.finalise(&author(), id).await.unwrap();
+    store
+        .update_draft(&author(), id, &record, None)
+        .await
+        .unwrap();
+    store.finalise(&author(), id, None).await.unwrap();
     let error = store
-        .update_draft(&author(), id, &record)
+        .update_draft(&author(), id, &record, None)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Conflict(_)), "{error}");
-    let error = store.finalise(&author(), id).await.unwrap_err();
+    let error = store.finalise(&author(), id, None).await.unwrap_err();
     assert!(matches!(error, Error::Conflict(_)), "{error}");
 
     let mut amended = record.clone();
     amended.case.procedure = "CABG x4".to_owned();
     let error = store
-        .amend(&author(), id, &amended, "  ")
+        .amend(&author(), id, &amended, "  ", None)
         .await
         .unwrap_err();
     assert_eq!(error.to_string(), "reason: must not be empty");
     store
-        .amend(&author(), id, &amended, "fourth graft missed")
+        .amend(&author(), id, &amended, "fourth graft missed", None)
         .await
         .unwrap();
 
@@ -96,20 +163,20 @@ async fn drafts_are_edited_finalised_records_are_amended(store: Store, _url: Str
     let mut open = adult_cabg();
     open.timeline.truncate(7); // drops bypass_off and the last urine
     let open_id = store.create(&author(), &open).await.unwrap();
-    let error = store.finalise(&author(), open_id).await.unwrap_err();
+    let error = store.finalise(&author(), open_id, None).await.unwrap_err();
     assert_eq!(
         error.to_string(),
         "timeline: bypass_on has no matching bypass_off"
     );
     // An invalid amendment is refused for its content first...
     let error = store
-        .amend(&author(), open_id, &open, "x")
+        .amend(&author(), open_id, &open, "x", None)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Invalid { .. }), "{error}");
     // ...and a valid one still cannot amend a draft: drafts are updated, not amended.
     let error = store
-        .amend(&author(), open_id, &adult_cabg(), "x")
+        .amend(&author(), open_id, &adult_cabg(), "x", None)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Conflict(_)), "{error}");
@@ -124,23 +191,23 @@ async fn permissions_by_role(store: Store, _url: String) {
     let id = store.create(&author(), &record).await.unwrap();
     for error in [
         store
-            .update_draft(&colleague(), id, &record)
+            .update_draft(&colleague(), id, &record, None)
             .await
             .unwrap_err(),
-        store.finalise(&colleague(), id).await.unwrap_err(),
-        store.finalise(&auditor(), id).await.unwrap_err(),
+        store.finalise(&colleague(), id, None).await.unwrap_err(),
+        store.finalise(&auditor(), id, None).await.unwrap_err(),
     ] {
         assert!(matches!(error, Error::Forbidden(_)), "{error}");
     }
     // A chief may finalise and amend anyone's record.
-    store.finalise(&chief(), id).await.unwrap();
+    store.finalise(&chief(), id, None).await.unwrap();
     let error = store
-        .amend(&colleague(), id, &record, "typo")
+        .amend(&colleague(), id, &record, "typo", None)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Forbidden(_)), "{error}");
     store
-        .amend(&chief(), id, &record, "checked against the chart")
+        .amend(&chief(), id, &record, "checked against the chart", None)
         .await
         .unwrap();
     let trail = store.audit_trail(&auditor(), id).await.unwrap();
@@ -269,7 +336,7 @@ async fn list_filters(store: Store, _url: String) {
         records.push(record);
     }
     let ids = store.import(&chief(), &records, false).await.unwrap();
-    store.finalise(&chief(), ids[2]).await.unwrap();
+    store.finalise(&chief(), ids[2], None).await.unwrap();
 
     let procedures = |filter: ListFilter| {
         let store = store.clone();
@@ -338,7 +405,7 @@ async fn confirmation_rules(store: Store, _url: String) {
         assert!(matches!(result, Err(Error::Forbidden(_))), "{result:?}")
     };
     conflict(store.confirm(&colleague(), id).await);
-    store.finalise(&author(), id).await.unwrap();
+    store.finalise(&author(), id, None).await.unwrap();
     forbidden(store.confirm(&chief(), id).await);
     let reader = Actor::new("Sam Lee", Role::ReadOnly).unwrap();
     forbidden(store.confirm(&reader, id).await);
@@ -360,7 +427,7 @@ async fn confirmation_rules(store: Store, _url: String) {
     let mut corrected = adult_cabg();
     corrected.notes = Some("urine volume corrected".to_owned());
     store
-        .amend(&chief(), id, &corrected, "urine")
+        .amend(&chief(), id, &corrected, "urine", None)
         .await
         .unwrap();
     let log = store
@@ -589,7 +656,7 @@ async fn upgrade_keeps_earlier_records_counted() {
             .collect::<Vec<_>>(),
         [(id, true)]
     );
-    store.finalise(&author(), id + 1).await.unwrap();
+    store.finalise(&author(), id + 1, None).await.unwrap();
     let log = store
         .case_log(&auditor(), Some("Sam Lee"), None)
         .await

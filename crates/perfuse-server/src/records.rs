@@ -2,7 +2,12 @@
 //! `perfuse record`. Every endpoint, reads included (records hold patient data), needs an API
 //! token that a chief issued with `perfuse record user add`; the token names the [`Actor`] and
 //! the library enforces what its role may do. Errors keep the library's status and field:
-//! 422 invalid field, 401 no/unknown token, 403 role, 404 id, 409 state.
+//! 422 invalid field, 401 no/unknown token, 403 role, 404 id, 409 state, 412 version.
+//!
+//! Optimistic concurrency: a record read carries its `version` as a strong `ETag` (`"3"`), and
+//! every write that changes a stored record (PUT, finalise, amend) must send it back in
+//! `If-Match`: 428 without it, 412 when the record has changed since (compared inside the
+//! store's write transaction), so two editors never silently overwrite each other.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -77,6 +82,40 @@ pub(crate) async fn caller(
     })?;
     let actor = store.authenticate(token).await?;
     Ok((store, actor))
+}
+
+/// The `ETag` of a record version: its number, quoted (a strong validator).
+fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The version a write was based on, from `If-Match`: required (428 without it), one strong
+/// entity tag as sent in [`etag`] (400 otherwise).
+fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
+    let value = headers.get(header::IF_MATCH).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "if-match",
+            "send the ETag of the record you read (GET /api/records/{id}) in If-Match",
+        )
+    })?;
+    value
+        .to_str()
+        .ok()
+        .and_then(|text| {
+            text.trim()
+                .strip_prefix('"')?
+                .strip_suffix('"')?
+                .parse()
+                .ok()
+        })
+        .filter(|version: &i64| *version >= 1)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "if-match",
+                format!("{value:?}: expected one ETag as sent by GET, e.g. \"3\""),
+            )
+        })
 }
 
 /// A record document in the request body: the JSON shape of `docs/records.md`.
@@ -180,15 +219,20 @@ async fn create_record(
 #[utoipa::path(
     get, path = "/api/records/{id}", tag = "records", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, body = serde_json::Value, description = "The stored record, plan and indicators"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = serde_json::Value, description = "The stored record, plan and indicators; `ETag` is its version, for `If-Match` on writes", headers(("ETag" = String, description = "The record's version, quoted"))), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
 async fn get_record(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<i64>,
-) -> Result<Json<StoredRecord>, ApiError> {
+) -> Result<Response, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    Ok(Json(store.get(&actor, id).await?))
+    let stored = store.get(&actor, id).await?;
+    Ok((
+        [(header::ETAG, etag(stored.version))],
+        Json::<StoredRecord>(stored),
+    )
+        .into_response())
 }
 
 /// Replaces a draft (author or chief); finalised records are amended instead.
@@ -196,7 +240,7 @@ async fn get_record(
     put, path = "/api/records/{id}", tag = "records", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Record id")),
     request_body(content = serde_json::Value, description = "The whole corrected record document"),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not a draft"), (status = 422, body = ErrorBody))
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not a draft"), (status = 422, body = ErrorBody), (status = 412, body = ErrorBody, description = "Changed since the If-Match version"), (status = 428, body = ErrorBody, description = "No If-Match"))
 )]
 async fn update_record(
     State(state): State<AppState>,
@@ -205,8 +249,11 @@ async fn update_record(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
+    let version = if_match(&headers)?;
     let record = record_from(body)?;
-    store.update_draft(&actor, id, &record).await?;
+    store
+        .update_draft(&actor, id, &record, Some(version))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -215,7 +262,7 @@ async fn update_record(
 #[utoipa::path(
     post, path = "/api/records/{id}/finalise", tag = "records", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody, description = "Record incomplete"))
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody, description = "Record incomplete"), (status = 412, body = ErrorBody, description = "Changed since the If-Match version"), (status = 428, body = ErrorBody, description = "No If-Match"))
 )]
 async fn finalise_record(
     State(state): State<AppState>,
@@ -223,7 +270,8 @@ async fn finalise_record(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    store.finalise(&actor, id).await?;
+    let version = if_match(&headers)?;
+    store.finalise(&actor, id, Some(version)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -279,7 +327,7 @@ struct Amendment {
 #[utoipa::path(
     post, path = "/api/records/{id}/amend", tag = "records", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Record id")), request_body = Amendment,
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not finalised"), (status = 422, body = ErrorBody))
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not finalised"), (status = 422, body = ErrorBody), (status = 412, body = ErrorBody, description = "Changed since the If-Match version"), (status = 428, body = ErrorBody, description = "No If-Match"))
 )]
 async fn amend_record(
     State(state): State<AppState>,
@@ -288,9 +336,12 @@ async fn amend_record(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
+    let version = if_match(&headers)?;
     let amendment: Amendment = crate::api::parse_body(body)?;
     let record = Record::from_json_str(&amendment.record.to_string())?;
-    store.amend(&actor, id, &record, &amendment.reason).await?;
+    store
+        .amend(&actor, id, &record, &amendment.reason, Some(version))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

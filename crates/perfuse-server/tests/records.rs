@@ -61,7 +61,22 @@ impl Api {
         token: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
+        self.call_if(method, path, token, None, body).await
+    }
+
+    /// A call with an `If-Match` header.
+    async fn call_if(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        if_match: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(tag) = if_match {
+            request = request.header("if-match", tag);
+        }
         if !token.is_empty() {
             request = request.bearer_auth(token);
         }
@@ -75,6 +90,19 @@ impl Api {
             status,
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
         )
+    }
+
+    /// The `ETag` of a record read.
+    async fn etag(&self, id: i64, token: &str) -> String {
+        let response = self
+            .http
+            .get(format!("{}/api/records/{id}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        response.headers()["etag"].to_str().unwrap().to_owned()
     }
 }
 
@@ -160,51 +188,79 @@ async fn life_cycle_roles_and_case_log(backend: &str) {
     );
 
     // Only the author (or a chief) finalises; a finalised record is amended, never replaced.
+    // Every write names the version it was based on (the ETag of a read) in If-Match.
+    let finalise = format!("/api/records/{id}/finalise");
+    let tag = api.etag(id, &auditor).await;
+    assert_eq!(tag, "\"1\"");
     assert_eq!(
-        api.call(
-            M::POST,
-            &format!("/api/records/{id}/finalise"),
-            &colleague,
-            None
-        )
-        .await
-        .0,
+        api.call_if(M::POST, &finalise, &colleague, Some(&tag), None)
+            .await
+            .0,
         403
     );
+    let (status, body) = api.call(M::POST, &finalise, &author, None).await;
     assert_eq!(
-        api.call(
-            M::POST,
-            &format!("/api/records/{id}/finalise"),
-            &author,
-            None
-        )
-        .await
-        .0,
-        204
+        (status, body["error"]["field"].as_str()),
+        (428, Some("if-match"))
+    );
+    let (status, body) = api
+        .call_if(M::POST, &finalise, &author, Some("W/\"1\""), None)
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("if-match"))
     );
     assert_eq!(
-        api.call(
+        api.call_if(M::POST, &finalise, &author, Some(&tag), None)
+            .await
+            .0,
+        204
+    );
+    // A second writer still holding version 1 is refused, and nothing changes.
+    let stale = json!({"record": record_json(), "reason": "late edit from an old tab"});
+    let amend = format!("/api/records/{id}/amend");
+    let (status, body) = api
+        .call_if(M::POST, &amend, &author, Some(&tag), Some(stale))
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (412, Some("version"))
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("version 2")
+    );
+    let tag = api.etag(id, &auditor).await;
+    assert_eq!(tag, "\"2\"");
+    let (status, body) = api
+        .call_if(
             M::PUT,
             &format!("/api/records/{id}"),
             &author,
-            Some(record_json())
+            Some(&tag),
+            Some(record_json()),
         )
-        .await
-        .0,
-        409
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (409, Some("record"))
     );
     let amendment = json!({"record": record_json(), "reason": "urine volume transcribed wrongly"});
     assert_eq!(
-        api.call(
-            M::POST,
-            &format!("/api/records/{id}/amend"),
-            &author,
-            Some(amendment)
-        )
-        .await
-        .0,
+        api.call(M::POST, &amend, &author, Some(amendment.clone()))
+            .await
+            .0,
+        428
+    );
+    assert_eq!(
+        api.call_if(M::POST, &amend, &author, Some(&tag), Some(amendment))
+            .await
+            .0,
         204
     );
+    assert_eq!(api.etag(id, &auditor).await, "\"3\"");
     let (_, audit) = api
         .call(M::GET, &format!("/api/records/{id}/audit"), &auditor, None)
         .await;
