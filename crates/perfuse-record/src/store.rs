@@ -26,6 +26,8 @@ pub mod drill;
 mod live;
 mod users;
 
+pub use users::{ApiUser, TokenLifetime};
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 

@@ -5,7 +5,7 @@ mod common;
 
 use common::{adult_cabg, auditor, author, chief, colleague};
 use perfuse_record::model::{Category, TeamMember, TeamRole};
-use perfuse_record::store::CeEntry;
+use perfuse_record::store::{ApiUser, CeEntry, TokenLifetime};
 use perfuse_record::{Actor, Date, Error, ListFilter, Role, Status, Store};
 use sqlx::Executor;
 
@@ -21,6 +21,7 @@ backend_tests!(
     exports_csv,
     api_tokens_authenticate_and_are_stored_hashed,
     writes_based_on_an_old_version_are_refused,
+    tokens_expire_and_rotate,
 );
 
 async fn create_and_read_back_exactly(store: Store, _url: String) {
@@ -577,13 +578,23 @@ async fn exports_csv(store: Store, _url: String) {
 async fn api_tokens_authenticate_and_are_stored_hashed(store: Store, url: String) {
     // Only chiefs issue tokens.
     let error = store
-        .issue_token(&author(), "B. Perfusionist", Role::Perfusionist)
+        .issue_token(
+            &author(),
+            "B. Perfusionist",
+            Role::Perfusionist,
+            TokenLifetime::DEFAULT,
+        )
         .await
         .unwrap_err();
     assert_eq!(error.http_status(), 403);
 
     let token = store
-        .issue_token(&chief(), "B. Perfusionist", Role::Perfusionist)
+        .issue_token(
+            &chief(),
+            "B. Perfusionist",
+            Role::Perfusionist,
+            TokenLifetime::DEFAULT,
+        )
         .await
         .unwrap();
     assert_eq!(token.len(), 64);
@@ -608,7 +619,12 @@ async fn api_tokens_authenticate_and_are_stored_hashed(store: Store, url: String
 
     // Reissuing replaces the old token; unknown and malformed tokens are refused with 401.
     let second = store
-        .issue_token(&chief(), "B. Perfusionist", Role::ReadOnly)
+        .issue_token(
+            &chief(),
+            "B. Perfusionist",
+            Role::ReadOnly,
+            TokenLifetime::DEFAULT,
+        )
         .await
         .unwrap();
     for bad in [token.as_str(), "", "not-a-token", &"0".repeat(64)] {
@@ -619,10 +635,131 @@ async fn api_tokens_authenticate_and_are_stored_hashed(store: Store, url: String
         store.authenticate(&second).await.unwrap().role,
         Role::ReadOnly
     );
+    let users = store.api_users(&auditor()).await.unwrap();
     assert_eq!(
-        store.api_users(&auditor()).await.unwrap(),
-        [("B. Perfusionist".to_owned(), Role::ReadOnly)]
+        (users.len(), users[0].name.as_str(), users[0].role),
+        (1, "B. Perfusionist", Role::ReadOnly)
     );
+}
+
+async fn tokens_expire_and_rotate(store: Store, url: String) {
+    let old = store
+        .issue_token(
+            &chief(),
+            "Sam Lee",
+            Role::Perfusionist,
+            TokenLifetime::DEFAULT,
+        )
+        .await
+        .unwrap();
+    // Rotation: same role, a new token; the old one stops working at once.
+    let error = store
+        .rotate_token(&author(), "Sam Lee", TokenLifetime::DEFAULT)
+        .await
+        .unwrap_err();
+    assert_eq!(error.http_status(), 403);
+    let new = store
+        .rotate_token(&chief(), "Sam Lee", TokenLifetime::Days(1))
+        .await
+        .unwrap();
+    assert_ne!(new, old);
+    assert_eq!(
+        store.authenticate(&old).await.unwrap_err().http_status(),
+        401
+    );
+    assert_eq!(
+        store.authenticate(&new).await.unwrap().role,
+        Role::Perfusionist
+    );
+    let error = store
+        .rotate_token(&chief(), "Nobody", TokenLifetime::DEFAULT)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Invalid { field, .. } if field == "name"),
+        "{error}"
+    );
+
+    // A token past its expiry is refused with the date; one without expiry (issued before
+    // expiry existed, or `never`) keeps working and is listed as such.
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    connection
+        .execute(
+            "UPDATE api_users SET expires_at = '2026-01-02T03:04:05.000Z' WHERE name = 'Sam Lee'",
+        )
+        .await
+        .unwrap();
+    let error = store.authenticate(&new).await.unwrap_err();
+    assert_eq!(error.http_status(), 401);
+    assert_eq!(
+        error.to_string(),
+        "unauthenticated: token expired on 2026-01-02T03:04:05.000Z; ask a chief for a new one"
+    );
+    let forever = store
+        .issue_token(
+            &chief(),
+            "Quinn Auditor",
+            Role::ReadOnly,
+            TokenLifetime::Never,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.authenticate(&forever).await.unwrap().role,
+        Role::ReadOnly
+    );
+    let users = store.api_users(&auditor()).await.unwrap();
+    assert_eq!(
+        users[0],
+        ApiUser {
+            name: "Quinn Auditor".to_owned(),
+            role: Role::ReadOnly,
+            expires_at: None
+        }
+    );
+    assert_eq!(
+        users[1].expires_at.as_deref(),
+        Some("2026-01-02T03:04:05.000Z")
+    );
+}
+
+#[test]
+fn token_lifetimes_are_parsed_strictly() {
+    assert_eq!(
+        "90d".parse::<TokenLifetime>().unwrap(),
+        TokenLifetime::Days(90)
+    );
+    assert_eq!(
+        "3650d".parse::<TokenLifetime>().unwrap(),
+        TokenLifetime::Days(3650)
+    );
+    assert_eq!(
+        "never".parse::<TokenLifetime>().unwrap(),
+        TokenLifetime::Never
+    );
+    for bad in [
+        "",
+        "d",
+        "0d",
+        "3651d",
+        "-1d",
+        "+9d",
+        " 9d",
+        "9",
+        "9h",
+        "9D",
+        "Never",
+        "4294967296d",
+        "99999999999999999999d",
+    ] {
+        let error = bad.parse::<TokenLifetime>().unwrap_err();
+        assert!(
+            matches!(&error, Error::Invalid { field, .. } if field == "expires"),
+            "{bad:?}"
+        );
+    }
 }
 
 /// Records finalised before confirmations existed keep counting after the upgrade (migration

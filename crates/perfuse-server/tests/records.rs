@@ -112,15 +112,30 @@ async fn life_cycle_roles_and_case_log(backend: &str) {
     let store = Store::open(&db).await.unwrap();
     let chief = Actor::new("Pat Chief", Role::Chief).unwrap();
     let author = store
-        .issue_token(&chief, "Alex Morgan", Role::Perfusionist)
+        .issue_token(
+            &chief,
+            "Alex Morgan",
+            Role::Perfusionist,
+            perfuse_record::store::TokenLifetime::DEFAULT,
+        )
         .await
         .unwrap();
     let colleague = store
-        .issue_token(&chief, "Sam Lee", Role::Perfusionist)
+        .issue_token(
+            &chief,
+            "Sam Lee",
+            Role::Perfusionist,
+            perfuse_record::store::TokenLifetime::DEFAULT,
+        )
         .await
         .unwrap();
     let auditor = store
-        .issue_token(&chief, "Quinn Auditor", Role::ReadOnly)
+        .issue_token(
+            &chief,
+            "Quinn Auditor",
+            Role::ReadOnly,
+            perfuse_record::store::TokenLifetime::DEFAULT,
+        )
         .await
         .unwrap();
     store.close().await;
