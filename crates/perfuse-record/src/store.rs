@@ -9,6 +9,7 @@
 //!   crash leaves either the whole record with its team rows and audit entry, or nothing.
 //! - Every change appends to `audit_log` (who, when, action, reason, state before and after);
 //!   triggers make that table append-only in both databases.
+//! - Writes a front end refused go to the (equally append-only) `refusals` log.
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -24,8 +25,10 @@ use crate::validate::{check_multiline_text, check_range, check_text, validate, v
 
 pub mod drill;
 mod live;
+mod refusals;
 mod users;
 
+pub use refusals::Refusal;
 pub use users::{ApiUser, TokenLifetime};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -22,6 +22,7 @@ backend_tests!(
     api_tokens_authenticate_and_are_stored_hashed,
     writes_based_on_an_old_version_are_refused,
     tokens_expire_and_rotate,
+    refusal_log_is_append_only,
 );
 
 async fn create_and_read_back_exactly(store: Store, _url: String) {
@@ -312,6 +313,44 @@ async fn audit_log_is_append_only(store: Store, url: String) {
         store.audit_trail(&auditor(), id).await.unwrap()[0].actor,
         "Alex Morgan"
     );
+}
+
+async fn refusal_log_is_append_only(store: Store, url: String) {
+    store
+        .log_refusal(&auditor(), "create", None, 403, "record", "read-only role")
+        .await
+        .unwrap();
+    store
+        .log_refusal(
+            &author(),
+            "amend",
+            Some(7),
+            412,
+            "version",
+            "record 7 moved on",
+        )
+        .await
+        .unwrap();
+    let all = store.refusals(&auditor(), None).await.unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|r| (r.actor.as_str(), r.actor_role.as_str(), r.http_status))
+            .collect::<Vec<_>>(),
+        [
+            ("Quinn Auditor", "read_only", 403),
+            ("Alex Morgan", "perfusionist", 412)
+        ]
+    );
+    let seven = store.refusals(&auditor(), Some(7)).await.unwrap();
+    assert_eq!((seven.len(), seven[0].field.as_str()), (1, "version"));
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    for statement in ["UPDATE refusals SET actor = 'x'", "DELETE FROM refusals"] {
+        let error = connection.execute(statement).await.unwrap_err();
+        assert!(error.to_string().contains("append-only"), "{error}");
+    }
+    assert_eq!(store.refusals(&auditor(), None).await.unwrap().len(), 2);
 }
 
 async fn list_filters(store: Store, _url: String) {

@@ -8,6 +8,10 @@
 //! every write that changes a stored record (PUT, finalise, amend) must send it back in
 //! `If-Match`: 428 without it, 412 when the record has changed since (compared inside the
 //! store's write transaction), so two editors never silently overwrite each other.
+//!
+//! Every write refused after authentication (403 role, 409 state, 412/428 version, 422 invalid,
+//! 400/404) is appended to the store's append-only refusal log (`GET /api/refusals`): who
+//! tried what, on which record, and why.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -15,7 +19,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use perfuse_record::model::{Category, RecordKind};
-use perfuse_record::store::{AuditEntry, CaseLogEntry, CaseLogSummary, CeEntry, RecordSummary};
+use perfuse_record::store::{
+    AuditEntry, CaseLogEntry, CaseLogSummary, CeEntry, RecordSummary, Refusal,
+};
 use perfuse_record::{Actor, Date, ListFilter, Record, Status, Store, StoredRecord, csv};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -41,6 +47,32 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(case_log))
         .routes(routes!(list_ce, add_ce))
         .routes(routes!(save_session))
+        .routes(routes!(list_refusals))
+}
+
+/// Passes `result` through; a refusal (4xx) is first appended to the refusal log as `actor`
+/// trying `action` on `record_id`. A refusal that cannot be logged answers the storage error.
+async fn logged<T>(
+    store: &Store,
+    actor: &Actor,
+    (action, record_id): (&str, Option<i64>),
+    result: Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    if let Err(error) = &result
+        && error.status.is_client_error()
+    {
+        store
+            .log_refusal(
+                actor,
+                action,
+                record_id,
+                error.status.as_u16(),
+                &error.field,
+                &error.message,
+            )
+            .await?;
+    }
+    result
 }
 
 /// A records error as the API's JSON error, with the status the records crate chose.
@@ -210,8 +242,12 @@ async fn create_record(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    let record = record_from(body)?;
-    let id = store.create(&actor, &record).await?;
+    let result = async {
+        let record = record_from(body)?;
+        Ok(store.create(&actor, &record).await?)
+    }
+    .await;
+    let id = logged(&store, &actor, ("create", None), result).await?;
     Ok((StatusCode::CREATED, Json(CreatedRecord { id })).into_response())
 }
 
@@ -249,11 +285,15 @@ async fn update_record(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    let version = if_match(&headers)?;
-    let record = record_from(body)?;
-    store
-        .update_draft(&actor, id, &record, Some(version))
-        .await?;
+    let result = async {
+        let version = if_match(&headers)?;
+        let record = record_from(body)?;
+        Ok(store
+            .update_draft(&actor, id, &record, Some(version))
+            .await?)
+    }
+    .await;
+    logged(&store, &actor, ("update", Some(id)), result).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -270,8 +310,12 @@ async fn finalise_record(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    let version = if_match(&headers)?;
-    store.finalise(&actor, id, Some(version)).await?;
+    let result = async {
+        let version = if_match(&headers)?;
+        Ok(store.finalise(&actor, id, Some(version)).await?)
+    }
+    .await;
+    logged(&store, &actor, ("finalise", Some(id)), result).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -288,7 +332,8 @@ async fn confirm_record(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    store.confirm(&actor, id).await?;
+    let result = store.confirm(&actor, id).await.map_err(ApiError::from);
+    logged(&store, &actor, ("confirm", Some(id)), result).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -336,12 +381,16 @@ async fn amend_record(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    let version = if_match(&headers)?;
-    let amendment: Amendment = crate::api::parse_body(body)?;
-    let record = Record::from_json_str(&amendment.record.to_string())?;
-    store
-        .amend(&actor, id, &record, &amendment.reason, Some(version))
-        .await?;
+    let result = async {
+        let version = if_match(&headers)?;
+        let amendment: Amendment = crate::api::parse_body(body)?;
+        let record = Record::from_json_str(&amendment.record.to_string())?;
+        Ok(store
+            .amend(&actor, id, &record, &amendment.reason, Some(version))
+            .await?)
+    }
+    .await;
+    logged(&store, &actor, ("amend", Some(id)), result).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -504,8 +553,12 @@ async fn add_ce(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    let entry: CeEntry = crate::api::parse_body(body)?;
-    let id = store.add_ce(&actor, &entry).await?;
+    let result = async {
+        let entry: CeEntry = crate::api::parse_body(body)?;
+        Ok(store.add_ce(&actor, &entry).await?)
+    }
+    .await;
+    let id = logged(&store, &actor, ("add_ce", None), result).await?;
     Ok((StatusCode::CREATED, Json(CreatedRecord { id })).into_response())
 }
 
@@ -535,15 +588,43 @@ async fn save_session(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    let request: SaveSession = crate::api::parse_body(body)?;
-    let session = state.registry.get(&code)?;
-    let trainee = Trainee {
-        name: request.trainee,
-        supervisor: request.supervisor,
-        date: Date::today_utc(),
-    };
-    let record = training_record(&session.scenario, &session.csv(), trainee)?;
-    let finalise = request.finalise.unwrap_or(false);
-    let id = store.add(&actor, &record, finalise).await?;
+    let result = async {
+        let request: SaveSession = crate::api::parse_body(body)?;
+        let session = state.registry.get(&code)?;
+        let trainee = Trainee {
+            name: request.trainee,
+            supervisor: request.supervisor,
+            date: Date::today_utc(),
+        };
+        let record = training_record(&session.scenario, &session.csv(), trainee)?;
+        let finalise = request.finalise.unwrap_or(false);
+        Ok(store.add(&actor, &record, finalise).await?)
+    }
+    .await;
+    let id = logged(&store, &actor, ("create", None), result).await?;
     Ok((StatusCode::CREATED, Json(CreatedRecord { id })).into_response())
+}
+
+/// Which refusals.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct RefusalQuery {
+    /// Only those about this record.
+    record_id: Option<i64>,
+}
+
+/// Refused writes, oldest first: who tried what on which record, the status and why.
+#[utoipa::path(
+    get, path = "/api/refusals", tag = "records", params(RefusalQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<serde_json::Value>, description = "Refusals: id, at, actor, actor_role, action, record_id, http_status, field, reason"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+)]
+async fn list_refusals(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Result<Query<RefusalQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<Refusal>>, ApiError> {
+    let (store, actor) = caller(&state, &headers).await?;
+    let q = query(q)?;
+    Ok(Json(store.refusals(&actor, q.record_id).await?))
 }

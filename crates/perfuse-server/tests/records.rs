@@ -276,6 +276,52 @@ async fn life_cycle_roles_and_case_log(backend: &str) {
         204
     );
     assert_eq!(api.etag(id, &auditor).await, "\"3\"");
+
+    // Every refused write is in the refusal log: who, what, which record, the status and why.
+    let (status, refusals) = api.call(M::GET, "/api/refusals", &auditor, None).await;
+    assert_eq!(status, 200);
+    let seen: Vec<(&str, &str, Option<i64>, i64, &str)> = refusals
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["actor"].as_str().unwrap(),
+                r["action"].as_str().unwrap(),
+                r["record_id"].as_i64(),
+                r["http_status"].as_i64().unwrap(),
+                r["field"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("Quinn Auditor", "create", None, 403, "record"),
+            ("Alex Morgan", "create", None, 422, "case.patient.weight_kg"),
+            ("Sam Lee", "finalise", Some(id), 403, "record"),
+            ("Alex Morgan", "finalise", Some(id), 428, "if-match"),
+            ("Alex Morgan", "finalise", Some(id), 400, "if-match"),
+            ("Alex Morgan", "amend", Some(id), 412, "version"),
+            ("Alex Morgan", "update", Some(id), 409, "record"),
+            ("Alex Morgan", "amend", Some(id), 428, "if-match"),
+        ]
+    );
+    assert!(
+        refusals[5]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("version 2, not 1")
+    );
+    let (_, for_record) = api
+        .call(
+            M::GET,
+            &format!("/api/refusals?record_id={id}"),
+            &auditor,
+            None,
+        )
+        .await;
+    assert_eq!(for_record.as_array().unwrap().len(), 6);
     let (_, audit) = api
         .call(M::GET, &format!("/api/records/{id}/audit"), &auditor, None)
         .await;
