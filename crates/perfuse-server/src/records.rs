@@ -93,7 +93,8 @@ impl From<perfuse_record::Error> for ApiError {
     }
 }
 
-/// The store and the caller, or 503 without a database and 401 without a valid token.
+/// The store and the caller, or 503 without a database and 401 (field `authorization`)
+/// without a valid token: missing, unknown or expired.
 pub(crate) async fn caller(
     state: &AppState,
     headers: &HeaderMap,
@@ -112,7 +113,14 @@ pub(crate) async fn caller(
             "missing bearer token (issued by `perfuse record user add`)",
         )
     })?;
-    let actor = store.authenticate(token).await?;
+    let actor = store.authenticate(token).await.map_err(|error| {
+        let refused = ApiError::from(error);
+        if refused.status == StatusCode::UNAUTHORIZED {
+            ApiError::new(refused.status, "authorization", refused.message)
+        } else {
+            refused
+        }
+    })?;
     Ok((store, actor))
 }
 

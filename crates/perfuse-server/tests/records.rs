@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use perfuse_record::store::TokenLifetime;
 use perfuse_record::{Actor, Role, Store};
 use perfuse_server::{Server, ServerConfig};
 use serde_json::{Value, json};
@@ -116,7 +117,7 @@ async fn life_cycle_roles_and_case_log(backend: &str) {
             &chief,
             "Alex Morgan",
             Role::Perfusionist,
-            perfuse_record::store::TokenLifetime::DEFAULT,
+            TokenLifetime::DEFAULT,
         )
         .await
         .unwrap();
@@ -125,7 +126,7 @@ async fn life_cycle_roles_and_case_log(backend: &str) {
             &chief,
             "Sam Lee",
             Role::Perfusionist,
-            perfuse_record::store::TokenLifetime::DEFAULT,
+            TokenLifetime::DEFAULT,
         )
         .await
         .unwrap();
@@ -134,12 +135,18 @@ async fn life_cycle_roles_and_case_log(backend: &str) {
             &chief,
             "Quinn Auditor",
             Role::ReadOnly,
-            perfuse_record::store::TokenLifetime::DEFAULT,
+            TokenLifetime::DEFAULT,
         )
         .await
         .unwrap();
     store.close().await;
 
+    let db_url = db.clone();
+    let sqlx_url = if backend == "sqlite" {
+        format!("sqlite://{db}")
+    } else {
+        db.clone()
+    };
     let config = ServerConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         records_db: Some(db),
@@ -159,11 +166,45 @@ async fn life_cycle_roles_and_case_log(backend: &str) {
         (status, body["error"]["field"].as_str()),
         (401, Some("authorization"))
     );
+    let (status, body) = api
+        .call(M::GET, "/api/records", &"ab".repeat(32), None)
+        .await;
     assert_eq!(
-        api.call(M::GET, "/api/records", &"ab".repeat(32), None)
-            .await
-            .0,
-        401
+        (status, body["error"]["field"].as_str()),
+        (401, Some("authorization"))
+    );
+    // An expired token is refused with its date.
+    let store = Store::open(&db_url).await.unwrap();
+    let expired = store
+        .issue_token(
+            &chief,
+            "Old Hand",
+            Role::Perfusionist,
+            TokenLifetime::Days(1),
+        )
+        .await
+        .unwrap();
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&sqlx_url)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE api_users SET expires_at = '2026-01-02T03:04:05.000Z' WHERE name = 'Old Hand'",
+    )
+    .execute(&mut connection)
+    .await
+    .unwrap();
+    store.close().await;
+    let (status, body) = api.call(M::GET, "/api/records", &expired, None).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (401, Some("authorization"))
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("token expired on 2026-01-02T03:04:05.000Z; ask a chief for a new one"),
+        "{body}"
     );
 
     // Create: read-only may not; an invalid field is named and nothing is written.
