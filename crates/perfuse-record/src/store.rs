@@ -1078,7 +1078,8 @@ fn bind_columns<'q>(
         .bind(i64::from(indicators.transfused()))
 }
 
-/// Rewrites the document and its columns, if the version is still `version` (else a conflict).
+/// Rewrites the document and its columns if the version is still `version`, else
+/// [`Error::VersionMismatch`] with the version now stored (the set half of the compare-and-set).
 async fn write_body(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     id: i64,

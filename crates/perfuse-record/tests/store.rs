@@ -76,6 +76,33 @@ async fn writes_based_on_an_old_version_are_refused(store: Store, _url: String) 
     store.finalise(&author(), id, Some(2)).await.unwrap();
     stale_amend(&store, id).await;
     assert_eq!(store.audit_trail(&auditor(), id).await.unwrap().len(), 4);
+
+    // Eight writers racing from the same version: exactly one wins.
+    let draft = store.create(&author(), &adult_cabg()).await.unwrap();
+    let writers: Vec<_> = (0..8)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut record = adult_cabg();
+                record.notes = Some(format!("writer {i}"));
+                store.update_draft(&author(), draft, &record, Some(1)).await
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for writer in writers {
+        match writer.await.unwrap() {
+            Ok(()) => won += 1,
+            Err(Error::VersionMismatch {
+                expected: 1,
+                actual: 2,
+                ..
+            }) => {}
+            Err(other) => panic!("{other}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(store.get(&auditor(), draft).await.unwrap().version, 2);
     assert_eq!(
         Error::VersionMismatch {
             id,
