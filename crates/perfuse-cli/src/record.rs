@@ -12,7 +12,7 @@ use clap::{Args, Subcommand};
 use perfuse_record::csv::{case_log_csv, ce_csv, records_csv};
 use perfuse_record::model::{Category, RecordKind};
 use perfuse_record::registry::Registry;
-use perfuse_record::store::{CeEntry, RecordSummary};
+use perfuse_record::store::{CeEntry, RecordSummary, TokenLifetime};
 use perfuse_record::{Actor, Date, ListFilter, Record, Role, Status, Store, StoredRecord};
 use perfuse_scenario::{Run, RunOptions, observations};
 use serde::de::DeserializeOwned;
@@ -189,8 +189,20 @@ enum UserCommand {
         /// perfusionist, chief or read-only.
         #[arg(long = "user-role", value_name = "ROLE", value_parser = parse_role)]
         user_role: Role,
+        /// How long the token works: whole days (1d to 3650d) or `never`.
+        #[arg(long, value_name = "DAYS", default_value = "90d", value_parser = parse_lifetime)]
+        expires: TokenLifetime,
     },
-    /// List who holds an API token.
+    /// Rotate someone's API token (same role); chiefs only. The new token is printed once; the
+    /// old one stops working at once.
+    Token {
+        /// The person's name, as given to `user add`.
+        name: String,
+        /// How long the new token works: whole days (1d to 3650d) or `never`.
+        #[arg(long, value_name = "DAYS", default_value = "90d", value_parser = parse_lifetime)]
+        expires: TokenLifetime,
+    },
+    /// List who holds an API token, with its role and expiry.
     List,
 }
 
@@ -293,6 +305,13 @@ fn parse_role(name: &str) -> Result<Role, String> {
         .ok_or_else(|| format!("{name:?}: expected perfusionist, chief or read-only"))
 }
 
+fn parse_lifetime(text: &str) -> Result<TokenLifetime, String> {
+    text.parse::<TokenLifetime>().map_err(|error| match error {
+        perfuse_record::Error::Invalid { message, .. } => message,
+        other => other.to_string(),
+    })
+}
+
 fn parse_date(text: &str) -> Result<Date, String> {
     Date::parse(text)
 }
@@ -393,7 +412,9 @@ fn prepare(args: &RecordArgs) -> Result<Vec<Record>, Failure> {
                 .map_err(|error| from_record_error(error, "ce add"))?;
             Ok(Vec::new())
         }
-        RecordCommand::User(UserCommand::Add { name, user_role }) => {
+        RecordCommand::User(UserCommand::Add {
+            name, user_role, ..
+        }) => {
             writer(args)?;
             Actor::new(name.clone(), *user_role)
                 .map_err(|error| from_record_error(error, "user add"))?;
@@ -539,6 +560,7 @@ async fn execute(store: &Store, args: &RecordArgs, records: Vec<Record>) -> Resu
                 &writer(args)?,
                 *id,
                 one.expect("prepare read the record file"),
+                None,
             )
             .await
             .map_err(fail),
@@ -560,7 +582,10 @@ async fn execute(store: &Store, args: &RecordArgs, records: Vec<Record>) -> Resu
                 describe(&stored)
             })
         }
-        RecordCommand::Finalise { id } => store.finalise(&writer(args)?, *id).await.map_err(fail),
+        RecordCommand::Finalise { id } => store
+            .finalise(&writer(args)?, *id, None)
+            .await
+            .map_err(fail),
         RecordCommand::Confirm { id } => store.confirm(&writer(args)?, *id).await.map_err(fail),
         RecordCommand::Amend { id, reason, .. } => store
             .amend(
@@ -568,6 +593,7 @@ async fn execute(store: &Store, args: &RecordArgs, records: Vec<Record>) -> Resu
                 *id,
                 one.expect("prepare read the record file"),
                 reason,
+                None,
             )
             .await
             .map_err(fail),
@@ -704,11 +730,22 @@ async fn execute_user(
     command: &UserCommand,
 ) -> Result<(), Failure> {
     match command {
-        UserCommand::Add { name, user_role } => {
+        UserCommand::Add {
+            name,
+            user_role,
+            expires,
+        } => {
             let token = store
-                .issue_token(&writer(args)?, name, *user_role)
+                .issue_token(&writer(args)?, name, *user_role, *expires)
                 .await
                 .map_err(|error| from_record_error(error, "user add"))?;
+            print(&format!("{token}\n"))
+        }
+        UserCommand::Token { name, expires } => {
+            let token = store
+                .rotate_token(&writer(args)?, name, *expires)
+                .await
+                .map_err(|error| from_record_error(error, "user token"))?;
             print(&format!("{token}\n"))
         }
         UserCommand::List => {
@@ -718,7 +755,13 @@ async fn execute_user(
                 .map_err(|error| from_record_error(error, "user list"))?;
             let lines: String = users
                 .iter()
-                .map(|(name, role)| format!("{name}\t{}\n", role.name()))
+                .map(|user| {
+                    let expiry = match &user.expires_at {
+                        Some(at) => format!("expires {at}"),
+                        None => "no expiry".to_owned(),
+                    };
+                    format!("{}\t{}\t{expiry}\n", user.name, user.role.name())
+                })
                 .collect();
             print(&lines)
         }

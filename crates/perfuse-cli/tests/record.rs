@@ -222,3 +222,37 @@ fn database_file_is_private() {
     let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "{mode:o}");
 }
+
+#[test]
+fn api_tokens_expire_rotate_and_are_listed() {
+    let db = fresh_db("tokens");
+    let chief = ["--as", "Pat", "--role", "chief"];
+    let add = |name: &str, expires: Option<&str>| {
+        let mut args = vec!["user", "add", name, "--user-role", "perfusionist"];
+        args.extend(expires.map(|e| ["--expires", e]).into_iter().flatten());
+        args.extend(chief);
+        perfuse(&db, &args)
+    };
+    let first = stdout(&add("Alex Morgan", None));
+    assert_eq!(first.trim().len(), 64);
+    stdout(&add("Sam Lee", Some("never")));
+    let bad = add("Jo", Some("90 days"));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--expires"));
+
+    let mut rotate = vec!["user", "token", "Alex Morgan", "--expires", "30d"];
+    rotate.extend(chief);
+    let second = stdout(&perfuse(&db, &rotate));
+    assert_ne!(second, first);
+    let mut nobody = vec!["user", "token", "Nobody"];
+    nobody.extend(chief);
+    assert_eq!(perfuse(&db, &nobody).status.code(), Some(2));
+
+    let list = stdout(&perfuse(&db, &["user", "list"]));
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(
+        lines[0].starts_with("Alex Morgan\tperfusionist\texpires 20"),
+        "{list}"
+    );
+    assert_eq!(lines[1], "Sam Lee\tperfusionist\tno expiry");
+}

@@ -7,6 +7,7 @@
 //! | [`Error::Unauthenticated`] | 1 | 401 |
 //! | [`Error::Forbidden`] | 1 | 403 |
 //! | [`Error::Conflict`] | 1 | 409 |
+//! | [`Error::VersionMismatch`] | 1 | 412 `{"error":{"field":"version",…}}` |
 //! | [`Error::Storage`] | 1 | 500 |
 
 /// Result alias used across the crate.
@@ -41,6 +42,17 @@ pub enum Error {
     /// The operation does not fit the object's current state (e.g. editing a finalised record).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The record is no longer at the version the writer last read (someone changed it
+    /// meanwhile): nothing was written; reload and retry.
+    #[error("record {id} is at version {actual}, not {expected}; reload it and retry")]
+    VersionMismatch {
+        /// The record.
+        id: i64,
+        /// The version the writer read.
+        expected: i64,
+        /// The version stored now.
+        actual: i64,
+    },
     /// The database failed (connection, I/O, constraint).
     #[error("storage: {0}")]
     Storage(#[from] sqlx::Error),
@@ -66,6 +78,7 @@ impl Error {
             Error::Unauthenticated(_) => 401,
             Error::Forbidden(_) => 403,
             Error::Conflict(_) => 409,
+            Error::VersionMismatch { .. } => 412,
             Error::Storage(_) | Error::Migration(_) => 500,
         }
     }
@@ -76,6 +89,7 @@ impl Error {
         let (field, message) = match self {
             Error::Invalid { field, message } => (Some(field.clone()), message.clone()),
             Error::NotFound { .. } => (Some("id".to_owned()), self.to_string()),
+            Error::VersionMismatch { .. } => (Some("version".to_owned()), self.to_string()),
             other => (None, other.to_string()),
         };
         serde_json::json!({ "error": { "field": field, "message": message } })

@@ -25,7 +25,7 @@
 //! let store = Store::open("perfuse.db").await?;
 //! let me = Actor::new("A. Perfusionist", Role::Perfusionist)?;
 //! let id = store.create(&me, &Record::from_toml_str(text)?).await?;
-//! store.finalise(&me, id).await?;
+//! store.finalise(&me, id, None).await?;
 //! println!("{:?}", store.get(&me, id).await?.indicators);
 //! # Ok(()) }
 //! ```

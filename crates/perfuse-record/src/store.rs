@@ -9,6 +9,7 @@
 //!   crash leaves either the whole record with its team rows and audit entry, or nothing.
 //! - Every change appends to `audit_log` (who, when, action, reason, state before and after);
 //!   triggers make that table append-only in both databases.
+//! - Writes a front end refused go to the (equally append-only) `refusals` log.
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -24,7 +25,11 @@ use crate::validate::{check_multiline_text, check_range, check_text, validate, v
 
 pub mod drill;
 mod live;
+mod refusals;
 mod users;
+
+pub use refusals::Refusal;
+pub use users::{ApiUser, TokenLifetime};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -467,11 +472,20 @@ impl Store {
     }
 
     /// Replaces the document of a draft (author or chief). Finalised records must be amended.
-    pub async fn update_draft(&self, actor: &Actor, id: i64, record: &Record) -> Result<()> {
+    /// With `expected_version`, refuses ([`Error::VersionMismatch`]) unless the record is still
+    /// at that version: checked inside the write transaction, so no other write slips between.
+    pub async fn update_draft(
+        &self,
+        actor: &Actor,
+        id: i64,
+        record: &Record,
+        expected_version: Option<i64>,
+    ) -> Result<()> {
         validate(record)?;
         let mut tx = self.begin().await?;
         let current = current_state(&mut tx, id).await?;
         actor.require_owner_or_chief(&current.author, "edit this record")?;
+        current.require_version(id, expected_version)?;
         if current.status != Status::Draft {
             return Err(Error::Conflict(format!(
                 "record {id} is finalised; amend it with a reason instead"
@@ -487,10 +501,17 @@ impl Store {
     }
 
     /// Finalises a draft (author or chief): it must be complete, and then counts in the case log.
-    pub async fn finalise(&self, actor: &Actor, id: i64) -> Result<()> {
+    /// `expected_version` as for [`Store::update_draft`].
+    pub async fn finalise(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: Option<i64>,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         let current = current_state(&mut tx, id).await?;
         actor.require_owner_or_chief(&current.author, "finalise this record")?;
+        current.require_version(id, expected_version)?;
         if current.status != Status::Draft {
             return Err(Error::Conflict(format!("record {id} is already finalised")));
         }
@@ -505,13 +526,21 @@ impl Store {
     }
 
     /// Amends a finalised record (author or chief) with a reason; before and after are kept in
-    /// the audit log.
-    pub async fn amend(&self, actor: &Actor, id: i64, record: &Record, reason: &str) -> Result<()> {
+    /// the audit log. `expected_version` as for [`Store::update_draft`].
+    pub async fn amend(
+        &self,
+        actor: &Actor,
+        id: i64,
+        record: &Record,
+        reason: &str,
+        expected_version: Option<i64>,
+    ) -> Result<()> {
         check_multiline_text("reason", reason)?;
         validate_complete(record)?;
         let mut tx = self.begin().await?;
         let current = current_state(&mut tx, id).await?;
         actor.require_owner_or_chief(&current.author, "amend this record")?;
+        current.require_version(id, expected_version)?;
         if current.status == Status::Draft {
             return Err(Error::Conflict(format!(
                 "record {id} is a draft; edit it, or finalise it first"
@@ -1049,7 +1078,8 @@ fn bind_columns<'q>(
         .bind(i64::from(indicators.transfused()))
 }
 
-/// Rewrites the document and its columns, if the version is still `version` (else a conflict).
+/// Rewrites the document and its columns if the version is still `version`, else
+/// [`Error::VersionMismatch`] with the version now stored (the set half of the compare-and-set).
 async fn write_body(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     id: i64,
@@ -1082,9 +1112,16 @@ async fn write_body(
     .execute(&mut **tx)
     .await?;
     if result.rows_affected() != 1 {
-        return Err(Error::Conflict(format!(
-            "record {id} was changed by someone else; reload and retry"
-        )));
+        let actual = sqlx::query("SELECT version FROM records WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get(0)?;
+        return Err(Error::VersionMismatch {
+            id,
+            expected: version,
+            actual,
+        });
     }
     sqlx::query("DELETE FROM record_team WHERE record_id = $1")
         .bind(id)
@@ -1121,7 +1158,6 @@ async fn append_audit(
     Ok(())
 }
 
-/// What a write needs to know about the record as it is now.
 /// One audited change of a stored record.
 struct Change<'a> {
     /// Audit-log action: `update`, `finalise` or `amend`.
@@ -1178,6 +1214,21 @@ struct CurrentState {
     status: Status,
     version: i64,
     record: Record,
+}
+
+impl CurrentState {
+    /// The compare half of the compare-and-set on `version` (the set half is [`write_body`]'s
+    /// `WHERE version = …`).
+    fn require_version(&self, id: i64, expected: Option<i64>) -> Result<()> {
+        match expected {
+            Some(expected) if expected != self.version => Err(Error::VersionMismatch {
+                id,
+                expected,
+                actual: self.version,
+            }),
+            _ => Ok(()),
+        }
+    }
 }
 
 async fn current_state(

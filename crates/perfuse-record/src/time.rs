@@ -130,7 +130,21 @@ fn civil_from_days(days: i64) -> (i32, u8, u8) {
 
 /// The current UTC time as RFC 3339 text, e.g. `2025-03-01T14:05:09.123Z`.
 pub fn now_rfc3339() -> String {
-    let ms = unix_now_ms();
+    rfc3339_of_unix_ms(unix_now_ms())
+}
+
+/// The UTC time `days` whole days from now, as RFC 3339 text; `None` past year 9999.
+pub fn rfc3339_in_days(days: u32) -> Option<String> {
+    let ms = i64::from(days)
+        .checked_mul(86_400_000)
+        .and_then(|offset| unix_now_ms().checked_add(offset))?;
+    // 253402300800000 ms is 10000-01-01T00:00:00Z: beyond, the text no longer sorts as time.
+    (ms < 253_402_300_800_000).then(|| rfc3339_of_unix_ms(ms))
+}
+
+/// Milliseconds since 1970-01-01T00:00:00Z as RFC 3339 text (same width for years 0–9999, so
+/// the texts sort as the times they name).
+fn rfc3339_of_unix_ms(ms: i64) -> String {
     let (year, month, day) = civil_from_days(ms.div_euclid(86_400_000));
     let ms_of_day = ms.rem_euclid(86_400_000);
     let (hour, minute) = (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60);
@@ -155,5 +169,17 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(19_782), (2024, 2, 29));
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
+
+    #[test]
+    fn timestamps_are_fixed_width_and_sort() {
+        assert_eq!(rfc3339_of_unix_ms(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339_of_unix_ms(1_709_217_909_123),
+            "2024-02-29T14:45:09.123Z"
+        );
+        let in_90 = rfc3339_in_days(90).unwrap();
+        assert!(now_rfc3339() < in_90);
+        assert!(rfc3339_in_days(u32::MAX).is_none());
     }
 }

@@ -131,7 +131,7 @@ async fn a_new_sqlite_file_is_private() {
     let id = store.create(&author(), &record).await.unwrap();
     let amended = refused_field(
         store
-            .amend(&author(), id, &record, "typo \u{202E}")
+            .amend(&author(), id, &record, "typo \u{202E}", None)
             .await
             .map(|()| id),
     );

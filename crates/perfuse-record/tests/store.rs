@@ -5,7 +5,7 @@ mod common;
 
 use common::{adult_cabg, auditor, author, chief, colleague};
 use perfuse_record::model::{Category, TeamMember, TeamRole};
-use perfuse_record::store::CeEntry;
+use perfuse_record::store::{ApiUser, CeEntry, TokenLifetime};
 use perfuse_record::{Actor, Date, Error, ListFilter, Role, Status, Store};
 use sqlx::Executor;
 
@@ -20,6 +20,9 @@ backend_tests!(
     confirmation_rules,
     exports_csv,
     api_tokens_authenticate_and_are_stored_hashed,
+    writes_based_on_an_old_version_are_refused,
+    tokens_expire_and_rotate,
+    refusal_log_is_append_only,
 );
 
 async fn create_and_read_back_exactly(store: Store, _url: String) {
@@ -46,29 +49,122 @@ async fn create_and_read_back_exactly(store: Store, _url: String) {
     assert_eq!(store.check_integrity(&auditor()).await.unwrap(), 1);
 }
 
+async fn writes_based_on_an_old_version_are_refused(store: Store, _url: String) {
+    let mut record = adult_cabg();
+    let id = store.create(&author(), &record).await.unwrap();
+    // Two editors read version 1; the first write wins, the second is refused unchanged.
+    record.notes = Some("first".to_owned());
+    store
+        .update_draft(&author(), id, &record, Some(1))
+        .await
+        .unwrap();
+    let mut second = adult_cabg();
+    second.notes = Some("second".to_owned());
+    let stale = |result: Result<(), Error>| match result {
+        Err(Error::VersionMismatch {
+            expected: 1,
+            actual: 2,
+            ..
+        }) => {}
+        other => panic!("expected a version mismatch, got {other:?}"),
+    };
+    stale(store.update_draft(&chief(), id, &second, Some(1)).await);
+    stale(store.finalise(&author(), id, Some(1)).await);
+    let stored = store.get(&auditor(), id).await.unwrap();
+    assert_eq!((stored.version, stored.status), (2, Status::Draft));
+    assert_eq!(stored.record.notes.as_deref(), Some("first"));
+    store.finalise(&author(), id, Some(2)).await.unwrap();
+    stale_amend(&store, id).await;
+    assert_eq!(store.audit_trail(&auditor(), id).await.unwrap().len(), 4);
+
+    // Eight writers racing from the same version: exactly one wins.
+    let draft = store.create(&author(), &adult_cabg()).await.unwrap();
+    let writers: Vec<_> = (0..8)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut record = adult_cabg();
+                record.notes = Some(format!("writer {i}"));
+                store.update_draft(&author(), draft, &record, Some(1)).await
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for writer in writers {
+        match writer.await.unwrap() {
+            Ok(()) => won += 1,
+            Err(Error::VersionMismatch {
+                expected: 1,
+                actual: 2,
+                ..
+            }) => {}
+            Err(other) => panic!("{other}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(store.get(&auditor(), draft).await.unwrap().version, 2);
+    assert_eq!(
+        Error::VersionMismatch {
+            id,
+            expected: 1,
+            actual: 2
+        }
+        .http_status(),
+        412
+    );
+}
+
+/// An amendment based on version 2 of a record now at 3 is refused; one based on 3 is taken.
+async fn stale_amend(store: &Store, id: i64) {
+    let record = store.get(&auditor(), id).await.unwrap().record;
+    let error = store
+        .amend(&chief(), id, &record, "late", Some(2))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::VersionMismatch {
+                expected: 2,
+                actual: 3,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    store
+        .amend(&chief(), id, &record, "checked", Some(3))
+        .await
+        .unwrap();
+    assert_eq!(store.get(&auditor(), id).await.unwrap().version, 4);
+}
+
 async fn drafts_are_edited_finalised_records_are_amended(store: Store, _url: String) {
     let mut record = adult_cabg();
     let id = store.create(&author(), &record).await.unwrap();
     record.notes = Some("uneventful".to_owned());
-    store.update_draft(&author(), id, &record).await.unwrap();
-    store.finalise(&author(), id).await.unwrap();
+    store
+        .update_draft(&author(), id, &record, None)
+        .await
+        .unwrap();
+    store.finalise(&author(), id, None).await.unwrap();
     let error = store
-        .update_draft(&author(), id, &record)
+        .update_draft(&author(), id, &record, None)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Conflict(_)), "{error}");
-    let error = store.finalise(&author(), id).await.unwrap_err();
+    let error = store.finalise(&author(), id, None).await.unwrap_err();
     assert!(matches!(error, Error::Conflict(_)), "{error}");
 
     let mut amended = record.clone();
     amended.case.procedure = "CABG x4".to_owned();
     let error = store
-        .amend(&author(), id, &amended, "  ")
+        .amend(&author(), id, &amended, "  ", None)
         .await
         .unwrap_err();
     assert_eq!(error.to_string(), "reason: must not be empty");
     store
-        .amend(&author(), id, &amended, "fourth graft missed")
+        .amend(&author(), id, &amended, "fourth graft missed", None)
         .await
         .unwrap();
 
@@ -96,20 +192,20 @@ async fn drafts_are_edited_finalised_records_are_amended(store: Store, _url: Str
     let mut open = adult_cabg();
     open.timeline.truncate(7); // drops bypass_off and the last urine
     let open_id = store.create(&author(), &open).await.unwrap();
-    let error = store.finalise(&author(), open_id).await.unwrap_err();
+    let error = store.finalise(&author(), open_id, None).await.unwrap_err();
     assert_eq!(
         error.to_string(),
         "timeline: bypass_on has no matching bypass_off"
     );
     // An invalid amendment is refused for its content first...
     let error = store
-        .amend(&author(), open_id, &open, "x")
+        .amend(&author(), open_id, &open, "x", None)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Invalid { .. }), "{error}");
     // ...and a valid one still cannot amend a draft: drafts are updated, not amended.
     let error = store
-        .amend(&author(), open_id, &adult_cabg(), "x")
+        .amend(&author(), open_id, &adult_cabg(), "x", None)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Conflict(_)), "{error}");
@@ -124,23 +220,23 @@ async fn permissions_by_role(store: Store, _url: String) {
     let id = store.create(&author(), &record).await.unwrap();
     for error in [
         store
-            .update_draft(&colleague(), id, &record)
+            .update_draft(&colleague(), id, &record, None)
             .await
             .unwrap_err(),
-        store.finalise(&colleague(), id).await.unwrap_err(),
-        store.finalise(&auditor(), id).await.unwrap_err(),
+        store.finalise(&colleague(), id, None).await.unwrap_err(),
+        store.finalise(&auditor(), id, None).await.unwrap_err(),
     ] {
         assert!(matches!(error, Error::Forbidden(_)), "{error}");
     }
     // A chief may finalise and amend anyone's record.
-    store.finalise(&chief(), id).await.unwrap();
+    store.finalise(&chief(), id, None).await.unwrap();
     let error = store
-        .amend(&colleague(), id, &record, "typo")
+        .amend(&colleague(), id, &record, "typo", None)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Forbidden(_)), "{error}");
     store
-        .amend(&chief(), id, &record, "checked against the chart")
+        .amend(&chief(), id, &record, "checked against the chart", None)
         .await
         .unwrap();
     let trail = store.audit_trail(&auditor(), id).await.unwrap();
@@ -246,6 +342,44 @@ async fn audit_log_is_append_only(store: Store, url: String) {
     );
 }
 
+async fn refusal_log_is_append_only(store: Store, url: String) {
+    store
+        .log_refusal(&auditor(), "create", None, 403, "record", "read-only role")
+        .await
+        .unwrap();
+    store
+        .log_refusal(
+            &author(),
+            "amend",
+            Some(7),
+            412,
+            "version",
+            "record 7 moved on",
+        )
+        .await
+        .unwrap();
+    let all = store.refusals(&auditor(), None).await.unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|r| (r.actor.as_str(), r.actor_role.as_str(), r.http_status))
+            .collect::<Vec<_>>(),
+        [
+            ("Quinn Auditor", "read_only", 403),
+            ("Alex Morgan", "perfusionist", 412)
+        ]
+    );
+    let seven = store.refusals(&auditor(), Some(7)).await.unwrap();
+    assert_eq!((seven.len(), seven[0].field.as_str()), (1, "version"));
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    for statement in ["UPDATE refusals SET actor = 'x'", "DELETE FROM refusals"] {
+        let error = connection.execute(statement).await.unwrap_err();
+        assert!(error.to_string().contains("append-only"), "{error}");
+    }
+    assert_eq!(store.refusals(&auditor(), None).await.unwrap().len(), 2);
+}
+
 async fn list_filters(store: Store, _url: String) {
     let mut records = Vec::new();
     for (i, (date, category, primary)) in [
@@ -269,7 +403,7 @@ async fn list_filters(store: Store, _url: String) {
         records.push(record);
     }
     let ids = store.import(&chief(), &records, false).await.unwrap();
-    store.finalise(&chief(), ids[2]).await.unwrap();
+    store.finalise(&chief(), ids[2], None).await.unwrap();
 
     let procedures = |filter: ListFilter| {
         let store = store.clone();
@@ -338,7 +472,7 @@ async fn confirmation_rules(store: Store, _url: String) {
         assert!(matches!(result, Err(Error::Forbidden(_))), "{result:?}")
     };
     conflict(store.confirm(&colleague(), id).await);
-    store.finalise(&author(), id).await.unwrap();
+    store.finalise(&author(), id, None).await.unwrap();
     forbidden(store.confirm(&chief(), id).await);
     let reader = Actor::new("Sam Lee", Role::ReadOnly).unwrap();
     forbidden(store.confirm(&reader, id).await);
@@ -360,7 +494,7 @@ async fn confirmation_rules(store: Store, _url: String) {
     let mut corrected = adult_cabg();
     corrected.notes = Some("urine volume corrected".to_owned());
     store
-        .amend(&chief(), id, &corrected, "urine")
+        .amend(&chief(), id, &corrected, "urine", None)
         .await
         .unwrap();
     let log = store
@@ -510,13 +644,23 @@ async fn exports_csv(store: Store, _url: String) {
 async fn api_tokens_authenticate_and_are_stored_hashed(store: Store, url: String) {
     // Only chiefs issue tokens.
     let error = store
-        .issue_token(&author(), "B. Perfusionist", Role::Perfusionist)
+        .issue_token(
+            &author(),
+            "B. Perfusionist",
+            Role::Perfusionist,
+            TokenLifetime::DEFAULT,
+        )
         .await
         .unwrap_err();
     assert_eq!(error.http_status(), 403);
 
     let token = store
-        .issue_token(&chief(), "B. Perfusionist", Role::Perfusionist)
+        .issue_token(
+            &chief(),
+            "B. Perfusionist",
+            Role::Perfusionist,
+            TokenLifetime::DEFAULT,
+        )
         .await
         .unwrap();
     assert_eq!(token.len(), 64);
@@ -541,7 +685,12 @@ async fn api_tokens_authenticate_and_are_stored_hashed(store: Store, url: String
 
     // Reissuing replaces the old token; unknown and malformed tokens are refused with 401.
     let second = store
-        .issue_token(&chief(), "B. Perfusionist", Role::ReadOnly)
+        .issue_token(
+            &chief(),
+            "B. Perfusionist",
+            Role::ReadOnly,
+            TokenLifetime::DEFAULT,
+        )
         .await
         .unwrap();
     for bad in [token.as_str(), "", "not-a-token", &"0".repeat(64)] {
@@ -552,10 +701,131 @@ async fn api_tokens_authenticate_and_are_stored_hashed(store: Store, url: String
         store.authenticate(&second).await.unwrap().role,
         Role::ReadOnly
     );
+    let users = store.api_users(&auditor()).await.unwrap();
     assert_eq!(
-        store.api_users(&auditor()).await.unwrap(),
-        [("B. Perfusionist".to_owned(), Role::ReadOnly)]
+        (users.len(), users[0].name.as_str(), users[0].role),
+        (1, "B. Perfusionist", Role::ReadOnly)
     );
+}
+
+async fn tokens_expire_and_rotate(store: Store, url: String) {
+    let old = store
+        .issue_token(
+            &chief(),
+            "Sam Lee",
+            Role::Perfusionist,
+            TokenLifetime::DEFAULT,
+        )
+        .await
+        .unwrap();
+    // Rotation: same role, a new token; the old one stops working at once.
+    let error = store
+        .rotate_token(&author(), "Sam Lee", TokenLifetime::DEFAULT)
+        .await
+        .unwrap_err();
+    assert_eq!(error.http_status(), 403);
+    let new = store
+        .rotate_token(&chief(), "Sam Lee", TokenLifetime::Days(1))
+        .await
+        .unwrap();
+    assert_ne!(new, old);
+    assert_eq!(
+        store.authenticate(&old).await.unwrap_err().http_status(),
+        401
+    );
+    assert_eq!(
+        store.authenticate(&new).await.unwrap().role,
+        Role::Perfusionist
+    );
+    let error = store
+        .rotate_token(&chief(), "Nobody", TokenLifetime::DEFAULT)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Invalid { field, .. } if field == "name"),
+        "{error}"
+    );
+
+    // A token past its expiry is refused with the date; one without expiry (issued before
+    // expiry existed, or `never`) keeps working and is listed as such.
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    connection
+        .execute(
+            "UPDATE api_users SET expires_at = '2026-01-02T03:04:05.000Z' WHERE name = 'Sam Lee'",
+        )
+        .await
+        .unwrap();
+    let error = store.authenticate(&new).await.unwrap_err();
+    assert_eq!(error.http_status(), 401);
+    assert_eq!(
+        error.to_string(),
+        "unauthenticated: token expired on 2026-01-02T03:04:05.000Z; ask a chief for a new one"
+    );
+    let forever = store
+        .issue_token(
+            &chief(),
+            "Quinn Auditor",
+            Role::ReadOnly,
+            TokenLifetime::Never,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.authenticate(&forever).await.unwrap().role,
+        Role::ReadOnly
+    );
+    let users = store.api_users(&auditor()).await.unwrap();
+    assert_eq!(
+        users[0],
+        ApiUser {
+            name: "Quinn Auditor".to_owned(),
+            role: Role::ReadOnly,
+            expires_at: None
+        }
+    );
+    assert_eq!(
+        users[1].expires_at.as_deref(),
+        Some("2026-01-02T03:04:05.000Z")
+    );
+}
+
+#[test]
+fn token_lifetimes_are_parsed_strictly() {
+    assert_eq!(
+        "90d".parse::<TokenLifetime>().unwrap(),
+        TokenLifetime::Days(90)
+    );
+    assert_eq!(
+        "3650d".parse::<TokenLifetime>().unwrap(),
+        TokenLifetime::Days(3650)
+    );
+    assert_eq!(
+        "never".parse::<TokenLifetime>().unwrap(),
+        TokenLifetime::Never
+    );
+    for bad in [
+        "",
+        "d",
+        "0d",
+        "3651d",
+        "-1d",
+        "+9d",
+        " 9d",
+        "9",
+        "9h",
+        "9D",
+        "Never",
+        "4294967296d",
+        "99999999999999999999d",
+    ] {
+        let error = bad.parse::<TokenLifetime>().unwrap_err();
+        assert!(
+            matches!(&error, Error::Invalid { field, .. } if field == "expires"),
+            "{bad:?}"
+        );
+    }
 }
 
 /// Records finalised before confirmations existed keep counting after the upgrade (migration
@@ -589,7 +859,7 @@ async fn upgrade_keeps_earlier_records_counted() {
             .collect::<Vec<_>>(),
         [(id, true)]
     );
-    store.finalise(&author(), id + 1).await.unwrap();
+    store.finalise(&author(), id + 1, None).await.unwrap();
     let log = store
         .case_log(&auditor(), Some("Sam Lee"), None)
         .await

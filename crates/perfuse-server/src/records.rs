@@ -2,7 +2,16 @@
 //! `perfuse record`. Every endpoint, reads included (records hold patient data), needs an API
 //! token that a chief issued with `perfuse record user add`; the token names the [`Actor`] and
 //! the library enforces what its role may do. Errors keep the library's status and field:
-//! 422 invalid field, 401 no/unknown token, 403 role, 404 id, 409 state.
+//! 422 invalid field, 401 no/unknown token, 403 role, 404 id, 409 state, 412 version.
+//!
+//! Optimistic concurrency: a record read carries its `version` as a strong `ETag` (`"3"`), and
+//! every write that changes a stored record (PUT, finalise, amend) must send it back in
+//! `If-Match`: 428 without it, 412 when the record has changed since (compared inside the
+//! store's write transaction), so two editors never silently overwrite each other.
+//!
+//! Every write refused after authentication (403 role, 409 state, 412/428 version, 422 invalid,
+//! 400/404) is appended to the store's append-only refusal log (`GET /api/refusals`): who
+//! tried what, on which record, and why.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -10,7 +19,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use perfuse_record::model::{Category, RecordKind};
-use perfuse_record::store::{AuditEntry, CaseLogEntry, CaseLogSummary, CeEntry, RecordSummary};
+use perfuse_record::store::{
+    AuditEntry, CaseLogEntry, CaseLogSummary, CeEntry, RecordSummary, Refusal,
+};
 use perfuse_record::{Actor, Date, ListFilter, Record, Status, Store, StoredRecord, csv};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -36,6 +47,32 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(case_log))
         .routes(routes!(list_ce, add_ce))
         .routes(routes!(save_session))
+        .routes(routes!(list_refusals))
+}
+
+/// Passes `result` through; a refusal (4xx) is first appended to the refusal log as `actor`
+/// trying `action` on `record_id`. A refusal that cannot be logged answers the storage error.
+async fn logged<T>(
+    store: &Store,
+    actor: &Actor,
+    (action, record_id): (&str, Option<i64>),
+    result: Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    if let Err(error) = &result
+        && error.status.is_client_error()
+    {
+        store
+            .log_refusal(
+                actor,
+                action,
+                record_id,
+                error.status.as_u16(),
+                &error.field,
+                &error.message,
+            )
+            .await?;
+    }
+    result
 }
 
 /// A records error as the API's JSON error, with the status the records crate chose.
@@ -56,7 +93,8 @@ impl From<perfuse_record::Error> for ApiError {
     }
 }
 
-/// The store and the caller, or 503 without a database and 401 without a valid token.
+/// The store and the caller, or 503 without a database and 401 (field `authorization`)
+/// without a valid token: missing, unknown or expired.
 pub(crate) async fn caller(
     state: &AppState,
     headers: &HeaderMap,
@@ -75,8 +113,49 @@ pub(crate) async fn caller(
             "missing bearer token (issued by `perfuse record user add`)",
         )
     })?;
-    let actor = store.authenticate(token).await?;
+    let actor = store.authenticate(token).await.map_err(|error| {
+        let refused = ApiError::from(error);
+        if refused.status == StatusCode::UNAUTHORIZED {
+            ApiError::new(refused.status, "authorization", refused.message)
+        } else {
+            refused
+        }
+    })?;
     Ok((store, actor))
+}
+
+/// The `ETag` of a record version: its number, quoted (a strong validator).
+fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The version a write was based on, from `If-Match`: required (428 without it), one strong
+/// entity tag as sent in [`etag`] (400 otherwise).
+fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
+    let value = headers.get(header::IF_MATCH).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "if-match",
+            "send the ETag of the record you read (GET /api/records/{id}) in If-Match",
+        )
+    })?;
+    value
+        .to_str()
+        .ok()
+        .and_then(|text| {
+            text.trim()
+                .strip_prefix('"')?
+                .strip_suffix('"')?
+                .parse()
+                .ok()
+        })
+        .filter(|version: &i64| *version >= 1)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "if-match",
+                format!("{value:?}: expected one ETag as sent by GET, e.g. \"3\""),
+            )
+        })
 }
 
 /// A record document in the request body: the JSON shape of `docs/records.md`.
@@ -171,8 +250,12 @@ async fn create_record(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    let record = record_from(body)?;
-    let id = store.create(&actor, &record).await?;
+    let result = async {
+        let record = record_from(body)?;
+        Ok(store.create(&actor, &record).await?)
+    }
+    .await;
+    let id = logged(&store, &actor, ("create", None), result).await?;
     Ok((StatusCode::CREATED, Json(CreatedRecord { id })).into_response())
 }
 
@@ -180,15 +263,20 @@ async fn create_record(
 #[utoipa::path(
     get, path = "/api/records/{id}", tag = "records", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, body = serde_json::Value, description = "The stored record, plan and indicators"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = serde_json::Value, description = "The stored record, plan and indicators; `ETag` is its version, for `If-Match` on writes", headers(("ETag" = String, description = "The record's version, quoted"))), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
 async fn get_record(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<i64>,
-) -> Result<Json<StoredRecord>, ApiError> {
+) -> Result<Response, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    Ok(Json(store.get(&actor, id).await?))
+    let stored = store.get(&actor, id).await?;
+    Ok((
+        [(header::ETAG, etag(stored.version))],
+        Json::<StoredRecord>(stored),
+    )
+        .into_response())
 }
 
 /// Replaces a draft (author or chief); finalised records are amended instead.
@@ -196,7 +284,7 @@ async fn get_record(
     put, path = "/api/records/{id}", tag = "records", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Record id")),
     request_body(content = serde_json::Value, description = "The whole corrected record document"),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not a draft"), (status = 422, body = ErrorBody))
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not a draft"), (status = 422, body = ErrorBody), (status = 412, body = ErrorBody, description = "Changed since the If-Match version"), (status = 428, body = ErrorBody, description = "No If-Match"))
 )]
 async fn update_record(
     State(state): State<AppState>,
@@ -205,8 +293,15 @@ async fn update_record(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    let record = record_from(body)?;
-    store.update_draft(&actor, id, &record).await?;
+    let result = async {
+        let version = if_match(&headers)?;
+        let record = record_from(body)?;
+        Ok(store
+            .update_draft(&actor, id, &record, Some(version))
+            .await?)
+    }
+    .await;
+    logged(&store, &actor, ("update", Some(id)), result).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -215,7 +310,7 @@ async fn update_record(
 #[utoipa::path(
     post, path = "/api/records/{id}/finalise", tag = "records", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody, description = "Record incomplete"))
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody, description = "Record incomplete"), (status = 412, body = ErrorBody, description = "Changed since the If-Match version"), (status = 428, body = ErrorBody, description = "No If-Match"))
 )]
 async fn finalise_record(
     State(state): State<AppState>,
@@ -223,7 +318,12 @@ async fn finalise_record(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    store.finalise(&actor, id).await?;
+    let result = async {
+        let version = if_match(&headers)?;
+        Ok(store.finalise(&actor, id, Some(version)).await?)
+    }
+    .await;
+    logged(&store, &actor, ("finalise", Some(id)), result).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -240,7 +340,8 @@ async fn confirm_record(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    store.confirm(&actor, id).await?;
+    let result = store.confirm(&actor, id).await.map_err(ApiError::from);
+    logged(&store, &actor, ("confirm", Some(id)), result).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -279,7 +380,7 @@ struct Amendment {
 #[utoipa::path(
     post, path = "/api/records/{id}/amend", tag = "records", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Record id")), request_body = Amendment,
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not finalised"), (status = 422, body = ErrorBody))
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not finalised"), (status = 422, body = ErrorBody), (status = 412, body = ErrorBody, description = "Changed since the If-Match version"), (status = 428, body = ErrorBody, description = "No If-Match"))
 )]
 async fn amend_record(
     State(state): State<AppState>,
@@ -288,9 +389,16 @@ async fn amend_record(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    let amendment: Amendment = crate::api::parse_body(body)?;
-    let record = Record::from_json_str(&amendment.record.to_string())?;
-    store.amend(&actor, id, &record, &amendment.reason).await?;
+    let result = async {
+        let version = if_match(&headers)?;
+        let amendment: Amendment = crate::api::parse_body(body)?;
+        let record = Record::from_json_str(&amendment.record.to_string())?;
+        Ok(store
+            .amend(&actor, id, &record, &amendment.reason, Some(version))
+            .await?)
+    }
+    .await;
+    logged(&store, &actor, ("amend", Some(id)), result).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -453,8 +561,12 @@ async fn add_ce(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    let entry: CeEntry = crate::api::parse_body(body)?;
-    let id = store.add_ce(&actor, &entry).await?;
+    let result = async {
+        let entry: CeEntry = crate::api::parse_body(body)?;
+        Ok(store.add_ce(&actor, &entry).await?)
+    }
+    .await;
+    let id = logged(&store, &actor, ("add_ce", None), result).await?;
     Ok((StatusCode::CREATED, Json(CreatedRecord { id })).into_response())
 }
 
@@ -484,15 +596,43 @@ async fn save_session(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let (store, actor) = caller(&state, &headers).await?;
-    let request: SaveSession = crate::api::parse_body(body)?;
-    let session = state.registry.get(&code)?;
-    let trainee = Trainee {
-        name: request.trainee,
-        supervisor: request.supervisor,
-        date: Date::today_utc(),
-    };
-    let record = training_record(&session.scenario, &session.csv(), trainee)?;
-    let finalise = request.finalise.unwrap_or(false);
-    let id = store.add(&actor, &record, finalise).await?;
+    let result = async {
+        let request: SaveSession = crate::api::parse_body(body)?;
+        let session = state.registry.get(&code)?;
+        let trainee = Trainee {
+            name: request.trainee,
+            supervisor: request.supervisor,
+            date: Date::today_utc(),
+        };
+        let record = training_record(&session.scenario, &session.csv(), trainee)?;
+        let finalise = request.finalise.unwrap_or(false);
+        Ok(store.add(&actor, &record, finalise).await?)
+    }
+    .await;
+    let id = logged(&store, &actor, ("create", None), result).await?;
     Ok((StatusCode::CREATED, Json(CreatedRecord { id })).into_response())
+}
+
+/// Which refusals.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct RefusalQuery {
+    /// Only those about this record.
+    record_id: Option<i64>,
+}
+
+/// Refused writes, oldest first: who tried what on which record, the status and why.
+#[utoipa::path(
+    get, path = "/api/refusals", tag = "records", params(RefusalQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<serde_json::Value>, description = "Refusals: id, at, actor, actor_role, action, record_id, http_status, field, reason"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+)]
+async fn list_refusals(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Result<Query<RefusalQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<Refusal>>, ApiError> {
+    let (store, actor) = caller(&state, &headers).await?;
+    let q = query(q)?;
+    Ok(Json(store.refusals(&actor, q.record_id).await?))
 }

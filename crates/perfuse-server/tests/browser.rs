@@ -341,7 +341,12 @@ async fn drill_page_grades_right_wrong_and_wrong_unit_in_chromium() {
     let store = perfuse_record::Store::open(&db).await.unwrap();
     let chief = perfuse_record::Actor::new("Pat Chief", perfuse_record::Role::Chief).unwrap();
     let kim = store
-        .issue_token(&chief, "Kim", perfuse_record::Role::Perfusionist)
+        .issue_token(
+            &chief,
+            "Kim",
+            perfuse_record::Role::Perfusionist,
+            perfuse_record::store::TokenLifetime::DEFAULT,
+        )
         .await
         .unwrap();
     store.close().await;

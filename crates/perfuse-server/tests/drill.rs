@@ -54,7 +54,12 @@ async fn items_are_graded_and_stored_for_a_learner() {
     let store = Store::open(&db).await.unwrap();
     let chief = perfuse_record::Actor::new("Pat Chief", perfuse_record::Role::Chief).unwrap();
     let kim = store
-        .issue_token(&chief, "Kim", perfuse_record::Role::Perfusionist)
+        .issue_token(
+            &chief,
+            "Kim",
+            perfuse_record::Role::Perfusionist,
+            perfuse_record::store::TokenLifetime::DEFAULT,
+        )
         .await
         .unwrap();
     let educator = store

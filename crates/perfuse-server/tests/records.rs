@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use perfuse_record::store::TokenLifetime;
 use perfuse_record::{Actor, Role, Store};
 use perfuse_server::{Server, ServerConfig};
 use serde_json::{Value, json};
@@ -61,7 +62,22 @@ impl Api {
         token: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
+        self.call_if(method, path, token, None, body).await
+    }
+
+    /// A call with an `If-Match` header.
+    async fn call_if(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        if_match: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(tag) = if_match {
+            request = request.header("if-match", tag);
+        }
         if !token.is_empty() {
             request = request.bearer_auth(token);
         }
@@ -76,6 +92,19 @@ impl Api {
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
         )
     }
+
+    /// The `ETag` of a record read.
+    async fn etag(&self, id: i64, token: &str) -> String {
+        let response = self
+            .http
+            .get(format!("{}/api/records/{id}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        response.headers()["etag"].to_str().unwrap().to_owned()
+    }
 }
 
 async fn life_cycle_roles_and_case_log(backend: &str) {
@@ -84,19 +113,40 @@ async fn life_cycle_roles_and_case_log(backend: &str) {
     let store = Store::open(&db).await.unwrap();
     let chief = Actor::new("Pat Chief", Role::Chief).unwrap();
     let author = store
-        .issue_token(&chief, "Alex Morgan", Role::Perfusionist)
+        .issue_token(
+            &chief,
+            "Alex Morgan",
+            Role::Perfusionist,
+            TokenLifetime::DEFAULT,
+        )
         .await
         .unwrap();
     let colleague = store
-        .issue_token(&chief, "Sam Lee", Role::Perfusionist)
+        .issue_token(
+            &chief,
+            "Sam Lee",
+            Role::Perfusionist,
+            TokenLifetime::DEFAULT,
+        )
         .await
         .unwrap();
     let auditor = store
-        .issue_token(&chief, "Quinn Auditor", Role::ReadOnly)
+        .issue_token(
+            &chief,
+            "Quinn Auditor",
+            Role::ReadOnly,
+            TokenLifetime::DEFAULT,
+        )
         .await
         .unwrap();
     store.close().await;
 
+    let db_url = db.clone();
+    let sqlx_url = if backend == "sqlite" {
+        format!("sqlite://{db}")
+    } else {
+        db.clone()
+    };
     let config = ServerConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         records_db: Some(db),
@@ -116,11 +166,45 @@ async fn life_cycle_roles_and_case_log(backend: &str) {
         (status, body["error"]["field"].as_str()),
         (401, Some("authorization"))
     );
+    let (status, body) = api
+        .call(M::GET, "/api/records", &"ab".repeat(32), None)
+        .await;
     assert_eq!(
-        api.call(M::GET, "/api/records", &"ab".repeat(32), None)
-            .await
-            .0,
-        401
+        (status, body["error"]["field"].as_str()),
+        (401, Some("authorization"))
+    );
+    // An expired token is refused with its date.
+    let store = Store::open(&db_url).await.unwrap();
+    let expired = store
+        .issue_token(
+            &chief,
+            "Old Hand",
+            Role::Perfusionist,
+            TokenLifetime::Days(1),
+        )
+        .await
+        .unwrap();
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&sqlx_url)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE api_users SET expires_at = '2026-01-02T03:04:05.000Z' WHERE name = 'Old Hand'",
+    )
+    .execute(&mut connection)
+    .await
+    .unwrap();
+    store.close().await;
+    let (status, body) = api.call(M::GET, "/api/records", &expired, None).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (401, Some("authorization"))
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("token expired on 2026-01-02T03:04:05.000Z; ask a chief for a new one"),
+        "{body}"
     );
 
     // Create: read-only may not; an invalid field is named and nothing is written.
@@ -160,51 +244,125 @@ async fn life_cycle_roles_and_case_log(backend: &str) {
     );
 
     // Only the author (or a chief) finalises; a finalised record is amended, never replaced.
+    // Every write names the version it was based on (the ETag of a read) in If-Match.
+    let finalise = format!("/api/records/{id}/finalise");
+    let tag = api.etag(id, &auditor).await;
+    assert_eq!(tag, "\"1\"");
     assert_eq!(
-        api.call(
-            M::POST,
-            &format!("/api/records/{id}/finalise"),
-            &colleague,
-            None
-        )
-        .await
-        .0,
+        api.call_if(M::POST, &finalise, &colleague, Some(&tag), None)
+            .await
+            .0,
         403
     );
+    let (status, body) = api.call(M::POST, &finalise, &author, None).await;
     assert_eq!(
-        api.call(
-            M::POST,
-            &format!("/api/records/{id}/finalise"),
-            &author,
-            None
-        )
-        .await
-        .0,
-        204
+        (status, body["error"]["field"].as_str()),
+        (428, Some("if-match"))
+    );
+    let (status, body) = api
+        .call_if(M::POST, &finalise, &author, Some("W/\"1\""), None)
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("if-match"))
     );
     assert_eq!(
-        api.call(
+        api.call_if(M::POST, &finalise, &author, Some(&tag), None)
+            .await
+            .0,
+        204
+    );
+    // A second writer still holding version 1 is refused, and nothing changes.
+    let stale = json!({"record": record_json(), "reason": "late edit from an old tab"});
+    let amend = format!("/api/records/{id}/amend");
+    let (status, body) = api
+        .call_if(M::POST, &amend, &author, Some(&tag), Some(stale))
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (412, Some("version"))
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("version 2")
+    );
+    let tag = api.etag(id, &auditor).await;
+    assert_eq!(tag, "\"2\"");
+    let (status, body) = api
+        .call_if(
             M::PUT,
             &format!("/api/records/{id}"),
             &author,
-            Some(record_json())
+            Some(&tag),
+            Some(record_json()),
         )
-        .await
-        .0,
-        409
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (409, Some("record"))
     );
     let amendment = json!({"record": record_json(), "reason": "urine volume transcribed wrongly"});
     assert_eq!(
-        api.call(
-            M::POST,
-            &format!("/api/records/{id}/amend"),
-            &author,
-            Some(amendment)
-        )
-        .await
-        .0,
+        api.call(M::POST, &amend, &author, Some(amendment.clone()))
+            .await
+            .0,
+        428
+    );
+    assert_eq!(
+        api.call_if(M::POST, &amend, &author, Some(&tag), Some(amendment))
+            .await
+            .0,
         204
     );
+    assert_eq!(api.etag(id, &auditor).await, "\"3\"");
+
+    // Every refused write is in the refusal log: who, what, which record, the status and why.
+    let (status, refusals) = api.call(M::GET, "/api/refusals", &auditor, None).await;
+    assert_eq!(status, 200);
+    let seen: Vec<(&str, &str, Option<i64>, i64, &str)> = refusals
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["actor"].as_str().unwrap(),
+                r["action"].as_str().unwrap(),
+                r["record_id"].as_i64(),
+                r["http_status"].as_i64().unwrap(),
+                r["field"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("Quinn Auditor", "create", None, 403, "record"),
+            ("Alex Morgan", "create", None, 422, "case.patient.weight_kg"),
+            ("Sam Lee", "finalise", Some(id), 403, "record"),
+            ("Alex Morgan", "finalise", Some(id), 428, "if-match"),
+            ("Alex Morgan", "finalise", Some(id), 400, "if-match"),
+            ("Alex Morgan", "amend", Some(id), 412, "version"),
+            ("Alex Morgan", "update", Some(id), 409, "record"),
+            ("Alex Morgan", "amend", Some(id), 428, "if-match"),
+        ]
+    );
+    assert!(
+        refusals[5]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("version 2, not 1")
+    );
+    let (_, for_record) = api
+        .call(
+            M::GET,
+            &format!("/api/refusals?record_id={id}"),
+            &auditor,
+            None,
+        )
+        .await;
+    assert_eq!(for_record.as_array().unwrap().len(), 6);
     let (_, audit) = api
         .call(M::GET, &format!("/api/records/{id}/audit"), &auditor, None)
         .await;
