@@ -63,7 +63,12 @@ async fn items_are_graded_and_stored_for_a_learner() {
         .await
         .unwrap();
     let educator = store
-        .issue_token(&chief, "Pat Chief", perfuse_record::Role::Chief)
+        .issue_token(
+            &chief,
+            "Pat Chief",
+            perfuse_record::Role::Chief,
+            perfuse_record::store::TokenLifetime::DEFAULT,
+        )
         .await
         .unwrap();
     store.close().await;
