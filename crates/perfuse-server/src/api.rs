@@ -213,7 +213,7 @@ struct CreateSession {
     file_name: Option<String>,
     /// Fire the scenario's timed events (default true).
     scripted_events: Option<bool>,
-    /// Initial speed, × real time (1, 2, 5, 20; default 1).
+    /// Initial speed, × real time (1, 2, 5, 20, 60; default 1).
     speed: Option<u32>,
     /// Start paused (default false).
     paused: Option<bool>,

@@ -24,8 +24,8 @@ use crate::wire::describe;
 pub const PUSH_HZ: u64 = 20;
 /// Waveform samples per second of wall time (whatever the speed).
 const WAVE_SAMPLES_PER_S: f64 = 100.0;
-/// Speeds a session may run at (× real time).
-pub const SPEEDS: &[u32] = &[1, 2, 5, 20];
+/// Speeds a session may run at (× real time); ×60 skips the steady hour of a bypass run.
+pub const SPEEDS: &[u32] = &[1, 2, 5, 20, 60];
 /// Simulated delay from sending an arterial blood gas to its result, s.
 pub const ABG_DELAY_S: f64 = 90.0;
 /// Simulated delay from drawing an ACT to its result, s.

@@ -65,7 +65,7 @@ async fn number(client: &Client, css: &str) -> Option<f64> {
 
 /// Clicks `css`, retrying while the element is missing or being re-rendered.
 async fn click(client: &Client, css: &str) {
-    wait_for(css, Duration::from_secs(10), || async {
+    wait_for(css, Duration::from_secs(30), || async {
         client
             .find(Locator::Css(css))
             .await
@@ -460,4 +460,255 @@ async fn drill_page_grades_right_wrong_and_wrong_unit_in_chromium() {
         [("pharmacology", 3, 1)]
     );
     store.close().await;
+}
+
+/// The simulated time on the console's clock (`h:mm:ss`), s.
+async fn sim_time_s(client: &Client) -> Option<u64> {
+    let clock = text(client, "#sim-clock").await?;
+    let mut parts = clock.trim().split(':').map(|p| p.parse::<u64>().ok());
+    let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
+    Some(h * 3600 + m * 60 + s)
+}
+
+/// Waits until the console's clock shows `gap_s` after `since_s`, then pauses the session with
+/// the console's button so a group of actions lands at one simulated time (WebDriver is slow
+/// next to ×20); returns that time.
+async fn pause_after(client: &Client, since_s: u64, gap_s: u64) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while sim_time_s(client).await.unwrap_or(0) < since_s + gap_s {
+        if Instant::now() > deadline {
+            screenshot(client, "stuck.png").await;
+            panic!(
+                "the clock stuck at {:?} (waiting for {} s); pause button {:?}; log {:?}",
+                text(client, "#sim-clock").await,
+                since_s + gap_s,
+                text(client, "#btn-pause").await,
+                text(client, "#event-log").await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    click(client, "#btn-pause").await;
+    wait_for("paused", Duration::from_secs(10), || async {
+        text(client, "#btn-pause")
+            .await?
+            .contains("Resume")
+            .then_some(())
+    })
+    .await;
+    sim_time_s(client).await.unwrap()
+}
+
+async fn resume(client: &Client) {
+    click(client, "#btn-pause").await;
+    wait_for("running", Duration::from_secs(10), || async {
+        text(client, "#btn-pause")
+            .await?
+            .contains("Pause")
+            .then_some(())
+    })
+    .await;
+}
+
+/// Types `value` into the control `#id` and presses its button (`#id-go`).
+async fn set_control(client: &Client, id: &str, value: &str) {
+    let input = client.find(Locator::Css(&format!("#{id}"))).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+    click(client, &format!("#{id}-go")).await;
+}
+
+/// An instructor's request from the page (the test plays the instructor without a second window).
+async fn instructor_post(client: &Client, code: &str, token: &str, path: &str, body: &str) {
+    client
+        .execute(
+            "fetch(`/api/sessions/${arguments[0]}/${arguments[1]}`, { method: 'POST', \
+             headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${arguments[2]}` }, \
+             body: arguments[3] }); return true",
+            vec![code.into(), path.into(), token.into(), body.into()],
+        )
+        .await
+        .unwrap();
+}
+
+/// The page fits its viewport: no horizontal scroll.
+async fn assert_no_horizontal_scroll(client: &Client, what: &str) {
+    let sizes = client
+        .execute(
+            "return [document.documentElement.scrollWidth, innerWidth]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (scroll, inner) = (sizes[0].as_u64().unwrap(), sizes[1].as_u64().unwrap());
+    assert!(
+        scroll <= inner,
+        "{what}: {scroll} px wide in a {inner} px viewport"
+    );
+}
+
+/// The routine CABG run by the book through the console's own controls, scripted events off:
+/// heparin, an ACT ≥ 3 min later, bypass at CI 2.4, cross-clamp with del Nido, a blood gas, a
+/// staged wean on the venous occluder, volume returned from the reservoir — interrupted by air
+/// at the bubble detector, which the student resets — and protamine. The debrief shows every
+/// objective met. Compressed in time (a 20-minute cross-clamp) and run at ×20, paused for each
+/// group of actions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    perfuse_no_browser,
+    ignore = "chromium and chromedriver are not installed (run .ci/browser.sh)"
+)]
+async fn routine_case_by_the_book_scores_full_marks_in_chromium() {
+    let server = Server::bind(ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let base = format!("http://{}", server.local_addr());
+    tokio::spawn(server.run_until(std::future::pending()));
+    let (client, _driver, profile) = open_browser().await;
+
+    client.goto(&format!("{base}/")).await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("#start-adult-cabg-routine"))
+        .await
+        .unwrap();
+    client
+        .execute(
+            "document.getElementById('scripted-events').checked = false",
+            vec![],
+        )
+        .await
+        .unwrap();
+    click(&client, "#start-adult-cabg-routine").await;
+    let code = wait_for("a session code", Duration::from_secs(10), || {
+        text(&client, "#new-code")
+    })
+    .await;
+    let instructor = text(&client, "#instructor-token").await.unwrap();
+    click(&client, "#open-console").await;
+    wait_for("the clock", Duration::from_secs(15), || sim_time_s(&client)).await;
+    // Full HD first: the whole console without horizontal scroll.
+    client.set_window_size(1920, 1080).await.unwrap();
+    click(&client, "#speed-20").await;
+
+    let t = pause_after(&client, 0, 60).await;
+    set_control(&client, "heparin", "32000").await; // 400 U/kg
+    resume(&client).await;
+    let t = pause_after(&client, t, 200).await; // ≥ 3 min for the heparin to circulate
+    click(&client, "#btn-act").await;
+    resume(&client).await;
+    let t = pause_after(&client, t, 90).await;
+    let flow = client.find(Locator::Css("#flow")).await.unwrap();
+    flow.clear().await.unwrap();
+    flow.send_keys("4.7").await.unwrap(); // CI 2.4 × BSA 1.96 m²
+    click(&client, "#btn-start-bypass").await;
+    resume(&client).await;
+    let t = pause_after(&client, t, 120).await;
+    click(&client, "#btn-xc-on").await;
+    client
+        .execute(
+            "document.getElementById('cp-kind').value = 'del-nido'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    set_control(&client, "cp-ml", "1000").await;
+    resume(&client).await;
+    let t = pause_after(&client, t, 120).await;
+    click(&client, "#btn-abg").await;
+    resume(&client).await;
+    let t = pause_after(&client, t, 600).await;
+    assert_no_horizontal_scroll(&client, "console at 1920 × 1080").await;
+    screenshot(&client, "console-1920.png").await;
+    fit_viewport(&client).await;
+    assert_no_horizontal_scroll(&client, "console at 1280 × 800").await;
+    resume(&client).await;
+
+    let mut t = pause_after(&client, t, 600).await;
+    click(&client, "#btn-xc-off").await;
+    resume(&client).await;
+    // The staged wean: the occluder closes as the flow comes down, filling the heart.
+    for (occlusion, flow) in [("50", "3.5"), ("70", "2.4"), ("85", "1.4"), ("95", "0.7")] {
+        t = pause_after(&client, t, 60).await;
+        set_control(&client, "occlusion", occlusion).await;
+        set_control(&client, "flow", flow).await;
+        resume(&client).await;
+    }
+    let t = pause_after(&client, t, 60).await;
+    click(&client, "#btn-end-bypass").await;
+    resume(&client).await;
+    wait_for("off bypass", Duration::from_secs(20), || async {
+        (text(&client, "#phase").await? == "post-bypass").then_some(())
+    })
+    .await;
+
+    // Volume back from the reservoir; air reaches the armed bubble detector, which stops the pump.
+    let t = pause_after(&client, t, 60).await;
+    instructor_post(
+        &client,
+        &code,
+        &instructor,
+        "actions",
+        r#"{"action":"fault","kind":"arterial-air"}"#,
+    )
+    .await;
+    set_control(&client, "return-ml", "480").await;
+    resume(&client).await;
+    wait_for(
+        "the bubble detector to trip",
+        Duration::from_secs(20),
+        || async { (text(&client, "#m-bubble").await? == "TRIPPED").then_some(()) },
+    )
+    .await;
+    instructor_post(
+        &client,
+        &code,
+        &instructor,
+        "actions",
+        r#"{"action":"clear-fault","kind":"arterial-air"}"#,
+    )
+    .await;
+    wait_for("the fault cleared", Duration::from_secs(20), || async {
+        let log = text(&client, "#event-log").await?;
+        log.contains("Fault cleared").then_some(())
+    })
+    .await;
+    click(&client, "#btn-reset-bubble").await;
+    wait_for(
+        "the bubble detector re-armed",
+        Duration::from_secs(20),
+        || async { (text(&client, "#m-bubble").await? == "armed").then_some(()) },
+    )
+    .await;
+    let air_ml = number(&client, "#m-air").await.unwrap();
+    assert_eq!(
+        air_ml, 0.0,
+        "an armed detector lets no air into the patient"
+    );
+
+    let t = pause_after(&client, t, 300).await;
+    set_control(&client, "protamine", "320").await; // 1 mg per 100 U
+    resume(&client).await;
+    pause_after(&client, t, 300).await;
+    instructor_post(&client, &code, &instructor, "end", "{}").await;
+    click(&client, "#open-debrief").await;
+    let met = wait_for("objective scores", Duration::from_secs(15), || {
+        text(&client, "#objectives-met")
+    })
+    .await;
+    let scores: Vec<u32> = met
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    assert!(
+        scores.len() == 2 && scores[0] == scores[1] && scores[1] >= 4,
+        "every objective met by the book: {met}"
+    );
+    screenshot(&client, "debrief-routine.png").await;
+
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
 }
