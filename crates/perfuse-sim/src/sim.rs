@@ -183,13 +183,14 @@ const OXYGENATOR_FAILED_TRANSFER: f64 = 0.3;
 /// 1997;12:279: reported by 20 % of respondents).
 const PROTAMINE_ERROR_MG_KG_MIN: f64 = 0.3;
 /// A split raceway loses this share of what the roller pumps (assumption: a tear in the
-/// boot sprays a large part of each stroke; Kurusz M, Mills NL, "Management of unusual
-/// problems encountered in initiating and maintaining cardiopulmonary bypass", in Gravlee
-/// 1993/2000 — tubing rupture is stopped, clamped and replaced).
+/// boot sprays a large part of each stroke). Kurusz M, Mills NL, "Management of unusual
+/// problems encountered in initiating and maintaining cardiopulmonary bypass", in Gravlee GP
+/// et al., *Cardiopulmonary Bypass: Principles and Practice*, 2nd ed. 2000: a ruptured line
+/// is stopped, clamped and replaced.
 const RACEWAY_LOSS_FRACTION: f64 = 0.5;
 /// Iatrogenic dissection at the arterial cannula (Still RJ et al., Ann Thorac Surg
-/// 1992;53:374: 0.06 % of cannulations; high line pressure, low radial pressure, blue or
-/// bulging aorta): the false lumen multiplies the cannula's resistance by 3 and takes half of
+/// 1992;53:374, intraoperative aortic dissection; the signs — high line pressure, low radial
+/// pressure, a blue, bulging aorta — as Kurusz & Mills teach them): the false lumen multiplies the cannula's resistance by 3 and takes half of
 /// the pump's flow out of the circulation (both assumptions, sized so that full flow meets the
 /// 300 mmHg servo limit and the reservoir empties within minutes).
 const DISSECTION_LINE_FACTOR: f64 = 3.0;
