@@ -4,7 +4,8 @@ use crate::config::{ConfigError, check_positive, check_range};
 use crate::names::named_enum;
 
 named_enum! {
-    /// An injected equipment fault.
+    /// An injected crisis: an equipment fault, or something happening to the patient that the
+    /// instructor starts (malignant hyperthermia, a dissection, cold agglutinins).
     pub enum FaultKind {
         /// Membrane failure (plasma leak/thrombosis): O2 and CO2 transfer fall, ΔP rises.
         OxygenatorFailure => "oxygenator-failure",
@@ -27,6 +28,70 @@ named_enum! {
         /// gas reaches the oxygenator whatever the flowmeter says; clearing it is the backup
         /// cylinder connected.
         GasSupplyFailure => "gas-supply-failure",
+        /// Protamine given in error on bypass (a syringe or infusion meant for after bypass):
+        /// it runs into the patient while active, neutralising the heparin, so the circuit
+        /// clots — rising oxygenator ΔP, falling PaO2. Resolving it is stopping the infusion.
+        ProtamineInError => "protamine-in-error",
+        /// The pump boot (raceway) splits: part of what the roller pumps sprays out of the
+        /// circuit, the reservoir falls fast and the line pressure drops. Resolving it is
+        /// replacing the boot, with the pump stopped.
+        RacewayRupture => "raceway-rupture",
+        /// Malignant hyperthermia (a volatile agent through the oxygenator's vaporiser):
+        /// hypermetabolism — VO2 and VCO2 climb, PaCO2 rises at a fixed sweep, temperature,
+        /// potassium and lactate rise — until dantrolene (`give-dantrolene`) stops it.
+        MalignantHyperthermia => "malignant-hyperthermia",
+        /// The antegrade cardioplegia line or root cannula is occluded (kinked, clamped, tip
+        /// against the wall): the delivery pressure is at the cardioplegia pump's limit and no
+        /// solution reaches the heart, which keeps or regains electrical activity.
+        /// `cardioplegia-route retrograde` bypasses it; resolving it frees the line.
+        CardioplegiaLineOcclusion => "cardioplegia-line-occlusion",
+        /// Iatrogenic dissection at the arterial cannula: the pump perfuses a false lumen —
+        /// the line pressure climbs, the radial MAP and the venous return fall — until the
+        /// patient is re-cannulated elsewhere (`recannulate`).
+        AorticDissection => "aortic-dissection",
+        /// The patient's cold agglutinins: below their thermal amplitude red cells agglutinate
+        /// in the heat exchanger and oxygenator (ΔP rises, gas transfer falls); warming above
+        /// it disperses them.
+        ColdAgglutinins => "cold-agglutinins",
+    }
+}
+
+impl FaultKind {
+    /// Why `resolve-fault` cannot end this crisis, when it is not an equipment fault the
+    /// perfusionist fixes but one they manage with another action.
+    pub fn not_resolvable(self) -> Option<&'static str> {
+        match self {
+            FaultKind::MalignantHyperthermia => {
+                Some("malignant hyperthermia is treated with give-dantrolene, not fixed")
+            }
+            FaultKind::AorticDissection => {
+                Some("a dissection is managed by re-cannulating elsewhere (recannulate)")
+            }
+            FaultKind::ColdAgglutinins => Some(
+                "cold agglutinins are the patient's: keep the blood above their thermal amplitude",
+            ),
+            _ => None,
+        }
+    }
+}
+
+named_enum! {
+    /// Where cardioplegia enters the heart.
+    pub enum CardioplegiaRoute {
+        /// Into the aortic root (or the coronary ostia), behind the cross-clamp.
+        Antegrade => "antegrade",
+        /// Into the coronary sinus, against the venous flow.
+        Retrograde => "retrograde",
+    }
+}
+
+named_enum! {
+    /// Where the arterial cannula goes when the aorta cannot be used.
+    pub enum CannulationSite {
+        /// Common femoral artery (retrograde aortic flow).
+        Femoral => "femoral",
+        /// Right axillary artery (antegrade flow to the arch).
+        Axillary => "axillary",
     }
 }
 
@@ -280,6 +345,19 @@ pub enum Action {
         /// Crank rate, turns/min (one turn = one revolution of the roller head).
         rpm: f64,
     },
+    /// Change the oxygenator (a new membrane): ends an oxygenator failure and clears the clot
+    /// burden. Only with the pump stopped.
+    ChangeOxygenator,
+    /// Dantrolene IV (malignant hyperthermia).
+    GiveDantrolene {
+        /// Dose, mg.
+        mg: f64,
+    },
+    /// The route cardioplegia takes from now on (and the dose being delivered).
+    CardioplegiaRoute(CardioplegiaRoute),
+    /// Move the arterial cannula to another artery (after a dissection at the aortic site).
+    /// Only with the pump stopped.
+    Recannulate(CannulationSite),
     /// Inject a fault.
     Fault(FaultKind),
     /// End a fault (the instructor's: power comes back, the scenario moves on).
@@ -328,6 +406,10 @@ impl Action {
             Action::Defibrillate { .. } => "defibrillate",
             Action::Pace { .. } => "pace",
             Action::HandCrank { .. } => "hand-crank",
+            Action::ChangeOxygenator => "change-oxygenator",
+            Action::GiveDantrolene { .. } => "give-dantrolene",
+            Action::CardioplegiaRoute(_) => "cardioplegia-route",
+            Action::Recannulate(_) => "recannulate",
             Action::Fault(_) => "fault",
             Action::ClearFault(_) => "clear-fault",
             Action::ResolveFault(_) => "resolve-fault",
@@ -395,13 +477,17 @@ impl Action {
             Action::Defibrillate { joules } => vec![("joules", Number(joules))],
             Action::Pace { rate_bpm } => vec![("rate_bpm", Number(rate_bpm))],
             Action::HandCrank { rpm } => vec![("rpm", Number(rpm))],
+            Action::GiveDantrolene { mg } => vec![("mg", Number(mg))],
+            Action::CardioplegiaRoute(route) => vec![("route", Text(route.name()))],
+            Action::Recannulate(site) => vec![("site", Text(site.name()))],
             Action::CrossClampOn
             | Action::CrossClampOff
             | Action::ClampArterialLine
             | Action::UnclampArterialLine
             | Action::EndBypass
             | Action::DrawAct
-            | Action::SendAbg => Vec::new(),
+            | Action::SendAbg
+            | Action::ChangeOxygenator => Vec::new(),
         }
     }
 
@@ -495,6 +581,10 @@ impl Action {
                 rate_bpm: number(0),
             },
             "hand-crank" => Action::HandCrank { rpm: number(0) },
+            "change-oxygenator" => Action::ChangeOxygenator,
+            "give-dantrolene" => Action::GiveDantrolene { mg: number(0) },
+            "cardioplegia-route" => Action::CardioplegiaRoute(CardioplegiaRoute::ALL[choice(0)]),
+            "recannulate" => Action::Recannulate(CannulationSite::ALL[choice(0)]),
             "fault" => Action::Fault(FaultKind::ALL[choice(0)]),
             "clear-fault" => Action::ClearFault(FaultKind::ALL[choice(0)]),
             "resolve-fault" => Action::ResolveFault(FaultKind::ALL[choice(0)]),
@@ -1015,10 +1105,36 @@ pub const ACTIONS: &[ActionSpec] = &[
         "turn the roller pump by hand while its motor is down (power loss, pump failure): rpm × stroke volume, no servo, no detectors; 0 stops",
     ),
     spec(
+        "change-oxygenator",
+        &[],
+        Perfusionist,
+        "change the oxygenator for a new one, pump stopped (ends a failure, removes the clot)",
+    ),
+    spec(
+        "give-dantrolene",
+        // Up to 10 mg/kg for a 150 kg adult: the cumulative dose after which the diagnosis
+        // is reconsidered (Glahn KPE et al., Br J Anaesth 2010;105:417, EMHG guideline).
+        &[number("mg", "mg", Range::positive(1500.0))],
+        Perfusionist,
+        "dantrolene IV for malignant hyperthermia (2–2.5 mg/kg, repeated to effect)",
+    ),
+    spec(
+        "cardioplegia-route",
+        &[choice("route", CardioplegiaRoute::NAMES, None)],
+        Perfusionist,
+        "route of cardioplegia from now on, including the dose being delivered",
+    ),
+    spec(
+        "recannulate",
+        &[choice("site", CannulationSite::NAMES, None)],
+        Perfusionist,
+        "move the arterial cannula to another artery, pump stopped (ends a cannulation dissection)",
+    ),
+    spec(
         "fault",
         &[choice("kind", FaultKind::NAMES, None)],
         Instructor,
-        "inject an equipment fault",
+        "inject a crisis: an equipment fault or a patient event",
     ),
     spec(
         "clear-fault",

@@ -1,13 +1,17 @@
 //! [`Simulation::apply`]: what each action does to the patient and the machine, and why an
 //! action that makes no sense now is refused.
 
-use crate::action::{Action, Detector, FluidKind};
+use crate::action::{Action, Detector, FaultKind, FluidKind};
 use crate::heart::usual_temp_c;
 use crate::machine::{Delivery, PumpControl, Transfer};
 use crate::observe::Phase;
 use crate::sim::{
     ALBUMIN_5_G_ML, Applied, DEFAULT_GAS_BLOOD_RATIO, PRBC_HCT_PCT, Simulation, fault_bit,
 };
+
+/// Below this pump flow the circuit may be opened (oxygenator, raceway, cannula), L/min: a
+/// roller at rest or a centrifugal head held against a clamp.
+const PUMP_STOPPED_L_MIN: f64 = 0.05;
 
 /// Cardioplegia with no cross-clamp perfuses the whole body, not the heart.
 const SYSTEMIC_CARDIOPLEGIA: &str =
@@ -166,6 +170,14 @@ impl Simulation {
             }
             Action::Pace { rate_bpm } => self.heart.pace(rate_bpm),
             Action::HandCrank { rpm } => self.machine.hand_crank_rpm = rpm,
+            Action::ChangeOxygenator => {
+                self.faults &= !fault_bit(FaultKind::OxygenatorFailure);
+                self.machine.clot = 0.0;
+                self.machine.agglutination = 0.0;
+            }
+            Action::GiveDantrolene { mg } => self.conditions.dantrolene_mg += mg,
+            Action::CardioplegiaRoute(route) => self.machine.cardioplegia_route = route,
+            Action::Recannulate(_) => self.faults &= !fault_bit(FaultKind::AorticDissection),
             Action::Fault(kind) => self.faults |= fault_bit(kind),
             Action::ClearFault(kind) | Action::ResolveFault(kind) => {
                 self.faults &= !fault_bit(kind)
@@ -179,14 +191,31 @@ impl Simulation {
         let on_bypass = self.phase == Phase::Bypass;
         let m = &self.machine;
         let refuse = |yes: bool, reason| if yes { Err(reason) } else { Ok(()) };
+        let pump_moving = m.flow_l_min.abs() > PUMP_STOPPED_L_MIN;
         match *action {
             Action::EndBypass | Action::Ultrafiltrate { .. } => refuse(!on_bypass, "not on bypass"),
             Action::CrossClampOn => refuse(self.clamp_on, "the cross-clamp is already on"),
             Action::CrossClampOff => refuse(!self.clamp_on, "the cross-clamp is not on"),
             Action::Fault(kind) => refuse(self.has_fault(kind), "that fault is already active"),
-            Action::ClearFault(kind) | Action::ResolveFault(kind) => {
-                refuse(!self.has_fault(kind), "that fault is not active")
+            Action::ClearFault(kind) => refuse(!self.has_fault(kind), "that fault is not active"),
+            Action::ResolveFault(kind) => {
+                refuse(!self.has_fault(kind), "that fault is not active")?;
+                if let Some(reason) = kind.not_resolvable() {
+                    return Err(reason);
+                }
+                refuse(
+                    kind == FaultKind::RacewayRupture && pump_moving,
+                    "stop the pump and clamp the lines before replacing the raceway",
+                )
             }
+            Action::ChangeOxygenator => refuse(
+                pump_moving,
+                "stop the pump and clamp the lines before changing the oxygenator",
+            ),
+            Action::Recannulate(_) => refuse(
+                pump_moving,
+                "stop the pump before moving the arterial cannula",
+            ),
             Action::Cardioplegia { kind, .. } => refuse(
                 m.cardioplegia.is_some_and(|d| d.kind != kind),
                 "a dose of another solution is still being delivered",

@@ -41,8 +41,9 @@ mod sim;
 mod thermal;
 
 pub use action::{
-    ACTIONS, Action, ActionSpec, Actor, CardioplegiaKind, Detector, Drug, FaultKind, FieldKind,
-    FieldSource, FieldSpec, FieldValue, FluidKind, NumberDefault, Range,
+    ACTIONS, Action, ActionSpec, Actor, CannulationSite, CardioplegiaKind, CardioplegiaRoute,
+    Detector, Drug, FaultKind, FieldKind, FieldSource, FieldSpec, FieldValue, FluidKind,
+    NumberDefault, Range,
 };
 pub use alarms::ALARM_CODES;
 pub use config::{

@@ -2,7 +2,7 @@
 //! what its safety systems did (detectors, servo), and the slow transfers it is carrying out
 //! (a cardioplegia dose, ultrafiltration, returning volume after bypass).
 
-use crate::action::CardioplegiaKind;
+use crate::action::{CardioplegiaKind, CardioplegiaRoute};
 
 /// How the arterial pump is commanded.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -109,6 +109,10 @@ pub struct Machine {
     pub fico2: f64,
     /// Clot burden of the circuit, 0 (none) to 1 (oxygenator failing).
     pub clot: f64,
+    /// Red-cell agglutination in the heat exchanger and oxygenator (cold agglutinins), 0 to 1.
+    pub agglutination: f64,
+    /// Where cardioplegia goes in.
+    pub cardioplegia_route: CardioplegiaRoute,
     /// Air pumped into the patient so far, mL.
     pub air_to_patient_ml: f64,
     /// Air pumped into the patient since the last slow step, mL.

@@ -4,7 +4,7 @@
 //! alarms every [`SLOW_EVERY`] steps. Nothing depends on when or how often it is observed.
 //! `apply.rs` holds [`Simulation::apply`].
 
-use crate::action::FaultKind;
+use crate::action::{CardioplegiaRoute, FaultKind};
 use crate::alarms::{AlarmState, COUNT as ALARM_COUNT, Condition, id};
 use crate::blood::HB_G_DL_PER_HCT_PCT;
 use crate::cerebral::{CerebralInputs, rso2_pct};
@@ -35,6 +35,10 @@ pub(crate) struct Conditions {
     pub contractility: f64,
     pub metabolic_rate: f64,
     pub bleeding_ml_min: f64,
+    /// Malignant hyperthermia's hypermetabolic drive, 0 (none) to 1 (fulminant).
+    pub mh_drive: f64,
+    /// Dantrolene given, mg (its 12 h half-life makes it last the case).
+    pub dantrolene_mg: f64,
 }
 
 impl Default for Conditions {
@@ -44,6 +48,8 @@ impl Default for Conditions {
             contractility: 1.0,
             metabolic_rate: 1.0,
             bleeding_ml_min: 0.0,
+            mh_drive: 0.0,
+            dantrolene_mg: 0.0,
         }
     }
 }
@@ -171,6 +177,54 @@ const TEMP_GRADIENT_ALARM_C: f64 = 10.0;
 /// (docs/model.md §12; magnitudes assumed for a failure that needs a change-out).
 const OXYGENATOR_FAILED_DP_FACTOR: f64 = 2.5;
 const OXYGENATOR_FAILED_TRANSFER: f64 = 0.3;
+/// Protamine given in error on bypass runs in at 0.3 mg/kg/min — a full 3 mg/kg reversal dose
+/// in 10 min (assumption: an infusion meant for after bypass). Protamine-induced circuit
+/// clotting is among the commonest perfusion incidents (Jenkins OF et al., Perfusion
+/// 1997;12:279: reported by 20 % of respondents).
+const PROTAMINE_ERROR_MG_KG_MIN: f64 = 0.3;
+/// A split raceway loses this share of what the roller pumps (assumption: a tear in the
+/// boot sprays a large part of each stroke). Kurusz M, Mills NL, "Management of unusual
+/// problems encountered in initiating and maintaining cardiopulmonary bypass", in Gravlee GP
+/// et al., *Cardiopulmonary Bypass: Principles and Practice*, 2nd ed. 2000: a ruptured line
+/// is stopped, clamped and replaced.
+const RACEWAY_LOSS_FRACTION: f64 = 0.5;
+/// Iatrogenic dissection at the arterial cannula (Still RJ et al., Ann Thorac Surg
+/// 1992;53:374, intraoperative aortic dissection; the signs — high line pressure, low radial
+/// pressure, a blue, bulging aorta — as Kurusz & Mills teach them): the false lumen multiplies the cannula's resistance by 3 and takes half of
+/// the pump's flow out of the circulation (both assumptions, sized so that full flow meets the
+/// 300 mmHg servo limit and the reservoir empties within minutes).
+const DISSECTION_LINE_FACTOR: f64 = 3.0;
+const DISSECTION_LOSS_FRACTION: f64 = 0.5;
+/// Malignant hyperthermia: the drive rises towards 1 with τ = 10 min and the metabolic demand
+/// (O2, CO2, heat) doubles at full drive — fulminant MH doubles to triples CO2 production
+/// (Rosenberg H et al., Orphanet J Rare Dis 2015;10:93; the lower end assumed, since on bypass
+/// the fixed O2 delivery caps what the muscle can use and the rest is an O2 debt, lactate).
+/// Muscle releases potassium at 0.03 mmol/kg/min at full drive, ≈ +2.5 mmol/L at equilibrium
+/// in an adult (assumption; K⁺ > 6 scores in Larach MG et al., Anesthesiology 1994;80:771).
+const MH_RISE_TAU_MIN: f64 = 10.0;
+const MH_METABOLIC_GAIN: f64 = 1.0;
+const MH_K_MMOL_KG_MIN: f64 = 0.03;
+/// Dantrolene 2.5 mg/kg stops the calcium release (Glahn KPE et al., Br J Anaesth
+/// 2010;105:417, EMHG: 2–2.5 mg/kg repeated every 10 min; MHAUS: 2.5 mg/kg); a smaller dose
+/// does so in proportion. The drive then falls with τ = 5 min (assumption: end-tidal CO2 falls
+/// within minutes of an effective dose).
+const DANTROLENE_MG_KG: f64 = 2.5;
+const MH_RESOLVE_TAU_MIN: f64 = 5.0;
+/// Cold agglutinins: below the thermal amplitude, 30 °C (Agarwal SK et al., Ann Thorac Surg
+/// 1995;60:1143: the antibodies usually react below 30 °C), red cells agglutinate in the heat
+/// exchanger and oxygenator at 0.03/min per °C below it; above it they disperse with τ = 5 min
+/// (assumptions: agglutination is reversible on warming, Barbara DW et al., J Thorac
+/// Cardiovasc Surg 2013;146:668). Agglutinates act on the membrane as clot does.
+const COLD_AGGLUTININ_AMPLITUDE_C: f64 = 30.0;
+const AGGLUTINATION_RATE_PER_MIN_C: f64 = 0.03;
+const AGGLUTINATION_DISPERSE_TAU_MIN: f64 = 5.0;
+/// An occluded antegrade line holds the cardioplegia pump at its over-pressure stop, mmHg
+/// (assumption; delivery systems alarm and stop at ≈ 300 mmHg line pressure).
+const CARDIOPLEGIA_OCCLUDED_MMHG: f64 = 300.0;
+/// Retrograde cardioplegia: 100–225 mL/min at a coronary-sinus pressure of 30–50 mmHg (Searles
+/// B et al., JECT 2021), so the dose runs at most 200 mL/min, 0.2 mmHg per mL/min for an adult.
+const RETROGRADE_MAX_ML_MIN: f64 = 200.0;
+const RETROGRADE_MMHG_PER_ML_MIN: f64 = 0.2;
 /// Low-MAP alarm for an adult (resting MAP 85); scaled to the patient's resting MAP, so a
 /// neonate (45) alarms below 19 mmHg, not at the 25–35 mmHg that is normal on neonatal bypass
 /// (Gravlee, pediatric CPB).
@@ -421,6 +475,8 @@ impl Simulation {
             fio2: circuit.initial_fio2_pct / 100.0,
             fico2: 0.0,
             clot: 0.0,
+            agglutination: 0.0,
+            cardioplegia_route: CardioplegiaRoute::Antegrade,
             air_to_patient_ml: 0.0,
             air_recent_ml: 0.0,
             cardioplegia: None,
@@ -562,6 +618,10 @@ impl Simulation {
             } else {
                 0.0
             };
+        // What a split raceway sprays out or a dissection pumps into the false lumen never
+        // reaches the circulation: it leaves as a loss, with its red cells.
+        let lost_ml = pump_ml.max(0.0) * self.pump_loss_fraction();
+        self.fluid_out_ml += lost_ml;
         let m = &mut self.machine;
         m.air_to_patient_ml += entrained_ml;
         m.air_recent_ml += entrained_ml;
@@ -584,7 +644,7 @@ impl Simulation {
         }
         self.circ.volume_ml[RA] -= drain_ml;
         self.circ.volume_ml[LV] -= vent_ml;
-        self.circ.volume_ml[SA] += pump_ml;
+        self.circ.volume_ml[SA] += pump_ml - lost_ml;
         m.reservoir_ml += drain_ml + vent_ml - pump_ml;
         // Red cells travel with the blood: drained at the patient's Hct, pumped at the circuit's
         // (retrograde flow carries the patient's). Nothing moves off bypass: skip the divisions.
@@ -601,7 +661,12 @@ impl Simulation {
                     hct_patient
                 };
             let moved = into_circuit_ml * hct_patient - pumped_rbc;
-            self.rbc_patient_ml -= moved;
+            let lost_rbc = if pump_ml > 0.0 {
+                pumped_rbc * lost_ml / pump_ml
+            } else {
+                0.0
+            };
+            self.rbc_patient_ml -= moved + lost_rbc;
             m.rbc_ml += moved;
         }
         m.reservoir_ml = m.reservoir_ml.max(0.0);
@@ -638,7 +703,7 @@ impl Simulation {
         w.ejected_ml += q[AORTIC] * dt;
         let s = &mut self.sums;
         s.tissue_ml += q[PERIPHERAL] * dt;
-        s.pump_ml += pump_ml.max(0.0);
+        s.pump_ml += pump_ml.max(0.0) - lost_ml;
         s.ejected_ml += q[AORTIC] * dt;
         s.sa_sum += sa;
 
@@ -665,6 +730,18 @@ impl Simulation {
         let stopped_by_fault =
             self.has_fault(FaultKind::PumpFailure) || self.has_fault(FaultKind::PowerLoss);
         let ramp = self.initiation_ramp();
+        // A false lumen raises the cannula's resistance; a split raceway lets only part of
+        // the roller's flow on through the oxygenator and the line.
+        let line_factor = if self.has_fault(FaultKind::AorticDissection) {
+            DISSECTION_LINE_FACTOR
+        } else {
+            1.0
+        };
+        let forward = if self.has_fault(FaultKind::RacewayRupture) {
+            1.0 - RACEWAY_LOSS_FRACTION
+        } else {
+            1.0
+        };
         let c = &self.p.circuit;
         let m = &mut self.machine;
         if m.level.armed && on_bypass && m.reservoir_ml < c.reservoir_floor_ml {
@@ -728,7 +805,9 @@ impl Simulation {
             return;
         }
         // The flow at which the post-oxygenator pressure reaches the limit.
-        let q_max = c.flow_at_post_oxygenator_mmhg(m.pressure_limit_mmhg, sa_mmhg);
+        let q_max = c.flow_at_post_oxygenator_mmhg(m.pressure_limit_mmhg, sa_mmhg)
+            / line_factor.sqrt()
+            / forward;
         let flow = if !running {
             match c.pump {
                 PumpKind::Roller => 0.0,
@@ -756,8 +835,9 @@ impl Simulation {
             PumpKind::Roller => c.roller_rpm(flow),
             PumpKind::Centrifugal => c.centrifugal_rpm(flow, sa_mmhg, dp_factor),
         };
-        m.post_oxygenator_mmhg = c.post_oxygenator_mmhg(sa_mmhg, flow);
-        m.oxygenator_dp_mmhg = c.oxygenator_dp_mmhg(flow, dp_factor);
+        m.post_oxygenator_mmhg =
+            sa_mmhg + (c.post_oxygenator_mmhg(sa_mmhg, flow * forward) - sa_mmhg) * line_factor;
+        m.oxygenator_dp_mmhg = c.oxygenator_dp_mmhg(flow * forward, dp_factor);
     }
 
     /// Fraction of the set flow the pump delivers while coming up on bypass: the perfusionist
@@ -779,18 +859,29 @@ impl Simulation {
         self.faults & fault_bit(kind) != 0
     }
 
-    /// Oxygenator pressure-drop factor and gas-transfer factor (1, 1 when intact): failure
-    /// and clot both act on the membrane.
+    /// Share of the pumped blood that never reaches the patient's circulation.
+    fn pump_loss_fraction(&self) -> f64 {
+        if self.has_fault(FaultKind::RacewayRupture) {
+            RACEWAY_LOSS_FRACTION
+        } else if self.has_fault(FaultKind::AorticDissection) {
+            DISSECTION_LOSS_FRACTION
+        } else {
+            0.0
+        }
+    }
+
+    /// Oxygenator pressure-drop factor and gas-transfer factor (1, 1 when intact): failure,
+    /// clot and agglutinated red cells all act on the membrane.
     fn oxygenator_condition(&self) -> (f64, f64) {
         let (dp, transfer) = if self.has_fault(FaultKind::OxygenatorFailure) {
             (OXYGENATOR_FAILED_DP_FACTOR, OXYGENATOR_FAILED_TRANSFER)
         } else {
             (1.0, 1.0)
         };
-        let clot = self.machine.clot;
+        let burden = (self.machine.clot + self.machine.agglutination).min(1.0);
         (
-            dp * (1.0 + CLOT_DP_GAIN * clot),
-            transfer * (1.0 - CLOT_TRANSFER_LOSS * clot),
+            dp * (1.0 + CLOT_DP_GAIN * burden),
+            transfer * (1.0 - CLOT_TRANSFER_LOSS * burden),
         )
     }
 
@@ -973,7 +1064,7 @@ impl Simulation {
                 arterial_volume_ml: arterial_ml,
                 venous_volume_ml: venous_ml,
                 core_c: self.thermal.core_c,
-                metabolic_rate: self.conditions.metabolic_rate,
+                metabolic_rate: self.metabolic_rate(),
                 oxygenator_blood_c: self.thermal.arterial_c,
                 oxygenator: Oxygenator {
                     area_m2: self.p.oxygenator_area_m2,
@@ -1063,6 +1154,8 @@ impl Simulation {
             self.machine.ultrafiltration = None;
         }
 
+        self.update_crises(dt_min);
+
         // Clotting of the circuit when the blood in it is not anticoagulated.
         if on_bypass && self.machine.flow_l_min > 0.0 {
             let shortfall = ((CLOT_ACT_THRESHOLD_S - self.act_s()) / CLOT_ACT_THRESHOLD_S).max(0.0);
@@ -1081,6 +1174,43 @@ impl Simulation {
         });
         self.update_alarms(dt);
         self.machine.air_recent_ml = 0.0;
+    }
+
+    /// The patient crises' slow course: protamine running in error, malignant hyperthermia's
+    /// drive and its potassium, cold agglutination in the circuit.
+    fn update_crises(&mut self, dt_min: f64) {
+        let weight_kg = self.p.weight_kg;
+        if self.has_fault(FaultKind::ProtamineInError) {
+            self.pharm.protamine_mg += PROTAMINE_ERROR_MG_KG_MIN * weight_kg * dt_min;
+        }
+        let c = &mut self.conditions;
+        let blocked = (c.dantrolene_mg / (DANTROLENE_MG_KG * weight_kg)).min(1.0);
+        let triggered = self.faults & fault_bit(FaultKind::MalignantHyperthermia) != 0;
+        let target = if triggered { 1.0 - blocked } else { 0.0 };
+        let tau_min = if target > c.mh_drive {
+            MH_RISE_TAU_MIN
+        } else {
+            MH_RESOLVE_TAU_MIN
+        };
+        c.mh_drive += (target - c.mh_drive) * (dt_min / tau_min).min(1.0);
+        self.pharm.k_excess_mmol += MH_K_MMOL_KG_MIN * weight_kg * c.mh_drive * dt_min;
+
+        let m = &mut self.machine;
+        let below_c = COLD_AGGLUTININ_AMPLITUDE_C - self.thermal.arterial_c;
+        if self.faults & fault_bit(FaultKind::ColdAgglutinins) != 0
+            && self.phase == Phase::Bypass
+            && below_c > 0.0
+        {
+            m.agglutination =
+                (m.agglutination + AGGLUTINATION_RATE_PER_MIN_C * below_c * dt_min).min(1.0);
+        } else {
+            m.agglutination *= (-dt_min / AGGLUTINATION_DISPERSE_TAU_MIN).exp();
+        }
+    }
+
+    /// Metabolic rate × normal: the instructor's setting and malignant hyperthermia.
+    fn metabolic_rate(&self) -> f64 {
+        self.conditions.metabolic_rate * (1.0 + MH_METABOLIC_GAIN * self.conditions.mh_drive)
     }
 
     /// Moves the share of the circuit's heparin and protein that went back to the patient with
@@ -1102,6 +1232,13 @@ impl Simulation {
         let Some(mut delivery) = self.machine.cardioplegia else {
             return;
         };
+        if self.cardioplegia_occluded() {
+            return;
+        }
+        if self.machine.cardioplegia_route == CardioplegiaRoute::Retrograde {
+            delivery.transfer.rate_ml_min =
+                delivery.transfer.rate_ml_min.min(RETROGRADE_MAX_ML_MIN);
+        }
         let ml = delivery.transfer.take(dt_s);
         let kind = delivery.kind;
         self.cardioplegia_ml += ml;
@@ -1131,6 +1268,29 @@ impl Simulation {
         } else {
             self.machine.cardioplegia = Some(delivery);
         }
+    }
+
+    /// The antegrade line is occluded and cardioplegia is going that way: nothing flows.
+    fn cardioplegia_occluded(&self) -> bool {
+        self.machine.cardioplegia_route == CardioplegiaRoute::Antegrade
+            && self.has_fault(FaultKind::CardioplegiaLineOcclusion)
+    }
+
+    /// Pressure at the cardioplegia line's transducer now, mmHg: the root (antegrade) or the
+    /// coronary sinus (retrograde) at the delivery rate for an adult coronary bed (∝ 1/BSA),
+    /// the pump's stop against an occluded line, 0 with no dose running.
+    fn cardioplegia_pressure_mmhg(&self) -> f64 {
+        let Some(d) = self.machine.cardioplegia else {
+            return 0.0;
+        };
+        if self.cardioplegia_occluded() {
+            return CARDIOPLEGIA_OCCLUDED_MMHG;
+        }
+        let per_ml_min = match self.machine.cardioplegia_route {
+            CardioplegiaRoute::Antegrade => ROOT_MMHG_PER_ML_MIN,
+            CardioplegiaRoute::Retrograde => RETROGRADE_MMHG_PER_ML_MIN,
+        };
+        per_ml_min * d.transfer.rate_ml_min * ADULT_BSA_M2 / self.p.bsa_m2
     }
 
     /// Every alarm condition now, with its limit and clear band.
@@ -1312,9 +1472,7 @@ impl Simulation {
             cardioplegia_kind: m.cardioplegia_kind,
             cardioplegia_dose_ml: m.cardioplegia_dose_ml,
             cardioplegia_rate_ml_min: m.cardioplegia.map_or(0.0, |d| d.transfer.rate_ml_min),
-            cardioplegia_pressure_mmhg: m.cardioplegia.map_or(0.0, |d| {
-                ROOT_MMHG_PER_ML_MIN * d.transfer.rate_ml_min * ADULT_BSA_M2 / bsa
-            }),
+            cardioplegia_pressure_mmhg: self.cardioplegia_pressure_mmhg(),
             minutes_since_cardioplegia: if m.cardioplegia.is_some() {
                 Some(0.0)
             } else {

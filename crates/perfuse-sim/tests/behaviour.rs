@@ -506,3 +506,134 @@ fn pediatric_patient_runs_with_sensible_values() {
     );
     assert!(o.act_s > 400.0, "ACT {}", o.act_s);
 }
+
+#[test]
+fn raceway_rupture_loses_half_the_flow_and_is_mended_only_with_the_pump_stopped() {
+    let mut sim = arrested();
+    let before = after(&mut sim, 1.0);
+    let volume_before = sim.fluid_volume_ml();
+    sim.apply(&Action::Fault(FaultKind::RacewayRupture));
+    let o = after(&mut sim, 0.5);
+    // Half of 30 s of full flow (≈ 4.8 L/min) is on the floor, counted as lost.
+    let lost_ml = o.fluid_out_ml - before.fluid_out_ml;
+    let expected_ml = 0.5 * 0.5 * before.pump_flow_l_min * 1000.0;
+    assert!(
+        (lost_ml - expected_ml).abs() < 0.1 * expected_ml,
+        "lost {lost_ml} mL"
+    );
+    let balance =
+        (volume_before - sim.fluid_volume_ml()) - (lost_ml - (o.fluid_in_ml - before.fluid_in_ml));
+    assert!(
+        balance.abs() < 40.0,
+        "volume unaccounted {balance} mL (urine, exchange aside)"
+    );
+    // The line sees only the forward half: its pressure falls at the same pump speed.
+    assert!(o.arterial_line_pressure_mmhg < before.arterial_line_pressure_mmhg - 30.0);
+    let refused = sim.apply(&Action::ResolveFault(FaultKind::RacewayRupture));
+    assert!(matches!(refused, perfuse_sim::Applied::Ignored(r) if r.contains("stop the pump")));
+    sim.apply(&Action::SetFlow { flow_l_min: 0.0 });
+    sim.apply(&Action::ClampArterialLine);
+    after(&mut sim, 0.1);
+    assert_eq!(
+        sim.apply(&Action::ResolveFault(FaultKind::RacewayRupture)),
+        perfuse_sim::Applied::Done
+    );
+}
+
+#[test]
+fn malignant_hyperthermia_raises_co2_until_dantrolene() {
+    // Fulminant MH doubles CO2 production (Rosenberg 2015): at a fixed sweep PaCO2 climbs;
+    // dantrolene 2.5 mg/kg (MHAUS; Glahn 2010) brings it back.
+    let mut sim = arrested();
+    let base = after(&mut sim, 2.0);
+    sim.apply(&Action::Fault(FaultKind::MalignantHyperthermia));
+    let sick = after(&mut sim, 15.0);
+    assert!(sick.vco2i_ml_min_m2 > 1.3 * base.vco2i_ml_min_m2);
+    assert!(
+        sick.paco2_mmhg > base.paco2_mmhg + 8.0,
+        "PaCO2 {}",
+        sick.paco2_mmhg
+    );
+    assert!(
+        sim.apply(&Action::ResolveFault(FaultKind::MalignantHyperthermia))
+            != perfuse_sim::Applied::Done
+    );
+    let kg = PatientConfig::default().weight_kg;
+    sim.apply(&Action::GiveDantrolene { mg: 2.5 * kg });
+    let treated = after(&mut sim, 25.0);
+    // Most of the rise is gone (the lactate left behind still buffers into CO2).
+    assert!(
+        treated.paco2_mmhg - base.paco2_mmhg < 0.5 * (sick.paco2_mmhg - base.paco2_mmhg),
+        "PaCO2 {} → {} → {}",
+        base.paco2_mmhg,
+        sick.paco2_mmhg,
+        treated.paco2_mmhg
+    );
+}
+
+#[test]
+fn occluded_antegrade_line_stops_cardioplegia_until_retrograde() {
+    let mut sim = on_bypass();
+    after(&mut sim, 2.0);
+    sim.apply(&Action::Fault(FaultKind::CardioplegiaLineOcclusion));
+    sim.apply(&Action::CrossClampOn);
+    sim.apply(&Action::Cardioplegia {
+        ml: 1000.0,
+        kind: CardioplegiaKind::DelNido,
+        rate_ml_min: None,
+        temp_c: None,
+    });
+    let o = after(&mut sim, 2.0);
+    assert_eq!(o.cardioplegia_ml, 0.0);
+    assert!(o.cardioplegia_pressure_mmhg >= 300.0);
+    assert!(o.hr_bpm > 0.0, "the heart is not arrested");
+    sim.apply(&Action::CardioplegiaRoute(
+        perfuse_sim::CardioplegiaRoute::Retrograde,
+    ));
+    let o = after(&mut sim, 1.0);
+    // Searles 2021: retrograde 100–225 mL/min at a coronary-sinus pressure of 30–50 mmHg.
+    assert!(
+        (100.0..=225.0).contains(&o.cardioplegia_ml),
+        "{} mL",
+        o.cardioplegia_ml
+    );
+    assert!((30.0..=50.0).contains(&o.cardioplegia_pressure_mmhg));
+    let o = after(&mut sim, 4.0);
+    assert_eq!(o.hr_bpm, 0.0, "arrested once the dose is in");
+}
+
+#[test]
+fn dissection_raises_line_pressure_and_lowers_map_until_recannulation() {
+    let mut sim = arrested();
+    let before = after(&mut sim, 1.0);
+    sim.apply(&Action::Fault(FaultKind::AorticDissection));
+    let o = after(&mut sim, 0.3);
+    // Still 1992: high line pressure with a low radial pressure.
+    assert!(o.arterial_line_pressure_mmhg >= before.arterial_line_pressure_mmhg + 80.0);
+    assert!(o.map_mmhg < 0.7 * before.map_mmhg, "MAP {}", o.map_mmhg);
+    let refused = sim.apply(&Action::Recannulate(perfuse_sim::CannulationSite::Femoral));
+    assert!(matches!(refused, perfuse_sim::Applied::Ignored(_)));
+    sim.apply(&Action::SetFlow { flow_l_min: 0.0 });
+    after(&mut sim, 0.1);
+    sim.apply(&Action::Recannulate(perfuse_sim::CannulationSite::Femoral));
+    sim.apply(&Action::SetFlow {
+        flow_l_min: before.pump_flow_l_min,
+    });
+    let o = after(&mut sim, 2.0);
+    assert!(o.active_faults.is_empty());
+    assert!((o.arterial_line_pressure_mmhg - before.arterial_line_pressure_mmhg).abs() < 25.0);
+}
+
+#[test]
+fn cold_agglutinins_clog_the_oxygenator_below_thirty_degrees_and_clear_on_warming() {
+    let mut sim = arrested();
+    sim.apply(&Action::Fault(FaultKind::ColdAgglutinins));
+    let warm = after(&mut sim, 5.0);
+    sim.apply(&Action::SetWaterTemp { temp_c: 24.0 });
+    let cold = after(&mut sim, 25.0);
+    assert!(cold.temp_arterial_c < 30.0);
+    assert!(cold.oxygenator_dp_mmhg > 1.3 * warm.oxygenator_dp_mmhg);
+    sim.apply(&Action::SetWaterTemp { temp_c: 37.0 });
+    let rewarmed = after(&mut sim, 30.0);
+    assert!(rewarmed.oxygenator_dp_mmhg < 1.05 * warm.oxygenator_dp_mmhg);
+}
