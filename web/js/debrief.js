@@ -1,5 +1,7 @@
 // Debrief: trend charts of the whole run with the event log on the same timeline, each
-// objective scored, and the session's CSV (the columns of `perfuse run`).
+// objective scored, and the session's CSV (the columns of `perfuse run`). Branches the
+// instructor rewound away from are drawn dashed over the final line ("what if"); the scores
+// are the final line's.
 
 import { codeFromUrl, tokens, request, el, clock } from './api.js';
 import { drawChart } from './chart.js';
@@ -55,12 +57,25 @@ async function load() {
     el('tr', {}, el('th', {}, ''), ...phases.map((p) => el('th', {}, p.phase))),
     ...ROWS.map(([label, f]) => el('tr', {}, el('td', {}, label), ...phases.map((p) => el('td', { class: 'num' }, f(p))))));
   const charts = document.getElementById('charts'); charts.replaceChildren();
-  const t1 = Math.max(d.sim_time_s, 60);
+  const branches = d.branches || [];
+  const t1 = Math.max(d.sim_time_s, 60, ...branches.map((b) => b.until_s));
+  const branchMarkers = branches.map((b) => ({ time_s: b.from_s, color: '#c792ea', label: `branch ${b.number} (to ${clock(b.until_s)})` }));
   for (const chart of CHARTS) {
     const canvas = el('canvas'); charts.append(canvas);
-    const series = chart.series.map(([name, label, color, min, max]) => ({ label, color, min, max: max === 'capacity' ? d.reservoir_capacity_ml : max, values: (d.trend.series.find((s) => s.name === name) || { values: [] }).values }));
-    drawChart(canvas, d.trend.time_s, series, { t0: 0, t1, markers, title: chart.title, yAxis: true });
+    const scale = ([, label, color, min, max]) => ({ label, color, min, max: max === 'capacity' ? d.reservoir_capacity_ml : max });
+    const series = chart.series.map((c) => ({ ...scale(c), values: (d.trend.series.find((s) => s.name === c[0]) || { values: [] }).values }));
+    for (const b of branches) {
+      for (const c of chart.series) series.push({ ...scale(c), times: b.time_s, dashed: true, values: (b.series.find((s) => s.name === c[0]) || { values: [] }).values });
+    }
+    drawChart(canvas, d.trend.time_s, series, { t0: 0, t1, markers: [...markers, ...branchMarkers], title: chart.title, yAxis: true });
   }
+  document.getElementById('branches-panel').classList.toggle('hidden', branches.length === 0);
+  document.getElementById('branches').replaceChildren(...branches.map((b) => {
+    const met = b.objectives.filter((o) => o.met).length;
+    return el('details', { class: 'branch' },
+      el('summary', {}, `Branch ${b.number}: ${clock(b.from_s)} → ${clock(b.until_s)}, objectives met ${met} / ${b.objectives.length}`),
+      el('div', { class: 'log' }, ...b.log.map((line) => el('div', {}, line))));
+  }));
   document.getElementById('event-log').replaceChildren(...d.log.map((e) => el('div', { class: e.source }, el('span', { class: 't' }, clock(e.time_s)), e.text)));
 }
 
