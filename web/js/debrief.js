@@ -16,6 +16,34 @@ const CHARTS = [
 ];
 const MARK = { scenario: '#55606e', student: '#2a8a55', instructor: '#8a5ab5', alarm: '#b82020', note: '#b07a20', lab: '#2a7f8a', system: '#333' };
 
+/** PINTS categories (Dias et al., J Thorac Cardiovasc Surg 2023), rated 0.5–4.0 in steps of 0.5. */
+const PINTS = [['decision_making', 'Decision making'], ['situation_awareness', 'Situation awareness'],
+  ['task_management_leadership', 'Task management and leadership'], ['teamwork_communication', 'Teamwork and communication']];
+const PINTS_SCALE = Array.from({ length: 8 }, (_, i) => (i + 1) / 2);
+
+/** The instructor rates (selects and Save); a student sees the rating read-only. */
+function showPints(pints, canRate) {
+  const root = document.getElementById('pints');
+  if (!canRate) {
+    root.replaceChildren(pints
+      ? el('table', { class: 'scores', id: 'pints-table' }, ...PINTS.map(([key, label]) => el('tr', {}, el('td', {}, label), el('td', { class: 'num' }, pints[key].toFixed(1)))))
+      : el('p', { class: 'notes' }, 'Not rated yet.'));
+    return;
+  }
+  const selects = PINTS.map(([key]) => el('select', { id: `pints-${key}` },
+    el('option', { value: '' }, '—'),
+    ...PINTS_SCALE.map((v) => el('option', { value: v, selected: pints && pints[key] === v }, v.toFixed(1)))));
+  const said = el('small', { id: 'pints-status' }, pints ? 'Saved.' : 'Rate each category 0.5 (poor) to 4.0 (good).');
+  const save = el('button', { id: 'btn-pints', onclick: async () => {
+    if (selects.some((s) => s.value === '')) { said.textContent = 'Rate every category first.'; return; }
+    const body = Object.fromEntries(PINTS.map(([key], i) => [key, Number(selects[i].value)]));
+    try { await request('PUT', `/api/sessions/${code}/pints`, { body, token }); said.textContent = 'Saved; a training record saved from now on keeps it.'; }
+    catch (e) { said.textContent = e.message; }
+  } }, 'Save rating');
+  root.replaceChildren(el('table', { class: 'scores' }, ...PINTS.map(([, label], i) => el('tr', {}, el('td', {}, label), el('td', {}, selects[i])))),
+    el('div', { class: 'btnrow' }, save, said));
+}
+
 const code = codeFromUrl();
 const known = tokens(code);
 const token = known.instructor_token || known.student_token;
@@ -45,6 +73,7 @@ async function load() {
       el('td', {}, q.answer
         ? [el('span', { class: q.answer.correct ? 'met' : 'notmet' }, q.answer.correct ? '✓ ' : '✗ '), q.answer.given, el('br'), el('small', {}, `answer: ${q.answer.expected}`)]
         : el('span', { class: 'notmet' }, 'not answered')))));
+  showPints(d.pints, Boolean(known.instructor_token));
   document.getElementById('brief').textContent = d.brief;
   document.getElementById('notes').textContent = d.instructor_notes || 'No instructor notes for this scenario.';
   const markers = d.log.filter((e) => e.source !== 'system' && e.source !== 'lab').map((e) => ({ time_s: e.time_s, color: MARK[e.source], label: e.text.length > 28 ? `${e.text.slice(0, 27)}…` : e.text }));

@@ -688,4 +688,19 @@ async fn the_instructor_rewinds_and_rates_and_students_cannot() {
         .await;
     let debrief: Value = serde_json::from_str(&debrief).unwrap();
     assert_eq!(debrief["pints"]["task_management_leadership"], 2.5);
+
+    // A rewound session ends as any other: the consoles are told.
+    let (status, _) = client
+        .post(
+            &format!("/api/sessions/{code}/end"),
+            Some(instructor),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    loop {
+        if next_json(&mut socket, "frame").await["ended"] == true {
+            break;
+        }
+    }
 }
