@@ -4,7 +4,8 @@
  * Draws `series` ([{values, color, min, max, label}]) against `times` (s) on `canvas`,
  * with vertical markers ([{time_s, color, label}]) and a time axis from t0 to t1. With
  * `yAxis`, the first series' scale is labelled on the left and the second's on the right, and
- * markers carry their labels.
+ * markers carry their labels. A series may bring its own `times` and be drawn `dashed`
+ * without a legend (a branch the instructor rewound away from, over the final line).
  */
 export function drawChart(canvas, times, series, { t0, t1, markers = [], title = '', axis = true, yAxis = false } = {}) {
   const ratio = devicePixelRatio || 1;
@@ -52,14 +53,17 @@ export function drawChart(canvas, times, series, { t0, t1, markers = [], title =
   if (title) { ctx.fillStyle = '#8a97a8'; ctx.font = `bold ${10 * ratio}px sans-serif`; ctx.fillText(title, legendX, 11 * ratio); legendX += ctx.measureText(title).width + 10 * ratio; }
   for (const s of series) {
     const y = (v) => top + (1 - (v - s.min) / (s.max - s.min)) * (h - top - bottom);
-    ctx.strokeStyle = s.color; ctx.lineWidth = 1.6 * ratio; ctx.beginPath(); let drawing = false;
-    for (let i = 0; i < times.length; i++) {
+    const ts = s.times || times;
+    ctx.strokeStyle = s.color; ctx.lineWidth = (s.dashed ? 1 : 1.6) * ratio; ctx.setLineDash(s.dashed ? [4 * ratio, 3 * ratio] : []);
+    ctx.beginPath(); let drawing = false;
+    for (let i = 0; i < ts.length; i++) {
       const v = s.values[i];
-      if (v === null || v === undefined || times[i] < start) { drawing = false; continue; }
+      if (v === null || v === undefined || ts[i] < start) { drawing = false; continue; }
       const yy = y(Math.min(s.max, Math.max(s.min, v)));
-      if (drawing) ctx.lineTo(x(times[i]), yy); else { ctx.moveTo(x(times[i]), yy); drawing = true; }
+      if (drawing) ctx.lineTo(x(ts[i]), yy); else { ctx.moveTo(x(ts[i]), yy); drawing = true; }
     }
-    ctx.stroke();
+    ctx.stroke(); ctx.setLineDash([]);
+    if (s.dashed) continue;
     ctx.fillStyle = s.color; ctx.font = `${10 * ratio}px sans-serif`;
     const text = `${s.label} (${s.min}–${s.max})`; ctx.fillText(text, legendX, 11 * ratio); legendX += ctx.measureText(text).width + 10 * ratio;
   }

@@ -1,5 +1,7 @@
 // Debrief: trend charts of the whole run with the event log on the same timeline, each
-// objective scored, and the session's CSV (the columns of `perfuse run`).
+// objective scored, and the session's CSV (the columns of `perfuse run`). Branches the
+// instructor rewound away from are drawn dashed over the final line ("what if"); the scores
+// are the final line's.
 
 import { codeFromUrl, tokens, request, el, clock } from './api.js';
 import { drawChart } from './chart.js';
@@ -13,6 +15,34 @@ const CHARTS = [
   { title: 'ACT s', series: [['act_s', 'ACT', '#c7d0db', 0, 800]] },
 ];
 const MARK = { scenario: '#55606e', student: '#2a8a55', instructor: '#8a5ab5', alarm: '#b82020', note: '#b07a20', lab: '#2a7f8a', system: '#333' };
+
+/** PINTS categories (Dias et al., J Thorac Cardiovasc Surg 2023), rated 0.5–4.0 in steps of 0.5. */
+const PINTS = [['decision_making', 'Decision making'], ['situation_awareness', 'Situation awareness'],
+  ['task_management_leadership', 'Task management and leadership'], ['teamwork_communication', 'Teamwork and communication']];
+const PINTS_SCALE = Array.from({ length: 8 }, (_, i) => (i + 1) / 2);
+
+/** The instructor rates (selects and Save); a student sees the rating read-only. */
+function showPints(pints, canRate) {
+  const root = document.getElementById('pints');
+  if (!canRate) {
+    root.replaceChildren(pints
+      ? el('table', { class: 'scores', id: 'pints-table' }, ...PINTS.map(([key, label]) => el('tr', {}, el('td', {}, label), el('td', { class: 'num' }, pints[key].toFixed(1)))))
+      : el('p', { class: 'notes' }, 'Not rated yet.'));
+    return;
+  }
+  const selects = PINTS.map(([key]) => el('select', { id: `pints-${key}` },
+    el('option', { value: '' }, '—'),
+    ...PINTS_SCALE.map((v) => el('option', { value: v, selected: pints && pints[key] === v }, v.toFixed(1)))));
+  const said = el('small', { id: 'pints-status' }, pints ? 'Saved.' : 'Rate each category 0.5 (poor) to 4.0 (good).');
+  const save = el('button', { id: 'btn-pints', onclick: async () => {
+    if (selects.some((s) => s.value === '')) { said.textContent = 'Rate every category first.'; return; }
+    const body = Object.fromEntries(PINTS.map(([key], i) => [key, Number(selects[i].value)]));
+    try { await request('PUT', `/api/sessions/${code}/pints`, { body, token }); said.textContent = 'Saved; a training record saved from now on keeps it.'; }
+    catch (e) { said.textContent = e.message; }
+  } }, 'Save rating');
+  root.replaceChildren(el('table', { class: 'scores' }, ...PINTS.map(([, label], i) => el('tr', {}, el('td', {}, label), el('td', {}, selects[i])))),
+    el('div', { class: 'btnrow' }, save, said));
+}
 
 const code = codeFromUrl();
 const known = tokens(code);
@@ -43,6 +73,7 @@ async function load() {
       el('td', {}, q.answer
         ? [el('span', { class: q.answer.correct ? 'met' : 'notmet' }, q.answer.correct ? '✓ ' : '✗ '), q.answer.given, el('br'), el('small', {}, `answer: ${q.answer.expected}`)]
         : el('span', { class: 'notmet' }, 'not answered')))));
+  showPints(d.pints, Boolean(known.instructor_token));
   document.getElementById('brief').textContent = d.brief;
   document.getElementById('notes').textContent = d.instructor_notes || 'No instructor notes for this scenario.';
   const markers = d.log.filter((e) => e.source !== 'system' && e.source !== 'lab').map((e) => ({ time_s: e.time_s, color: MARK[e.source], label: e.text.length > 28 ? `${e.text.slice(0, 27)}…` : e.text }));
@@ -55,12 +86,25 @@ async function load() {
     el('tr', {}, el('th', {}, ''), ...phases.map((p) => el('th', {}, p.phase))),
     ...ROWS.map(([label, f]) => el('tr', {}, el('td', {}, label), ...phases.map((p) => el('td', { class: 'num' }, f(p))))));
   const charts = document.getElementById('charts'); charts.replaceChildren();
-  const t1 = Math.max(d.sim_time_s, 60);
+  const branches = d.branches || [];
+  const t1 = Math.max(d.sim_time_s, 60, ...branches.map((b) => b.until_s));
+  const branchMarkers = branches.map((b) => ({ time_s: b.from_s, color: '#c792ea', label: `branch ${b.number} (to ${clock(b.until_s)})` }));
   for (const chart of CHARTS) {
     const canvas = el('canvas'); charts.append(canvas);
-    const series = chart.series.map(([name, label, color, min, max]) => ({ label, color, min, max: max === 'capacity' ? d.reservoir_capacity_ml : max, values: (d.trend.series.find((s) => s.name === name) || { values: [] }).values }));
-    drawChart(canvas, d.trend.time_s, series, { t0: 0, t1, markers, title: chart.title, yAxis: true });
+    const scale = ([, label, color, min, max]) => ({ label, color, min, max: max === 'capacity' ? d.reservoir_capacity_ml : max });
+    const series = chart.series.map((c) => ({ ...scale(c), values: (d.trend.series.find((s) => s.name === c[0]) || { values: [] }).values }));
+    for (const b of branches) {
+      for (const c of chart.series) series.push({ ...scale(c), times: b.time_s, dashed: true, values: (b.series.find((s) => s.name === c[0]) || { values: [] }).values });
+    }
+    drawChart(canvas, d.trend.time_s, series, { t0: 0, t1, markers: [...markers, ...branchMarkers], title: chart.title, yAxis: true });
   }
+  document.getElementById('branches-panel').classList.toggle('hidden', branches.length === 0);
+  document.getElementById('branches').replaceChildren(...branches.map((b) => {
+    const met = b.objectives.filter((o) => o.met).length;
+    return el('details', { class: 'branch' },
+      el('summary', {}, `Branch ${b.number}: ${clock(b.from_s)} → ${clock(b.until_s)}, objectives met ${met} / ${b.objectives.length}`),
+      el('div', { class: 'log' }, ...b.log.map((line) => el('div', {}, line))));
+  }));
   document.getElementById('event-log').replaceChildren(...d.log.map((e) => el('div', { class: e.source }, el('span', { class: 't' }, clock(e.time_s)), e.text)));
 }
 

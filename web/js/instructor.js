@@ -1,10 +1,11 @@
 // Instructor station: the student's console plus faults, patient changes (vascular tone,
 // contractility, metabolic rate, bleeding),
-// scripted events, annotations and ending the session. Needs the session's instructor token
+// scripted events, annotations, rewinding to an earlier second (the future is kept as a branch
+// of the debrief) and ending the session. Needs the session's instructor token
 // (from the creator's browser, the #token= of the link the creator got, or typed in).
 
 import { Console } from './console.js';
-import { codeFromUrl, tokens, saveTokens, request, el } from './api.js';
+import { codeFromUrl, tokens, saveTokens, request, el, clock } from './api.js';
 
 /** Patient changes: action, field, label, unit, initial value, range, step (ranges as the model's). */
 const PATIENT = [
@@ -22,6 +23,15 @@ function panel(code, token) {
   const notes = el('p', { class: 'notes', id: 'instructor-notes' });
   const note = el('input', { id: 'note-text', placeholder: 'Annotation…', style: 'width: 100%' });
   const scripted = el('input', { type: 'checkbox', id: 'scripted-toggle', onchange: () => post('control', { scripted_events: scripted.checked }) });
+  // Rewind: a slider over the time recorded so far (its end follows the session's clock).
+  const rewindTo = el('input', { id: 'rewind-to', type: 'range', min: 0, max: 0, step: 1, value: 0, style: 'flex: 1' });
+  const rewindAt = el('span', { id: 'rewind-at', class: 'num' }, clock(0));
+  rewindTo.addEventListener('input', () => { rewindAt.textContent = clock(Number(rewindTo.value)); });
+  const rewindButton = el('button', { id: 'btn-rewind', title: 'Go back to this second, paused; what followed is kept as a branch in the debrief', onclick: async () => {
+    const status = await post('rewind', { to_s: Number(rewindTo.value) });
+    say(`Rewound to ${clock(status.sim_time_s)} (paused); the future is kept as a branch in the debrief`);
+  } }, '⟲ Rewind');
+  const followClock = (simTimeS) => { rewindTo.max = Math.floor(simTimeS); };
   let confirmEnd = false;
   const endButton = el('button', { class: 'danger', id: 'btn-end-session', onclick: async () => {
     if (!confirmEnd) { confirmEnd = true; endButton.textContent = 'Click again to end'; setTimeout(() => { confirmEnd = false; endButton.textContent = '■ End session'; }, 4000); return; }
@@ -41,6 +51,7 @@ function panel(code, token) {
     el('div', { class: 'section' }, el('div', { class: 'section-title' }, 'Session'),
       el('label', {}, scripted, ' scripted scenario events'),
       el('div', { class: 'btnrow' }, note, el('button', { id: 'btn-annotate', onclick: async () => { if (note.value.trim()) { await post('annotations', { text: note.value }); note.value = ''; } } }, 'Annotate')),
+      el('div', { class: 'btnrow' }, rewindTo, rewindAt, rewindButton),
       el('div', { class: 'btnrow' }, endButton)),
     status));
   const show = (names, active) => faultList.replaceChildren(...names.map((name) => el('div', { class: `fault${active.includes(name) ? ' on' : ''}` },
@@ -48,18 +59,19 @@ function panel(code, token) {
     el('span', {},
       el('button', { id: `inject-${name}`, class: 'danger', onclick: () => post('actions', { action: 'fault', kind: name }) }, 'Inject'), ' ',
       el('button', { id: `clear-${name}`, onclick: () => post('actions', { action: 'clear-fault', kind: name }) }, 'Clear')))));
-  return { root, show, scripted, notes };
+  return { root, show, scripted, notes, followClock };
 }
 
 async function start(code, token) {
   await request('GET', `/api/sessions/${code}`, { token });
   saveTokens(code, { instructor_token: token });
-  const { root, show, scripted, notes } = panel(code, token);
+  const { root, show, scripted, notes, followClock } = panel(code, token);
   let faults = []; let activeKey = null;
   new Console(document.getElementById('root'), {
     code, token, role: 'instructor', extraColumn: root,
     onHello: (hello) => { notes.textContent = hello.instructor_notes || 'No instructor notes for this scenario.'; faults = hello.catalog.faults; scripted.checked = hello.status.scripted_events; activeKey = ''; show(faults, []); },
     onFrame: (frame) => {
+      followClock(frame.sim_time_s);
       const key = (frame.active_faults || []).join(','); scripted.checked = frame.scripted_events;
       if (key !== activeKey) { activeKey = key; show(faults, frame.active_faults || []); }
     },

@@ -36,6 +36,50 @@ pub struct Record {
     /// Free-text notes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// The non-technical skills an educator rated (a training session); absent in records
+    /// written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pints: Option<Pints>,
+}
+
+/// Non-technical skills rated with PINTS, the Perfusionists' Intraoperative Non-Technical
+/// Skills tool (Dias RD, Riley W, Shann K, Likosky DS, Fitzgerald D, Yule S. *A tool to assess
+/// nontechnical skills of perfusionists in the cardiac operating room*. J Thorac Cardiovasc
+/// Surg 2023;165(4):1462–1469, doi:10.1016/j.jtcvs.2021.06.052): its four behavioural
+/// categories, each rated on its 8-point scale from 0.5 to 4.0 in steps of 0.5.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pints {
+    /// Decision making.
+    pub decision_making: f64,
+    /// Situation awareness.
+    pub situation_awareness: f64,
+    /// Task management and leadership.
+    pub task_management_leadership: f64,
+    /// Teamwork and communication.
+    pub teamwork_communication: f64,
+}
+
+impl Pints {
+    /// Lowest rating of the PINTS scale (Dias et al. 2023).
+    pub const MIN: f64 = 0.5;
+    /// Highest rating.
+    pub const MAX: f64 = 4.0;
+    /// Step between ratings.
+    pub const STEP: f64 = 0.5;
+
+    /// The categories: field name and rating.
+    pub fn categories(&self) -> [(&'static str, f64); 4] {
+        [
+            ("decision_making", self.decision_making),
+            ("situation_awareness", self.situation_awareness),
+            (
+                "task_management_leadership",
+                self.task_management_leadership,
+            ),
+            ("teamwork_communication", self.teamwork_communication),
+        ]
+    }
 }
 
 /// The case: date, procedure, category, urgency and patient.

@@ -257,6 +257,7 @@ impl Record {
             timeline,
             labs,
             notes: None,
+            pints: None,
         };
         validate(&record)?;
         Ok(record)

@@ -2,7 +2,7 @@
 //! is accepted, so the CLI can print it and a web layer can return it as a 422.
 
 use crate::error::{Error, Result};
-use crate::model::{Event, LabSample, Record};
+use crate::model::{Event, LabSample, Pints, Record};
 
 /// Longest accepted free text (names, procedure, notes), characters.
 const MAX_TEXT_CHARS: usize = 2000;
@@ -230,6 +230,32 @@ pub fn validate(record: &Record) -> Result<()> {
     }
     if let Some(notes) = &record.notes {
         check_multiline_text("notes", notes)?;
+    }
+    if let Some(pints) = &record.pints {
+        validate_pints(pints, "pints.")?;
+    }
+    Ok(())
+}
+
+/// Checks PINTS ratings: each on the tool's scale, 0.5 to 4.0 in steps of 0.5; a rejection
+/// names the category as `{prefix}{category}`.
+pub fn validate_pints(pints: &Pints, prefix: &str) -> Result<()> {
+    for (name, rating) in pints.categories() {
+        let steps = rating / Pints::STEP;
+        if !(rating.is_finite()
+            && (Pints::MIN..=Pints::MAX).contains(&rating)
+            && steps == steps.round())
+        {
+            return Err(Error::invalid(
+                format!("{prefix}{name}"),
+                format!(
+                    "{rating}: must be one of 0.5, 1.0, … 4.0 (the PINTS scale: {} to {} in steps of {})",
+                    Pints::MIN,
+                    Pints::MAX,
+                    Pints::STEP
+                ),
+            ));
+        }
     }
     Ok(())
 }

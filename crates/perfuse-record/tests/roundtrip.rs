@@ -171,6 +171,7 @@ prop_compose! {
             timeline: with_sorted_times(timeline).into_iter().map(|(time_s, event)| TimelineEntry { time_s, event }).collect(),
             labs: with_sorted_times(labs).into_iter().map(|(time_s, sample)| LabSample { time_s, ..sample }).collect(),
             notes,
+            pints: None,
         }
     }
 }

@@ -60,6 +60,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_log))
         .routes(routes!(get_csv))
         .routes(routes!(ws::websocket))
+        .merge(crate::live::routes())
         .merge(crate::records::routes())
         .merge(crate::drill::routes())
 }

@@ -198,10 +198,69 @@ impl Recording {
             + self.trend.capacity() * size_of::<[f32; TREND_N]>()
     }
 
+    /// Rows recorded so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Where the recording stands now, to cut it back here later ([`Recording::rewind`]).
+    pub fn mark(&self) -> RecordingMark {
+        RecordingMark {
+            rows: self.rows,
+            phases: self.phases.clone(),
+            alarms_on: self.alarms_on.clone(),
+            last_fluids_ml: self.last_fluids_ml,
+        }
+    }
+
+    /// Cuts the recording back to `mark` (taken earlier): the rows after it are dropped and
+    /// the running summaries set back, so that recording the same rows again gives the same
+    /// bytes as if they had never been cut.
+    pub fn rewind(&mut self, mark: &RecordingMark) {
+        let keep = mark.rows.min(self.rows);
+        let lines = |text: &str| text.bytes().filter(|&b| b == b'\n').count() as u64;
+        let mut closed_rows = self.rows - lines(&self.csv_open);
+        while closed_rows > keep {
+            let Some(block) = self.csv_blocks.pop() else {
+                break;
+            };
+            let mut text = lz4_flex::decompress_size_prepended(&block)
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .unwrap_or_default();
+            closed_rows -= lines(&text);
+            text.push_str(&self.csv_open);
+            self.csv_open = text;
+        }
+        // The open text holds rows `closed_rows..`: keep the first `keep - closed_rows` lines.
+        let cut = match (keep - closed_rows) as usize {
+            0 => 0,
+            n => self
+                .csv_open
+                .match_indices('\n')
+                .nth(n - 1)
+                .map_or(self.csv_open.len(), |(i, _)| i + 1),
+        };
+        self.csv_open.truncate(cut);
+        self.rows = keep;
+        self.times_s.truncate(keep as usize);
+        self.trend.truncate(keep as usize);
+        self.phases = mark.phases.clone();
+        self.alarms_on = mark.alarms_on.clone();
+        self.last_fluids_ml = mark.last_fluids_ml;
+    }
+
     /// The trend, decimated to at most `max_points` points.
     pub fn trend(&self, max_points: usize) -> Trend {
-        let stride = self.times_s.len().div_ceil(max_points.max(1)).max(1);
-        let picked: Vec<usize> = (0..self.times_s.len()).step_by(stride).collect();
+        self.trend_of(0, max_points)
+    }
+
+    /// The trend from row `from` on, decimated to at most `max_points` points.
+    pub fn trend_of(&self, from: usize, max_points: usize) -> Trend {
+        let len = self.times_s.len().saturating_sub(from);
+        let stride = len.div_ceil(max_points.max(1)).max(1);
+        let picked: Vec<usize> = (from.min(self.times_s.len())..self.times_s.len())
+            .step_by(stride)
+            .collect();
         let value = |v: f32| v.is_finite().then_some((v * 100.0).round() / 100.0);
         Trend {
             time_s: picked.iter().map(|&i| self.times_s[i]).collect(),
@@ -216,6 +275,15 @@ impl Recording {
                 .collect(),
         }
     }
+}
+
+/// A [`Recording`]'s length and running summaries at one instant.
+#[derive(Clone, Debug)]
+pub struct RecordingMark {
+    rows: u64,
+    phases: [PhaseSummary; 3],
+    alarms_on: Vec<&'static str>,
+    last_fluids_ml: Option<(f64, f64)>,
 }
 
 /// Trend channels on a common time axis.
@@ -358,6 +426,14 @@ pub struct Debrief {
     pub log: Vec<LogEntry>,
     /// The scenario's questions asked, with the answers given.
     pub questions: Vec<crate::session::AskedQuestion>,
+    /// The futures the instructor rewound away from ("what if"); everything else here is the
+    /// final line.
+    pub branches: Vec<crate::session::Branch>,
+    /// The instructor's PINTS rating of non-technical skills (`decision_making`,
+    /// `situation_awareness`, `task_management_leadership`, `teamwork_communication`: 0.5–4.0),
+    /// once given.
+    #[schema(value_type = Option<Object>)]
+    pub pints: Option<perfuse_record::model::Pints>,
 }
 
 impl Debrief {
@@ -400,6 +476,8 @@ impl Debrief {
             trend: recording.trend(1500),
             log: log.to_vec(),
             questions: Vec::new(),
+            branches: Vec::new(),
+            pints: None,
         }
     }
 }

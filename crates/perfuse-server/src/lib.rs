@@ -34,6 +34,7 @@ mod drill;
 mod error;
 mod guard;
 mod listen;
+mod live;
 mod records;
 mod registry;
 mod session;

@@ -604,7 +604,9 @@ async fn save_session(
             supervisor: request.supervisor,
             date: Date::today_utc(),
         };
-        let record = training_record(&session.scenario, &session.csv(), trainee)?;
+        let mut record = training_record(&session.scenario, &session.csv(), trainee)?;
+        record.pints = session.pints();
+        record.notes = session.record_notes();
         let finalise = request.finalise.unwrap_or(false);
         Ok(store.add(&actor, &record, finalise).await?)
     }

@@ -20,6 +20,10 @@ use utoipa::ToSchema;
 use crate::debrief::Recording;
 use crate::wire::describe;
 
+mod rating;
+mod rewind;
+pub use rewind::{Branch, RewindError};
+
 /// Pushes per second of wall time.
 pub const PUSH_HZ: u64 = 20;
 /// Waveform samples per second of wall time (whatever the speed).
@@ -179,6 +183,7 @@ pub struct LabValue {
     pub unit: &'static str,
 }
 
+#[derive(Clone)]
 struct PendingLab {
     ready_at_s: f64,
     result: LabResult,
@@ -190,6 +195,8 @@ pub struct Frame {
     pub student: Utf8Bytes,
     /// JSON for instructor clients (adds the active faults).
     pub instructor: Utf8Bytes,
+    /// The session was rewound: clients start over from a fresh `hello` (the frame is empty).
+    pub resync: bool,
 }
 
 /// A live session.
@@ -259,12 +266,21 @@ struct State {
     /// scenario rebuilds this state exactly (the simulation is deterministic).
     journal: Vec<JournalEntry>,
     journal_full: bool,
+    /// Inputs journaled and ratings given by this process, rewinds included (the journal
+    /// shrinks on a rewind, so its length does not say whether the session changed).
+    changes: usize,
     /// The scenario's `[[questions]]`, by time.
     scenario_questions: Vec<perfuse_scenario::Question>,
     /// The next of them to ask.
     next_question: usize,
     /// Questions asked so far, with their answers.
     asked: Vec<AskedQuestion>,
+    /// Where a rewind can restart from.
+    checkpoints: rewind::Checkpoints,
+    /// The futures rewound away from.
+    branches: Vec<Branch>,
+    /// The instructor's rating of the student's non-technical skills.
+    pints: Option<perfuse_record::model::Pints>,
 }
 
 /// A scenario question the session asked (it paused), and the answer given.
@@ -342,6 +358,9 @@ enum Input {
     Asked { question: usize },
     /// An answer to scenario question `question` (from 1).
     Answer { question: usize, given: String },
+    /// The instructor rewound to this time from `from` (`h:mm:ss`), keeping branch `branch`
+    /// (the branch itself is saved with the snapshot, not replayed).
+    Rewound { branch: usize, from: String },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -369,6 +388,12 @@ pub struct Snapshot {
     paused: bool,
     journal: Vec<JournalEntry>,
     time_ms: u64,
+    /// The branches rewound away from (none before rewinding existed).
+    #[serde(default)]
+    branches: Vec<Branch>,
+    /// The instructor's PINTS rating, once given.
+    #[serde(default)]
+    pints: Option<perfuse_record::model::Pints>,
 }
 
 impl Snapshot {
@@ -458,9 +483,13 @@ impl Session {
             last_observations,
             journal: Vec::new(),
             journal_full: false,
+            changes: 0,
             scenario_questions: scenario.questions.clone(),
             next_question: 0,
             asked: Vec::new(),
+            checkpoints: rewind::Checkpoints::new(),
+            branches: Vec::new(),
+            pints: None,
         };
         let events = if options.scripted_events {
             "scripted events on"
@@ -472,6 +501,7 @@ impl Session {
             format!("Session started: {} ({events})", scenario.name),
             None,
         );
+        state.checkpoint(0);
         let (frames, _) = broadcast::channel(32);
         let session = Session {
             code,
@@ -639,6 +669,31 @@ impl Session {
         Ok(answer)
     }
 
+    /// Rewinds to `to_s` (the instructor's): the session is as it was then, paused, and what
+    /// followed is kept as a branch. Connected clients are told to start over (`hello`).
+    pub fn rewind(&self, to_s: f64) -> Result<Status, RewindError> {
+        let step_ms = (Simulation::DT_S * 1000.0).round() as u64;
+        let status = {
+            let mut state = self.state();
+            if !to_s.is_finite() || to_s < 0.0 {
+                return Err(RewindError::OutOfRange {
+                    to_s,
+                    now_s: state.simulation.time_s(),
+                });
+            }
+            let to_ms = (to_s * 1000.0).round() as u64;
+            state.rewind(to_ms - to_ms % step_ms, crate::debrief::TREND_COLUMNS)?;
+            self.status_of(&state)
+        };
+        self.forget_debrief();
+        let _ = self.frames.send(Arc::new(Frame {
+            student: Utf8Bytes::default(),
+            instructor: Utf8Bytes::default(),
+            resync: true,
+        }));
+        Ok(status)
+    }
+
     /// The snapshot of this session and a key that changes whenever it does (simulated time,
     /// inputs, end); `None` once its journal is full (the last snapshot saved stays valid).
     pub fn snapshot(&self) -> Option<((u64, usize, bool), String)> {
@@ -659,8 +714,10 @@ impl Session {
             paused: self.options.paused,
             journal: state.journal.clone(),
             time_ms,
+            branches: state.branches.clone(),
+            pints: state.pints,
         };
-        let key = (time_ms, state.journal.len(), state.ended);
+        let key = (time_ms, state.changes, state.ended);
         drop(state);
         serde_json::to_string(&snapshot)
             .ok()
@@ -695,6 +752,8 @@ impl Session {
         .map_err(|e| e.to_string())?;
         {
             let mut state = session.state();
+            state.branches = snapshot.branches;
+            state.pints = snapshot.pints;
             for entry in snapshot.journal {
                 state.replay_until(entry.at_ms);
                 state.replay(entry)?;
@@ -777,6 +836,14 @@ impl Session {
         (state.log[start..end].to_vec(), state.log.len())
     }
 
+    /// Drops the cached debrief (after a change the debrief must show at once).
+    fn forget_debrief(&self) {
+        *self
+            .debrief_cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    }
+
     /// The debrief as JSON, recomputed at most once per [`DEBRIEF_CACHE`].
     pub fn debrief_json(&self) -> Arc<str> {
         let mut cache = self
@@ -809,6 +876,8 @@ impl Session {
             &state.log,
         );
         debrief.questions = state.asked.clone();
+        debrief.branches = state.branches.clone();
+        debrief.pints = state.pints;
         debrief
     }
 
@@ -1029,6 +1098,9 @@ impl State {
     fn step_n(&mut self, steps: u64) {
         for _ in 0..steps {
             let now_ms = self.time_ms();
+            if self.checkpoints.due(now_ms) {
+                self.checkpoint(now_ms);
+            }
             self.fire_due_events(now_ms);
             if self.ask_due_question(now_ms) {
                 // Journaled, so that a replay asks it at this very step, after this step's
@@ -1278,6 +1350,7 @@ impl State {
             return;
         }
         let at_ms = self.time_ms();
+        self.changes += 1;
         self.journal.push(JournalEntry { at_ms, role, input });
     }
 
@@ -1331,6 +1404,7 @@ impl State {
                 self.answer(*question, given, source)
                     .map_err(|e| format!("journaled answer at {} ms: {e}", entry.at_ms))?;
             }
+            Input::Rewound { branch, from } => self.rewound(*branch, from),
         }
         self.journal.push(entry);
         Ok(())
@@ -1539,6 +1613,7 @@ impl State {
         Frame {
             student: student.into(),
             instructor: instructor.into(),
+            resync: false,
         }
     }
 }

@@ -109,6 +109,8 @@ async fn connection(socket: WebSocket, session: Arc<Session>, role: Role, bounds
         tokio::select! {
             frame = frames.recv() => {
                 let text = match frame {
+                    // Rewound: everything the client holds is of another line.
+                    Ok(frame) if frame.resync => Utf8Bytes::from(session.hello(role)),
                     Ok(frame) => match role {
                         Role::Student => frame.student.clone(),
                         Role::Instructor => frame.instructor.clone(),

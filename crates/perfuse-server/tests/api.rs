@@ -597,3 +597,110 @@ async fn a_scenario_question_pauses_the_session_until_answered() {
     let status: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(status["paused"], false, "an answer resumes the session");
 }
+
+#[tokio::test]
+async fn the_instructor_rewinds_and_rates_and_students_cannot() {
+    let (client, addr) = Client::new().await;
+    let created = client
+        .create(json!({"scenario_id": "adult-cabg-routine", "speed": 20}))
+        .await;
+    let code = created["code"].as_str().unwrap();
+    let student = created["student_token"].as_str().unwrap();
+    let instructor = created["instructor_token"].as_str().unwrap();
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!(
+        "ws://{addr}/api/sessions/{code}/ws?token={student}"
+    ))
+    .await
+    .unwrap();
+    next_json(&mut socket, "hello").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let rewind = format!("/api/sessions/{code}/rewind");
+
+    let (status, error) = client
+        .post(&rewind, Some(student), json!({"to_s": 5}))
+        .await;
+    assert_eq!((status, field(&error)), (403, "authorization"), "{error}");
+    let (status, error) = client
+        .post(&rewind, Some(instructor), json!({"to_s": 86_400}))
+        .await;
+    assert_eq!((status, field(&error)), (409, "to_s"), "{error}");
+    let range = error["error"]["range_s"].as_array().unwrap();
+    assert_eq!(range[0], 0.0);
+    assert!(range[1].as_f64().unwrap() > 10.0, "{error}");
+    let (status, error) = client
+        .post(&rewind, Some(instructor), json!({"to": 5}))
+        .await;
+    assert_eq!((status, field(&error)), (400, "to"), "{error}");
+
+    let (status, rewound) = client
+        .post(&rewind, Some(instructor), json!({"to_s": 5}))
+        .await;
+    assert_eq!(status, 200, "{rewound}");
+    assert_eq!(rewound["sim_time_s"], 5.0);
+    assert_eq!(rewound["paused"], true);
+    // Connected consoles start over from a fresh hello of the rewound session.
+    let hello = next_json(&mut socket, "hello").await;
+    assert_eq!(hello["status"]["sim_time_s"], 5.0);
+    assert!(
+        hello["log"].as_array().unwrap().last().unwrap()["text"]
+            .as_str()
+            .unwrap()
+            .contains("kept as branch 1")
+    );
+    let (_, debrief) = client
+        .get(&format!("/api/sessions/{code}/debrief"), Some(student))
+        .await;
+    let debrief: Value = serde_json::from_str(&debrief).unwrap();
+    assert_eq!(debrief["branches"][0]["from_s"], 5.0);
+    assert!(debrief["branches"][0]["until_s"].as_f64().unwrap() > 10.0);
+
+    // PINTS: the instructor's, on the tool's scale; the debrief shows it to everyone.
+    let pints = format!("/api/sessions/{code}/pints");
+    let put = |token: &str, body: Value| {
+        client
+            .http
+            .put(format!("{}{pints}", client.base))
+            .bearer_auth(token.to_owned())
+            .json(&body)
+            .send()
+    };
+    let rating = json!({"decision_making": 3.5, "situation_awareness": 3.0,
+        "task_management_leadership": 2.5, "teamwork_communication": 4.0});
+    assert_eq!(put(student, rating.clone()).await.unwrap().status(), 403);
+    for (field_name, bad) in [("situation_awareness", 4.5), ("decision_making", 2.25)] {
+        let mut wrong = rating.clone();
+        wrong[field_name] = json!(bad);
+        let response = put(instructor, wrong).await.unwrap();
+        assert_eq!(response.status(), 400);
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(field(&error), field_name, "{error}");
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("0.5 to 4 in steps of 0.5"),
+            "{error}"
+        );
+    }
+    assert_eq!(put(instructor, rating).await.unwrap().status(), 200);
+    let (_, debrief) = client
+        .get(&format!("/api/sessions/{code}/debrief"), Some(student))
+        .await;
+    let debrief: Value = serde_json::from_str(&debrief).unwrap();
+    assert_eq!(debrief["pints"]["task_management_leadership"], 2.5);
+
+    // A rewound session ends as any other: the consoles are told.
+    let (status, _) = client
+        .post(
+            &format!("/api/sessions/{code}/end"),
+            Some(instructor),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    loop {
+        if next_json(&mut socket, "frame").await["ended"] == true {
+            break;
+        }
+    }
+}

@@ -1,7 +1,8 @@
 //! End to end in a real browser (headless Chromium driven over WebDriver by fantoccini):
 //! create a session on the landing page, go on bypass with the console's controls, see MAP and
 //! flow change, open the instructor station in a second window, inject `pump-failure`, see the
-//! high-priority alarm on the student console, end the session and open the debrief. On the
+//! high-priority alarm on the student console, rewind the session to the present second (the
+//! debrief then shows a branch), end the session and open the debrief. On the
 //! Drill page, answer three items (right, wrong, wrong unit) and see each verdict.
 //! Screenshots of the pages go to the test's scratch directory, or to `docs/screenshots/`
 //! (the README's pictures) when `UPDATE_SCREENSHOTS` is set, so a test run leaves git clean.
@@ -302,11 +303,28 @@ async fn console_instructor_and_debrief_in_chromium() {
     assert!(!alarm.is_empty());
     screenshot(&client, "console.png").await;
 
-    // The instructor ends the session; the student opens the debrief.
+    // The instructor rewinds to the last whole second (after the fault) and ends the session;
+    // the student opens the debrief.
     client
         .switch_to_window(instructor_window.handle)
         .await
         .unwrap();
+    client
+        .execute(
+            "const s = document.getElementById('rewind-to'); s.value = s.max; s.dispatchEvent(new Event('input'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    click(&client, "#btn-rewind").await;
+    wait_for("the rewind", Duration::from_secs(15), || async {
+        let said = text(&client, "#instructor-status").await?;
+        said.contains("Rewound to").then_some(())
+    })
+    .await;
+    // The station re-renders its fault list on the rewound session's hello and first frame:
+    // let it settle so that the clicks below land on the button, not where it was.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     click(&client, "#btn-end-session").await;
     click(&client, "#btn-end-session").await;
     client.switch_to_window(console_window).await.unwrap();
@@ -316,6 +334,15 @@ async fn console_instructor_and_debrief_in_chromium() {
     })
     .await;
     assert!(met.contains('/'), "{met}");
+    let branches = text(&client, "#branches").await.unwrap_or_default();
+    assert!(branches.contains("Branch 1"), "{branches}");
+    // This browser created the session, so it holds the instructor token: it may rate PINTS.
+    let pints = text(&client, "#pints").await.unwrap_or_default();
+    assert!(pints.contains("Situation awareness"), "{pints}");
+    client
+        .find(Locator::Css("#btn-pints"))
+        .await
+        .expect("the instructor's PINTS form");
     wait_for("the event log", Duration::from_secs(10), || async {
         let log = text(&client, "#event-log").await?;
         (log.contains("FAULT injected: pump-failure") && log.contains("Session ended"))

@@ -431,10 +431,31 @@ async fn life_cycle_roles_and_case_log(backend: &str) {
         .await;
     assert_eq!(status, 201);
     tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
-    let path = format!(
-        "/api/sessions/{}/training-record",
-        created["code"].as_str().unwrap()
-    );
+    // The instructor rates the non-technical skills (PINTS) and rewinds once: the record keeps
+    // the rating and notes the branch.
+    let code = created["code"].as_str().unwrap();
+    let instructor = created["instructor_token"].as_str().unwrap();
+    let pints = json!({"decision_making": 3.5, "situation_awareness": 3.0,
+        "task_management_leadership": 2.5, "teamwork_communication": 4.0});
+    let (status, rated) = api
+        .call(
+            M::PUT,
+            &format!("/api/sessions/{code}/pints"),
+            instructor,
+            Some(pints),
+        )
+        .await;
+    assert_eq!(status, 200, "{rated}");
+    let (status, rewound) = api
+        .call(
+            M::POST,
+            &format!("/api/sessions/{code}/rewind"),
+            instructor,
+            Some(json!({"to_s": 20})),
+        )
+        .await;
+    assert_eq!(status, 200, "{rewound}");
+    let path = format!("/api/sessions/{code}/training-record");
     let body = json!({"trainee": "Jo Student", "supervisor": "Alex Morgan", "finalise": true});
     assert_eq!(
         api.call(M::POST, &path, "", Some(body.clone())).await.0,
@@ -462,6 +483,10 @@ async fn life_cycle_roles_and_case_log(backend: &str) {
         "Adult CABG, routine"
     );
     assert_eq!(training["status"], "final");
+    assert_eq!(training["record"]["pints"]["decision_making"], 3.5);
+    assert_eq!(training["record"]["pints"]["teamwork_communication"], 4.0);
+    let notes = training["record"]["notes"].as_str().unwrap();
+    assert!(notes.contains("Branch 1 (rewound): 0:00:20 to "), "{notes}");
     let (status, _) = api
         .call(
             M::POST,
