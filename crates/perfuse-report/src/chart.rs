@@ -18,7 +18,7 @@ use crate::ranges::{DO2I_ML_MIN_M2, HCT_PCT};
 /// Chart width, SVG user units (= PDF points when placed at its natural size).
 pub const WIDTH: u32 = 510;
 /// Height of one panel.
-const PANEL_HEIGHT: u32 = 96;
+const PANEL_HEIGHT: u32 = 80;
 /// Height of the time axis under the last panel.
 const AXIS_HEIGHT: u32 = 30;
 
@@ -216,7 +216,7 @@ fn draw(
             .configure_mesh()
             .disable_x_mesh()
             .bold_line_style(GRID)
-            .light_line_style(WHITE)
+            .max_light_lines(0)
             .y_labels(4)
             .y_desc(panel.label)
             .x_labels(10)

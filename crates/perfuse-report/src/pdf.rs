@@ -490,9 +490,16 @@ pub(crate) fn render(
     layout.y += 26.0;
 
     let mut charts = Vec::new();
-    for block in &content.blocks {
+    for (i, block) in content.blocks.iter().enumerate() {
         match block {
-            Block::Heading(text) => layout.heading(text),
+            Block::Heading(text) => {
+                // A heading stays on the page of the chart it introduces.
+                if let Some(Block::Chart(chart)) = content.blocks.get(i + 1) {
+                    let width = layout.right - layout.left;
+                    layout.ensure(40.0 + width * chart.height as f32 / chart::WIDTH as f32);
+                }
+                layout.heading(text)
+            }
             Block::Fields(fields) => layout.fields(fields, 3),
             Block::Table(table) => layout.table(table),
             Block::Text(text) => layout.paragraph(text, BODY_PT, BLACK),
