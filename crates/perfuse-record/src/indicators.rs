@@ -15,7 +15,7 @@
 use perfuse_clinical::oxygen::{CRITICAL_DO2I_ML_MIN_M2, do2i_ml_min_m2};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{BloodProductKind, Event, Record};
+use crate::model::{BloodProductKind, Event, LabSample, Record};
 
 /// Quality indicators of one record. `None` where the record holds no data for it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -61,24 +61,8 @@ impl Indicators {
 
     /// Computes the indicators of a (validated) record.
     pub fn of(record: &Record) -> Indicators {
-        let end_s = record
-            .timeline
-            .iter()
-            .map(|entry| entry.time_s)
-            .chain(record.labs.iter().map(|sample| sample.time_s))
-            .fold(0.0, f64::max);
-        let bypass_runs = runs(
-            record,
-            |event| matches!(event, Event::BypassOn),
-            |event| matches!(event, Event::BypassOff),
-            end_s,
-        );
-        let clamp_runs = runs(
-            record,
-            |event| matches!(event, Event::CrossClampOn),
-            |event| matches!(event, Event::CrossClampOff),
-            end_s,
-        );
+        let bypass_runs = bypass_runs(record);
+        let clamp_runs = cross_clamp_runs(record);
         let total_min = |runs: &[(f64, f64)]| {
             (!runs.is_empty()).then(|| runs.iter().map(|(on, off)| off - on).sum::<f64>() / 60.0)
         };
@@ -106,7 +90,6 @@ impl Indicators {
             .filter_map(|sample| sample.lactate_mmol_l)
             .reduce(f64::max);
 
-        let bsa = record.case.patient.bsa_m2();
         let mut nadir_do2i: Option<f64> = None;
         let mut below_s: Option<f64> = None;
         for &(on, off) in &bypass_runs {
@@ -114,17 +97,7 @@ impl Indicators {
                 .labs
                 .iter()
                 .filter(|sample| (on..=off).contains(&sample.time_s))
-                .filter_map(|sample| {
-                    let flow = flow_at(record, sample.time_s)?;
-                    let value = do2i_ml_min_m2(
-                        sample.hb_g_dl?,
-                        sample.sao2_pct?,
-                        sample.pao2_mmhg?,
-                        flow,
-                        bsa,
-                    );
-                    Some((sample.time_s, value))
-                })
+                .filter_map(|sample| Some((sample.time_s, sample_do2i(record, sample)?)))
                 .collect();
             for (i, &(time_s, value)) in do2i_points.iter().enumerate() {
                 nadir_do2i = Some(nadir_do2i.map_or(value, |nadir| nadir.min(value)));
@@ -163,6 +136,50 @@ impl Indicators {
     }
 }
 
+/// The last time in the record (timeline or labs), s: where a run still open ends.
+fn end_s(record: &Record) -> f64 {
+    record
+        .timeline
+        .iter()
+        .map(|entry| entry.time_s)
+        .chain(record.labs.iter().map(|sample| sample.time_s))
+        .fold(0.0, f64::max)
+}
+
+/// The bypass runs of a record, `(on_s, off_s)`; one still open ends at the record's last time.
+pub fn bypass_runs(record: &Record) -> Vec<(f64, f64)> {
+    runs(
+        record,
+        |event| matches!(event, Event::BypassOn),
+        |event| matches!(event, Event::BypassOff),
+        end_s(record),
+    )
+}
+
+/// The aortic cross-clamp periods of a record, `(on_s, off_s)`, as [`bypass_runs`].
+pub fn cross_clamp_runs(record: &Record) -> Vec<(f64, f64)> {
+    runs(
+        record,
+        |event| matches!(event, Event::CrossClampOn),
+        |event| matches!(event, Event::CrossClampOff),
+        end_s(record),
+    )
+}
+
+/// DO2i of one lab sample, mL/min/m²: `do2i_ml_min_m2(Hb, SaO2, PaO2, flow, BSA)` with the pump
+/// flow in effect at the sample ([`flow_at`]) and the DuBois BSA; `None` when the sample lacks
+/// Hb, SaO2 or PaO2 or no flow was set before it. Whether the sample was on bypass is the
+/// caller's question (the indicators count only those).
+pub fn sample_do2i(record: &Record, sample: &LabSample) -> Option<f64> {
+    Some(do2i_ml_min_m2(
+        sample.hb_g_dl?,
+        sample.sao2_pct?,
+        sample.pao2_mmhg?,
+        flow_at(record, sample.time_s)?,
+        record.case.patient.bsa_m2(),
+    ))
+}
+
 fn min_of(values: impl Iterator<Item = f64>) -> Option<f64> {
     values.reduce(f64::min)
 }
@@ -191,8 +208,8 @@ fn runs(
     runs
 }
 
-/// The pump flow in effect at `time_s`: the last `pump_flow` event at or before it.
-fn flow_at(record: &Record, time_s: f64) -> Option<f64> {
+/// The pump flow in effect at `time_s`, L/min: the last `pump_flow` event at or before it.
+pub fn flow_at(record: &Record, time_s: f64) -> Option<f64> {
     record
         .timeline
         .iter()

@@ -194,10 +194,11 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     };
     let mut response = json_error_body(response).await;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    // A handler may set a stricter policy of its own (a record report allows its one
+    // stylesheet by hash and nothing else); every other response gets the default.
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(CSP));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

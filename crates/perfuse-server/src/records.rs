@@ -23,6 +23,7 @@ use perfuse_record::store::{
     AuditEntry, CaseLogEntry, CaseLogSummary, CeEntry, RecordSummary, Refusal,
 };
 use perfuse_record::{Actor, Date, ListFilter, Record, Status, Store, StoredRecord, csv};
+use perfuse_report::{Paper, Provenance};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -41,6 +42,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(finalise_record))
         .routes(routes!(confirm_record))
         .routes(routes!(record_fhir))
+        .routes(routes!(record_report_pdf))
+        .routes(routes!(record_report_html))
+        .routes(routes!(session_report_pdf))
+        .routes(routes!(session_report_html))
         .routes(routes!(amend_record))
         .routes(routes!(audit_trail))
         .routes(routes!(export_records))
@@ -568,6 +573,197 @@ async fn add_ce(
     .await;
     let id = logged(&store, &actor, ("add_ce", None), result).await?;
     Ok((StatusCode::CREATED, Json(CreatedRecord { id })).into_response())
+}
+
+/// The paper of a report.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct ReportQuery {
+    /// `a4` (default) or `letter`.
+    paper: Option<String>,
+}
+
+impl ReportQuery {
+    fn paper(&self) -> Result<Paper, ApiError> {
+        match &self.paper {
+            None => Ok(Paper::A4),
+            Some(name) => Paper::from_name(name).ok_or_else(|| {
+                ApiError::bad_request(
+                    "paper",
+                    format!("{name:?}: must be one of {:?}", Paper::NAMES),
+                )
+            }),
+        }
+    }
+}
+
+/// A report as a PDF download or as an HTML page. The page gets its own Content-Security-Policy:
+/// nothing but its one stylesheet (allowed by hash) and inline images; no script, no
+/// connection, never framed.
+fn report_response(
+    record: &Record,
+    provenance: &Provenance,
+    paper: Paper,
+    file_stem: &str,
+    as_pdf: bool,
+) -> Result<Response, ApiError> {
+    let failed = |error: perfuse_report::ReportError| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "report",
+            error.to_string(),
+        )
+    };
+    if as_pdf {
+        let bytes = perfuse_report::pdf(record, provenance, paper).map_err(failed)?;
+        let disposition = format!("attachment; filename=\"{file_stem}.pdf\"");
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            bytes,
+        )
+            .into_response());
+    }
+    let text = perfuse_report::html(record, provenance, paper).map_err(failed)?;
+    let csp = format!(
+        "default-src 'none'; style-src '{}'; img-src data:; base-uri 'none'; \
+         form-action 'none'; frame-ancestors 'none'",
+        perfuse_report::style_csp_hash(paper)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+            (header::CONTENT_SECURITY_POLICY, csp),
+        ],
+        text,
+    )
+        .into_response())
+}
+
+/// The report of a stored record with its finalisation and amendments.
+async fn stored_report(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: i64,
+    q: Result<Query<ReportQuery>, axum::extract::rejection::QueryRejection>,
+    as_pdf: bool,
+) -> Result<Response, ApiError> {
+    let (store, actor) = caller(state, headers).await?;
+    let paper = query(q)?.paper()?;
+    let stored = store.get(&actor, id).await?;
+    let trail = store.audit_trail(&actor, id).await?;
+    let provenance = Provenance::of(&stored, &trail);
+    report_response(
+        &stored.record,
+        &provenance,
+        paper,
+        &format!("perfuse-record-{id}"),
+        as_pdf,
+    )
+}
+
+/// The record as a printable, signable PDF (fonts embedded; docs/records.md, "Report").
+#[utoipa::path(
+    get, path = "/api/records/{id}/report.pdf", tag = "records", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Record id"), ReportQuery),
+    responses((status = 200, content_type = "application/pdf", description = "The report (attachment)"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+async fn record_report_pdf(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    q: Result<Query<ReportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    stored_report(&state, &headers, id, q, true).await
+}
+
+/// The record's report as one self-contained HTML page (inline SVG chart, print stylesheet).
+#[utoipa::path(
+    get, path = "/api/records/{id}/report.html", tag = "records", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Record id"), ReportQuery),
+    responses((status = 200, content_type = "text/html", description = "The report"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+async fn record_report_html(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    q: Result<Query<ReportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    stored_report(&state, &headers, id, q, false).await
+}
+
+/// Who ran a session, for the report of its debrief, and on which paper.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct SessionReportQuery {
+    /// The student who ran the pump (the record's team needs a name).
+    trainee: String,
+    /// The supervising educator.
+    supervisor: Option<String>,
+    /// `a4` (default) or `letter`.
+    paper: Option<String>,
+}
+
+/// A live or ended session's debrief as the report of the training record it would be saved
+/// as (not stored: no id, no finalisation), with the session's own token.
+fn session_report(
+    state: &AppState,
+    headers: &HeaderMap,
+    code: &str,
+    q: Result<Query<SessionReportQuery>, axum::extract::rejection::QueryRejection>,
+    as_pdf: bool,
+) -> Result<Response, ApiError> {
+    let (session, _) =
+        crate::auth::session_role(&state.registry, code, crate::auth::bearer(headers))?;
+    let Query(q) = q.map_err(|rejection| ApiError::bad_request("query", rejection.body_text()))?;
+    let paper = ReportQuery { paper: q.paper }.paper()?;
+    let trainee = Trainee {
+        name: q.trainee,
+        supervisor: q.supervisor,
+        date: Date::today_utc(),
+    };
+    let record = training_record(&session.scenario, &session.csv(), trainee)?;
+    report_response(
+        &record,
+        &Provenance::default(),
+        paper,
+        &format!("perfuse-session-{}", session.code),
+        as_pdf,
+    )
+}
+
+/// A session's debrief as a PDF report (session token).
+#[utoipa::path(
+    get, path = "/api/sessions/{code}/report.pdf", tag = "sessions", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Join code"), SessionReportQuery),
+    responses((status = 200, content_type = "application/pdf", description = "The report (attachment)"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+async fn session_report_pdf(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    q: Result<Query<SessionReportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    session_report(&state, &headers, &code, q, true)
+}
+
+/// A session's debrief as an HTML report (session token).
+#[utoipa::path(
+    get, path = "/api/sessions/{code}/report.html", tag = "sessions", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Join code"), SessionReportQuery),
+    responses((status = 200, content_type = "text/html", description = "The report"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+async fn session_report_html(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    q: Result<Query<SessionReportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    session_report(&state, &headers, &code, q, false)
 }
 
 /// Who ran a live session, to save it as a training record.
