@@ -79,6 +79,14 @@ enum RecordCommand {
         #[arg(long)]
         finalise: bool,
     },
+    /// Attach HL7 v2 lab results (ORU^R01; one or more messages, CR/LF or MLLP-framed) to the
+    /// matching records by MRN and observation time; each message all or nothing. Exit 2 when
+    /// any message is refused.
+    #[command(name = "hl7-import")]
+    Hl7Import {
+        /// The file of HL7 messages.
+        file: PathBuf,
+    },
     /// Replace a draft with the contents of a record file.
     Update {
         /// Record id.
@@ -348,6 +356,9 @@ pub fn run(args: RecordArgs) -> Result<(), Failure> {
 /// command that fails on its input leaves no database behind. Only commands that add something
 /// new create a missing SQLite file; the others need an existing one.
 async fn run_async(args: RecordArgs) -> Result<(), Failure> {
+    if let RecordCommand::Hl7Import { file } = &args.command {
+        return hl7_import(&args, file).await;
+    }
     let records = prepare(&args)?;
     let creates = matches!(
         args.command,
@@ -366,6 +377,57 @@ async fn run_async(args: RecordArgs) -> Result<(), Failure> {
     let result = execute(&store, &args, records).await;
     store.close().await;
     result
+}
+
+/// `record hl7-import FILE`: reads the messages, then applies each in its own transaction and
+/// prints one line per message (`CONTROL-ID: AA …`, or the refusal); exit 2 if any is refused.
+async fn hl7_import(args: &RecordArgs, file: &Path) -> Result<(), Failure> {
+    let actor = writer(args)?;
+    let bytes = std::fs::read(file)
+        .map_err(|error| Failure::Input(format!("{}: cannot read: {error}", file.display())))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Failure::Input(format!("{}: not UTF-8 (or ASCII) text", file.display())))?;
+    let messages = perfuse_record::hl7::split_messages(&text);
+    if messages.is_empty() {
+        return Err(Failure::Input(format!(
+            "{}: no HL7 message in the file",
+            file.display()
+        )));
+    }
+    let store = Store::open_existing(&args.db)
+        .await
+        .map_err(|error| from_record_error(error, "--db"))?;
+    let mut lines = String::new();
+    let mut refused = 0;
+    for (i, message) in messages.iter().enumerate() {
+        let received = store.receive_hl7(&actor, message).await;
+        let id = received
+            .header
+            .as_ref()
+            .map(|header| header.control_id.clone())
+            .filter(|id| !id.is_empty())
+            .unwrap_or_else(|| format!("message {}", i + 1));
+        match &received.outcome {
+            Ok(attached) => lines.push_str(&format!(
+                "{id}: AA record {} (version {}): {} new of {} value(s)\n",
+                attached.record_id, attached.version, attached.new_values, attached.values
+            )),
+            Err(refusal) => {
+                refused += 1;
+                lines.push_str(&format!("{id}: {} {refusal}\n", refusal.ack.code()));
+            }
+        }
+    }
+    store.close().await;
+    print(&lines)?;
+    if refused > 0 {
+        return Err(Failure::Input(format!(
+            "{}: {refused} of {} message(s) refused; nothing of those was applied",
+            file.display(),
+            messages.len()
+        )));
+    }
+    Ok(())
 }
 
 /// The checks of a command that need no database: the writer's name, the record files (parsed
@@ -640,6 +702,7 @@ async fn execute(store: &Store, args: &RecordArgs, records: Vec<Record>) -> Resu
             };
             write_out(out.as_deref(), &text)
         }
+        RecordCommand::Hl7Import { .. } => unreachable!("run_async runs hl7-import itself"),
         RecordCommand::Fhir { id, out } => {
             let stored = store.get(&reader(args), *id).await.map_err(fail)?;
             let bundle = perfuse_record::fhir::bundle(&stored).map_err(fail)?;

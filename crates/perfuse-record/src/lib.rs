@@ -13,6 +13,8 @@
 //!   role may do. Writes are transactional and audited; finalised records are only amended.
 //! - [`csv`]: registry extract, case log and continuing-education exports.
 //! - [`fhir`]: a finalised record as a FHIR R4 bundle.
+//! - [`hl7`]: HL7 v2 ORU^R01 lab results in (LOINC codes, unit conversion, ACKs);
+//!   [`Store::receive_hl7`] attaches them to the matching record.
 //! - [`registry`]: STS ACSD perfusion and PERForm-style extracts with their data dictionary.
 //!
 //! **Architecture invariant:** the crate knows nothing about HTTP or the command line; errors
@@ -34,6 +36,7 @@ pub mod access;
 pub mod csv;
 pub mod error;
 pub mod fhir;
+pub mod hl7;
 pub mod indicators;
 mod io;
 pub mod model;

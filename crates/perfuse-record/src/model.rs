@@ -12,7 +12,7 @@
 use perfuse_clinical::body::{BsaMethod, bsa_m2};
 use serde::{Deserialize, Serialize};
 
-use crate::time::Date;
+use crate::time::{ClockTime, Date, LocalDateTime};
 
 /// One perfusion record: a clinical case or a simulator training session.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -88,6 +88,11 @@ impl Pints {
 pub struct Case {
     /// Date of the operation (`YYYY-MM-DD`).
     pub date: Date,
+    /// Local wall-clock time of `time_s` = 0 on `date` (`HH:MM` or `HH:MM:SS`), where known:
+    /// what places a clock time (an HL7 lab result's observation time) on the record's
+    /// timeline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<ClockTime>,
     /// Procedure, e.g. `CABG x3` or `AVR`.
     pub procedure: String,
     /// Case-log category.
@@ -470,6 +475,14 @@ pub struct LabSample {
 }
 
 impl Record {
+    /// The local date and time of `time_s` = 0, when the record has a `case.start_time`.
+    pub fn start(&self) -> Option<LocalDateTime> {
+        self.case.start_time.map(|time| LocalDateTime {
+            date: self.case.date,
+            time,
+        })
+    }
+
     /// Names of everyone on the team with the given role.
     pub fn team_with_role(&self, role: TeamRole) -> impl Iterator<Item = &str> {
         self.team

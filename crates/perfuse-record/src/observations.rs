@@ -245,6 +245,7 @@ impl Record {
         let record = Record {
             case: Case {
                 date: session.date,
+                start_time: None,
                 procedure: session.scenario,
                 category: session.category,
                 urgency: Urgency::Elective,

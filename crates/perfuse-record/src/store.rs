@@ -24,10 +24,12 @@ use crate::time::{Date, now_rfc3339};
 use crate::validate::{check_multiline_text, check_range, check_text, validate, validate_complete};
 
 pub mod drill;
+mod labs;
 mod live;
 mod refusals;
 mod users;
 
+pub use labs::{Attached, MATCH_SPAN_S, Received};
 pub use refusals::Refusal;
 pub use users::{ApiUser, TokenLifetime};
 

@@ -1,7 +1,8 @@
-//! Calendar dates and UTC timestamps without a date-time dependency.
+//! Calendar dates, local wall-clock times and UTC timestamps without a date-time dependency.
 //!
 //! Dates are stored as `YYYY-MM-DD` text (sorts like the date it names, portable between SQLite
-//! and PostgreSQL); audit timestamps as RFC 3339 UTC text with millisecond precision.
+//! and PostgreSQL); a record's start as `HH:MM:SS` local wall-clock text ([`ClockTime`]); audit
+//! timestamps as RFC 3339 UTC text with millisecond precision.
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -59,6 +60,26 @@ impl Date {
         self.year
     }
 
+    /// The date `days` days after this one (before it when negative); `None` outside the
+    /// years 1900–2199.
+    pub fn plus_days(self, days: i64) -> Option<Date> {
+        let (year, month, day) = civil_from_days(self.days_since_epoch() + days);
+        Date::new(year, month, day)
+    }
+
+    /// Whole days from 1970-01-01 (negative before); H. Hinnant's `days_from_civil`.
+    pub fn days_since_epoch(self) -> i64 {
+        let year = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year.rem_euclid(400);
+        let month = i64::from(self.month);
+        let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5
+            + i64::from(self.day)
+            - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
+    }
+
     /// Today's date in UTC.
     pub fn today_utc() -> Date {
         let days = unix_now_ms().div_euclid(86_400_000);
@@ -90,6 +111,90 @@ impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
         let text = String::deserialize(deserializer)?;
         Date::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A local wall-clock time of day, to the second, written `HH:MM` or `HH:MM:SS` (24-hour) and
+/// stored `HH:MM:SS`. No time zone: it is the hospital's clock, the one its lab results carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClockTime {
+    seconds_of_day: u32,
+}
+
+impl ClockTime {
+    /// Builds a time of day, checking each part (hour 0–23, minute and second 0–59).
+    pub fn new(hour: u8, minute: u8, second: u8) -> Option<ClockTime> {
+        (hour < 24 && minute < 60 && second < 60).then(|| ClockTime {
+            seconds_of_day: u32::from(hour) * 3600 + u32::from(minute) * 60 + u32::from(second),
+        })
+    }
+
+    /// Parses `HH:MM` or `HH:MM:SS`; the error message says what is accepted.
+    pub fn parse(text: &str) -> Result<ClockTime, String> {
+        let expected =
+            || format!("{text:?}: expected a local time written HH:MM or HH:MM:SS (24-hour)");
+        let parts: Vec<&str> = text.split(':').collect();
+        if !(2..=3).contains(&parts.len())
+            || parts
+                .iter()
+                .any(|part| part.len() != 2 || !part.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(expected());
+        }
+        let number = |i: usize| parts.get(i).map_or(Ok(0), |part| part.parse::<u8>());
+        let (Ok(hour), Ok(minute), Ok(second)) = (number(0), number(1), number(2)) else {
+            return Err(expected());
+        };
+        ClockTime::new(hour, minute, second)
+            .ok_or_else(|| format!("{text:?}: no such time (00:00:00 to 23:59:59)"))
+    }
+
+    /// Seconds since midnight.
+    pub fn seconds_of_day(self) -> u32 {
+        self.seconds_of_day
+    }
+}
+
+impl fmt::Display for ClockTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.seconds_of_day;
+        write!(f, "{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    }
+}
+
+impl Serialize for ClockTime {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ClockTime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ClockTime, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        ClockTime::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A local date and wall-clock time (an HL7 observation time, a record's start).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LocalDateTime {
+    /// The calendar date.
+    pub date: Date,
+    /// The time of day.
+    pub time: ClockTime,
+}
+
+impl LocalDateTime {
+    /// Seconds from `earlier` to this time (negative when this one is before it).
+    pub fn seconds_since(self, earlier: LocalDateTime) -> i64 {
+        let days = self.date.days_since_epoch() - earlier.date.days_since_epoch();
+        days * 86_400 + i64::from(self.time.seconds_of_day) - i64::from(earlier.time.seconds_of_day)
+    }
+}
+
+impl fmt::Display for LocalDateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.date, self.time)
     }
 }
 
@@ -128,6 +233,15 @@ fn civil_from_days(days: i64) -> (i32, u8, u8) {
     (year, month, day)
 }
 
+/// The current UTC time as an HL7 v2 `DTM` with its zone, e.g. `20250301140509+0000`.
+pub fn now_hl7_utc() -> String {
+    let ms = unix_now_ms();
+    let (year, month, day) = civil_from_days(ms.div_euclid(86_400_000));
+    let seconds = ms.rem_euclid(86_400_000) / 1000;
+    let (hour, minute, second) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    format!("{year:04}{month:02}{day:02}{hour:02}{minute:02}{second:02}+0000")
+}
+
 /// The current UTC time as RFC 3339 text, e.g. `2025-03-01T14:05:09.123Z`.
 pub fn now_rfc3339() -> String {
     rfc3339_of_unix_ms(unix_now_ms())
@@ -162,6 +276,38 @@ mod tests {
         assert!(Date::parse("2023-02-29").is_err());
         assert!(Date::parse("2024-2-9").is_err());
         assert!(Date::parse("2024-13-01").is_err());
+    }
+
+    #[test]
+    fn days_round_trip_and_clock_times_parse() {
+        for days in [-25_567, -1, 0, 19_782, 80_000] {
+            let (year, month, day) = civil_from_days(days);
+            assert_eq!(
+                Date::new(year, month, day).unwrap().days_since_epoch(),
+                days
+            );
+        }
+        let date = Date::parse("2024-02-28").unwrap();
+        assert_eq!(date.plus_days(1).unwrap().to_string(), "2024-02-29");
+        assert_eq!(date.plus_days(2).unwrap().to_string(), "2024-03-01");
+        assert_eq!(ClockTime::parse("08:15").unwrap().to_string(), "08:15:00");
+        assert_eq!(
+            ClockTime::parse("23:59:59").unwrap().seconds_of_day(),
+            86_399
+        );
+        for bad in ["24:00", "8:15", "08:60", "08:15:00:00", "0815", "", "08:1a"] {
+            assert!(ClockTime::parse(bad).is_err(), "{bad}");
+        }
+        let start = LocalDateTime {
+            date,
+            time: ClockTime::parse("23:00").unwrap(),
+        };
+        let next_day = LocalDateTime {
+            date: date.plus_days(1).unwrap(),
+            time: ClockTime::parse("00:30").unwrap(),
+        };
+        assert_eq!(next_day.seconds_since(start), 5400);
+        assert_eq!(start.seconds_since(next_day), -5400);
     }
 
     #[test]

@@ -328,6 +328,12 @@ fn validate_timeline(record: &Record) -> Result<()> {
 }
 
 fn validate_lab(i: usize, sample: &LabSample) -> Result<()> {
+    check_lab_values(sample, |name| format!("labs[{i}].{name}"))
+}
+
+/// Checks each value a lab sample holds against its accepted range; `field` names the field
+/// in the error from the sample field's name (`ph`, `hb_g_dl`, …).
+pub(crate) fn check_lab_values(sample: &LabSample, field: impl Fn(&str) -> String) -> Result<()> {
     let checks: [(&str, Option<f64>, f64, f64, &str); 11] = [
         ("ph", sample.ph, 6.5, 8.0, ""),
         ("pao2_mmhg", sample.pao2_mmhg, 0.0, 800.0, "mmHg"),
@@ -343,7 +349,7 @@ fn validate_lab(i: usize, sample: &LabSample) -> Result<()> {
     ];
     for (name, value, min, max, unit) in checks {
         if let Some(value) = value {
-            check_range(&format!("labs[{i}].{name}"), value, min, max, unit)?;
+            check_range(&field(name), value, min, max, unit)?;
         }
     }
     Ok(())

@@ -8,6 +8,7 @@ use perfuse_record::model::{
     PlanSettings, PrimeComponent, PumpKind, RecordKind, Sex, TeamMember, TeamRole, TimelineEntry,
     Urgency,
 };
+use perfuse_record::time::ClockTime;
 use perfuse_record::{Date, Record, Store, StoredRecord};
 use proptest::prelude::*;
 
@@ -149,6 +150,7 @@ prop_compose! {
         events in proptest::collection::vec((0.0..20_000.0, event()), 0..12),
         labs in proptest::collection::vec((0.0..20_000.0, lab()), 0..8),
         notes in proptest::option::of(text()),
+        start in proptest::option::of((0u8..24, 0u8..60, 0u8..60)),
     ) -> Record {
         let names = ["Alex Morgan", "Sam Lee", "Student One", "Pat Chief"];
         let mut timeline: Vec<(f64, Event)> = events;
@@ -157,7 +159,7 @@ prop_compose! {
             timeline.push((on_s + length_s, Event::BypassOff));
         }
         Record {
-            case: Case { date, procedure, category: Category::ALL[category], urgency, kind, patient },
+            case: Case { date, start_time: start.and_then(|(h, m, s)| ClockTime::new(h, m, s)), procedure, category: Category::ALL[category], urgency, kind, patient },
             team: team.into_iter().map(|(name, role)| TeamMember { name: names[name].to_owned(), role: TeamRole::ALL[role] }).collect(),
             circuit: Circuit {
                 pump,

@@ -72,7 +72,7 @@ fn serve() {
         },
         ..Default::default()
     };
-    perfuse_server::run_blocking(config, |addr, _| println!("{addr}")).unwrap();
+    perfuse_server::run_blocking(config, |server| println!("{}", server.local_addr())).unwrap();
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

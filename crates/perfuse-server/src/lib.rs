@@ -35,6 +35,7 @@ mod error;
 mod guard;
 mod listen;
 mod live;
+mod mllp;
 mod records;
 mod registry;
 mod session;
@@ -84,6 +85,15 @@ pub struct Limits {
     pub requests_per_s: u32,
     /// Per WebSocket client: messages per second; a client that keeps exceeding it is dropped.
     pub ws_messages_per_s: u32,
+    /// Most open MLLP connections; one more is closed at once.
+    pub mllp_max_connections: usize,
+    /// Largest HL7 message over MLLP, bytes; a larger one is answered `AR` and its connection
+    /// closed.
+    pub mllp_max_message_bytes: usize,
+    /// An MLLP connection that sends nothing this long (or does not read its ACK) is closed.
+    pub mllp_idle_timeout: Duration,
+    /// Per MLLP connection: messages per minute; beyond, each is answered `AR`.
+    pub mllp_messages_per_min: u32,
 }
 
 impl Default for Limits {
@@ -103,6 +113,10 @@ impl Default for Limits {
             joins_per_min: 60,
             requests_per_s: 50,
             ws_messages_per_s: 50,
+            mllp_max_connections: 16,
+            mllp_max_message_bytes: perfuse_record::hl7::MAX_MESSAGE_BYTES,
+            mllp_idle_timeout: Duration::from_secs(60),
+            mllp_messages_per_min: 120,
         }
     }
 }
@@ -124,6 +138,11 @@ pub struct ServerConfig {
     /// Certificate chain and private key (PEM files) to serve HTTPS and WSS; `None`: plain HTTP
     /// (on loopback, or behind a proxy that terminates TLS).
     pub tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    /// Address of the HL7 MLLP listener for lab results (needs `records_db`); `None`: off.
+    pub mllp: Option<SocketAddr>,
+    /// Allow `mllp` on an address other than loopback. MLLP has no authentication, so this is
+    /// for a trusted interface only (a lab network segment).
+    pub mllp_allow_remote: bool,
 }
 
 impl Default for ServerConfig {
@@ -134,6 +153,8 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             allowed_origins: Vec::new(),
             tls: None,
+            mllp: None,
+            mllp_allow_remote: false,
         }
     }
 }
@@ -141,6 +162,7 @@ impl Default for ServerConfig {
 /// A bound, not yet serving, server.
 pub struct Server {
     listener: tokio::net::TcpListener,
+    mllp: Option<tokio::net::TcpListener>,
     state: AppState,
     restored: Restored,
     tls: Option<tokio_rustls::TlsAcceptor>,
@@ -189,6 +211,25 @@ impl Server {
             }
             None => None,
         };
+        let mllp = match (config.mllp, &records) {
+            (None, _) => None,
+            (Some(addr), _) if !addr.ip().is_loopback() && !config.mllp_allow_remote => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!(
+                        "MLLP on {addr}: not a loopback address, and MLLP has no authentication; \
+                         allow it on a trusted interface explicitly (--mllp-allow-remote)"
+                    ),
+                ));
+            }
+            (Some(_), None) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "MLLP needs the records database (lab results are attached to records)",
+                ));
+            }
+            (Some(addr), Some(_)) => Some(tokio::net::TcpListener::bind(addr).await?),
+        };
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let registry = Arc::new(Registry::new(config.limits.clone()));
         let mut restored = Restored::default();
@@ -213,6 +254,7 @@ impl Server {
         };
         Ok(Server {
             listener,
+            mllp,
             state,
             restored,
             tls,
@@ -227,6 +269,13 @@ impl Server {
     /// The address actually bound.
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or(self.state.config.addr)
+    }
+
+    /// The address of the MLLP listener, when one is configured.
+    pub fn mllp_addr(&self) -> Option<SocketAddr> {
+        self.mllp
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
     }
 
     /// Serves until SIGTERM or Ctrl-C.
@@ -267,8 +316,19 @@ impl Server {
         let limits = self.state.config.limits.clone();
         let registry = Arc::clone(&self.state.registry);
         let records = self.state.records.clone();
+        let (stopping, stop) = tokio::sync::watch::channel(false);
+        let mllp = self.mllp.zip(records.clone()).map(|(listener, store)| {
+            tokio::spawn(mllp::serve(listener, store, limits.clone(), stop))
+        });
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stopping.send(true);
+        };
         let app = api::router(self.state);
         listen::serve(self.listener, app, &limits, self.tls, shutdown).await;
+        if let Some(mllp) = mllp {
+            let _ = mllp.await;
+        }
         reaper.abort();
         if let (Some(saver), Some(store)) = (saver, records) {
             saver.abort();
@@ -311,17 +371,14 @@ async fn save_sessions(
 }
 
 /// Runs a server on its own tokio runtime until the process stops, calling `bound` with the
-/// address once it listens (for `perfuse serve`, which has no runtime of its own).
-pub fn run_blocking(
-    config: ServerConfig,
-    bound: impl FnOnce(SocketAddr, &Restored),
-) -> std::io::Result<()> {
+/// server once it listens (for `perfuse serve`, which has no runtime of its own).
+pub fn run_blocking(config: ServerConfig, bound: impl FnOnce(&Server)) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
         let server = Server::bind(config).await?;
-        bound(server.local_addr(), server.restored());
+        bound(&server);
         server.run().await
     })
 }
