@@ -26,6 +26,7 @@ parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--spec", default="cohorts/flow-index-elderly-anaemic.toml")
 parser.add_argument("--patients", type=int, default=100)
 parser.add_argument("--out", default="docs/screenshots/lactate-vs-do2i.png")
+parser.add_argument("--summary-csv", help="also write the summary table here")
 args = parser.parse_args()
 
 # Published critical DO2i, mL/min/m²: de Somer 2011 and Ranucci 2005.
@@ -33,6 +34,8 @@ CRITICAL_DO2I_BAND = (262, 272)
 
 # %% Run the cohort (all local cores; perfuse.ray.run_cohort for a cluster)
 tables = perfuse.run_cohort(args.spec, patients=args.patients)
+if args.summary_csv:
+    tables["summary"].to_csv(args.summary_csv, index=False)
 summary = tables["summary"].dropna(subset=["nadir_do2i_ml_min_m2", "peak_lactate_mmol_l"])
 print(summary.groupby("arm")[["nadir_do2i_ml_min_m2", "peak_lactate_mmol_l"]].median())
 

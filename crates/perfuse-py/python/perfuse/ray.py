@@ -12,13 +12,19 @@ names travel with the tasks: workers need ``perfuse`` installed, not the files.
 
 from __future__ import annotations
 
+import os
 from typing import Dict, Optional, Tuple
 
 import perfuse
 from perfuse import PathOrText
 
 
-def _rows(text: str, name: str, files: Dict[str, str], start: int, end: int) -> Tuple[str, str]:
+def _rows(
+    text: str, name: str, files: Dict[str, str], start: int, end: int, threads: int
+) -> Tuple[str, str]:
+    # Rayon's pool starts on first use in this worker process: size it to the task's CPUs
+    # rather than every core of the node.
+    os.environ.setdefault("RAYON_NUM_THREADS", str(threads))
     # Imported on the worker: the spec is parsed and checked again there.
     import perfuse._native as native
 
@@ -31,7 +37,7 @@ def run_cohort(
     shards: Optional[int] = None,
     patients: Optional[int] = None,
     format: str = "pandas",
-    num_cpus_per_shard: float = 1,
+    num_cpus_per_shard: int = 1,
 ) -> Dict[str, object]:
     """Runs a cohort as ``shards`` Ray tasks and returns what :func:`perfuse.run_cohort`
     returns (``{"patients": …, "summary": …}``), identical to a local run.
@@ -39,7 +45,7 @@ def run_cohort(
     ``address``: a running cluster (``"auto"`` after ``ray start --head``, or
     ``"ray://host:10001"``); ``None`` uses the already initialised Ray or starts a local one.
     ``shards``: the number of tasks (default: the cluster's CPUs). Each task runs its patients
-    in parallel on the cores Ray gives it (``num_cpus_per_shard``).
+    in parallel on the ``num_cpus_per_shard`` CPUs Ray reserves for it (default 1).
     """
     import ray
 
@@ -51,7 +57,13 @@ def run_cohort(
         shards = max(1, int(ray.cluster_resources().get("CPU", 1)))
     if not (isinstance(shards, int) and 1 <= shards):
         raise ValueError(f"shards {shards!r}: must be a whole number ≥ 1")
+    if not (isinstance(num_cpus_per_shard, int) and 1 <= num_cpus_per_shard):
+        raise ValueError(f"num_cpus_per_shard {num_cpus_per_shard!r}: must be a whole number ≥ 1")
     task = ray.remote(num_cpus=num_cpus_per_shard)(_rows)
     ranges = [perfuse.shard_range(count, (i, shards)) for i in range(shards)]
-    futures = [task.remote(spec.text, spec.name, spec.files, r.start, r.stop) for r in ranges if r]
+    futures = [
+        task.remote(spec.text, spec.name, spec.files, r.start, r.stop, num_cpus_per_shard)
+        for r in ranges
+        if r
+    ]
     return perfuse.tables(ray.get(futures), format)
