@@ -85,13 +85,21 @@ pub fn run(args: &CohortArgs) -> Result<(), Failure> {
     let spec_file = args.spec.display().to_string();
     let spec_text =
         fs::read_to_string(&args.spec).map_err(|e| Failure::Input(format!("{spec_file}: {e}")))?;
-    let spec =
-        perfuse_cohort::parse(&spec_text, &spec_file).map_err(|e| Failure::Input(e.to_string()))?;
-    let scenario_path = args
-        .spec
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join(&spec.scenario);
+    let spec_dir = args.spec.parent().unwrap_or(Path::new("."));
+    // The files the spec names (empirical distributions), kept for the manifest.
+    let read_files = std::cell::RefCell::new(String::new());
+    let read = |name: &str| -> Result<(String, String), String> {
+        let path = spec_dir.join(name);
+        let shown = path.display().to_string();
+        let text = fs::read_to_string(&path).map_err(|e| format!("{shown}: {e}"))?;
+        read_files
+            .borrow_mut()
+            .push_str(&format!("--- {shown}\n{text}\n"));
+        Ok((shown, text))
+    };
+    let spec = perfuse_cohort::parse_with_files(&spec_text, &spec_file, &read)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    let scenario_path = spec_dir.join(&spec.scenario);
     let scenario_file = scenario_path.display().to_string();
     let scenario_text = fs::read_to_string(&scenario_path).map_err(|e| {
         Failure::Input(format!(
@@ -134,8 +142,9 @@ pub fn run(args: &CohortArgs) -> Result<(), Failure> {
 
     fs::create_dir_all(&parts).with_context(|| format!("cannot create {}", parts.display()))?;
     let manifest = format!(
-        "perfuse cohort parts v1\npatients {patients}\nevery_ms {:?}\n--- {spec_file}\n{spec_text}\n--- {scenario_file}\n{scenario_text}",
-        args.every
+        "perfuse cohort parts v1\npatients {patients}\nevery_ms {:?}\n--- {spec_file}\n{spec_text}\n--- {scenario_file}\n{scenario_text}{}",
+        args.every,
+        read_files.borrow()
     );
     check_manifest(&parts, &manifest, &args.out)?;
 

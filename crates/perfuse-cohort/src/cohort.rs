@@ -9,7 +9,8 @@
 //!   `set-flow`, `set-sweep`, the circuit's `sweep_l_min`) by the patient's BSA over the base
 //!   patient's — or, in an arm with `flow_index_l_min_m2`, so that the `start-bypass` flow is
 //!   that index × BSA — and `heparin`, `protamine`, `cardioplegia` and `return-volume` by weight
-//!   (per-kg dosing: heparin 300–400 U/kg, del Nido 20 mL/kg; Gravlee ch. 21 and 4);
+//!   (per-kg dosing: heparin 300–400 U/kg; Gravlee ch. 21), del Nido cardioplegia by its
+//!   capped rule (20 mL/kg up to 1000 mL);
 //!   blood, fluids and drugs are given as written;
 //! - the arm's `circuit` keys are set, its `remove_actions` dropped and its `events` added;
 //! - sampled contractility, vascular tone and metabolic rate become instructor events at
@@ -32,6 +33,19 @@ const WEIGHT_DOSED: [(&str, &str); 4] = [
     ("cardioplegia", "ml"),
     ("return-volume", "ml"),
 ];
+
+/// del Nido cardioplegia: 20 mL/kg up to 1000 mL (Matte GS & del Nido PJ, J Extra Corpor
+/// Technol 2012;44:98). An adult base scenario's 1000 mL is the cap, not 12.5 mL/kg: scaled
+/// by weight alone it under-doses a small adult (574 mL for 46 kg instead of 918), whose heart
+/// then wakes and fibrillates under the clamp.
+const DEL_NIDO_ML_PER_KG: f64 = 20.0;
+/// The largest del Nido dose, mL (Matte & del Nido 2012).
+const DEL_NIDO_MAX_ML: f64 = 1000.0;
+
+/// The del Nido dose of a patient of `weight_kg`, mL.
+fn del_nido_ml(weight_kg: f64) -> f64 {
+    (DEL_NIDO_ML_PER_KG * weight_kg).min(DEL_NIDO_MAX_ML)
+}
 
 /// Actions whose amount follows the pump flow (the sweep keeps its gas:blood ratio).
 const FLOW_DOSED: [(&str, &str); 3] = [
@@ -268,7 +282,16 @@ impl Cohort {
                 }
                 for (name, field) in WEIGHT_DOSED {
                     if action == name {
-                        scale(t, field, weight_factor);
+                        let del_nido = action == "cardioplegia"
+                            && t.get("kind").and_then(Item::as_str).unwrap_or("del-nido")
+                                == "del-nido";
+                        // del Nido follows its capped per-kg rule, relative to the base dose.
+                        let factor = if del_nido {
+                            del_nido_ml(weight_kg) / del_nido_ml(self.base_weight_kg)
+                        } else {
+                            weight_factor
+                        };
+                        scale(t, field, factor);
                     }
                 }
             }

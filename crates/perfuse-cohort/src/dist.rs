@@ -3,7 +3,8 @@
 //! Every distribution has finite bounds, so a sampled value can always be checked against the
 //! simulator's ranges when the spec is read rather than when a patient fails. Normal and
 //! lognormal are truncated by rejection; the window must overlap mean ± 2 SD (truncation cuts
-//! tails, it does not select one), which keeps the acceptance rate above ≈ 2 %.
+//! tails, it does not select one), which keeps the acceptance rate above ≈ 2 %. An empirical
+//! distribution (a table of observed values, optionally weighted) is bounded by its table.
 
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal, Uniform};
@@ -42,6 +43,14 @@ pub enum Dist {
         /// Upper bound.
         max: f64,
     },
+    /// One of a table of values, drawn with probability proportional to its weight (a
+    /// registry extract, a published histogram).
+    Empirical {
+        /// The values, in table order.
+        values: Vec<f64>,
+        /// Running sums of the weights, so a draw is one uniform number and a search.
+        cumulative_weights: Vec<f64>,
+    },
 }
 
 /// A distribution that cannot be built; `field` is the key within the distribution's table
@@ -78,7 +87,12 @@ impl Dist {
     /// every needed key is there, no other is, and the numbers make sense.
     pub fn new(kind: &str, keys: &[(&str, Option<f64>)]) -> Result<Dist, DistError> {
         let Some(&(_, needed)) = KINDS.iter().find(|(name, _)| *name == kind) else {
-            let names: Vec<_> = KINDS.iter().map(|(n, _)| format!("{n:?}")).collect();
+            let names: Vec<_> = KINDS
+                .iter()
+                .map(|(n, _)| *n)
+                .chain([EMPIRICAL])
+                .map(|n| format!("{n:?}"))
+                .collect();
             return Err(error(
                 "dist",
                 format!(
@@ -164,22 +178,86 @@ impl Dist {
         }
     }
 
+    /// An empirical distribution: `values` drawn with probability proportional to `weights`
+    /// (all equal when `None`). Refuses an empty table, a non-finite value, a weight count
+    /// that differs from the value count, a negative or non-finite weight, and weights that
+    /// are all zero; `field` is then `values` or `weights`, and the message names the entry.
+    pub fn empirical(values: Vec<f64>, weights: Option<&[f64]>) -> Result<Dist, DistError> {
+        if values.is_empty() {
+            return Err(error("values", "needs at least one value"));
+        }
+        if let Some((i, v)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(error("values", format!("[{i}] {v}: not a finite number")));
+        }
+        let ones = vec![1.0; values.len()];
+        let weights = weights.unwrap_or(&ones);
+        if weights.len() != values.len() {
+            return Err(error(
+                "weights",
+                format!(
+                    "{} weights for {} values: give one weight per value",
+                    weights.len(),
+                    values.len()
+                ),
+            ));
+        }
+        if let Some((i, w)) = weights
+            .iter()
+            .enumerate()
+            .find(|(_, w)| !(w.is_finite() && **w >= 0.0))
+        {
+            return Err(error(
+                "weights",
+                format!("[{i}] {w}: must be a finite number ≥ 0"),
+            ));
+        }
+        let cumulative_weights: Vec<f64> = weights
+            .iter()
+            .scan(0.0, |sum, w| {
+                *sum += w;
+                Some(*sum)
+            })
+            .collect();
+        if cumulative_weights.last().is_none_or(|total| *total <= 0.0) {
+            return Err(error("weights", "are all 0: at least one must be positive"));
+        }
+        Ok(Dist::Empirical {
+            values,
+            cumulative_weights,
+        })
+    }
+
     /// The smallest and largest value it can draw.
     pub fn bounds(&self) -> (f64, f64) {
-        match *self {
-            Dist::Fixed(v) => (v, v),
+        match self {
+            Dist::Fixed(v) => (*v, *v),
             Dist::Uniform { min, max }
             | Dist::Normal { min, max, .. }
-            | Dist::LogNormal { min, max, .. } => (min, max),
+            | Dist::LogNormal { min, max, .. } => (*min, *max),
+            Dist::Empirical {
+                values,
+                cumulative_weights,
+            } => {
+                // Only values that can be drawn (positive weight) bound the draws.
+                let mut previous = 0.0;
+                let mut bounds = (f64::INFINITY, f64::NEG_INFINITY);
+                for (v, sum) in values.iter().zip(cumulative_weights) {
+                    if *sum > previous {
+                        bounds = (bounds.0.min(*v), bounds.1.max(*v));
+                    }
+                    previous = *sum;
+                }
+                bounds
+            }
         }
     }
 
     /// One draw; `None` only if rejection sampling ran out of attempts (see [`MAX_ATTEMPTS`]).
     pub fn sample(&self, rng: &mut ChaCha8Rng) -> Option<f64> {
-        match *self {
-            Dist::Fixed(v) => Some(v),
-            Dist::Uniform { min, max } => Some(uniform(rng, min, max)),
-            Dist::Normal { mean, sd, min, max } => truncated_normal(rng, mean, sd, min, max),
+        match self {
+            Dist::Fixed(v) => Some(*v),
+            Dist::Uniform { min, max } => Some(uniform(rng, *min, *max)),
+            Dist::Normal { mean, sd, min, max } => truncated_normal(rng, *mean, *sd, *min, *max),
             Dist::LogNormal {
                 median,
                 gsd,
@@ -187,10 +265,24 @@ impl Dist {
                 max,
             } => truncated_normal(rng, median.ln(), gsd.ln(), min.ln(), max.ln())
                 .map(f64::exp)
-                .map(|v| v.clamp(min, max)),
+                .map(|v| v.clamp(*min, *max)),
+            Dist::Empirical {
+                values,
+                cumulative_weights,
+            } => {
+                let total = *cumulative_weights.last()?;
+                // Uniform on [0, total): the value whose weight interval holds it. A zero
+                // weight is an empty interval, never drawn.
+                let x = Uniform::new(0.0, total).ok()?.sample(rng);
+                let i = cumulative_weights.partition_point(|sum| *sum <= x);
+                values.get(i.min(values.len() - 1)).copied()
+            }
         }
     }
 }
+
+/// The `dist` of a table of values ([`Dist::empirical`]).
+pub const EMPIRICAL: &str = "empirical";
 
 /// Refuses a truncation window that misses mean ± 2 SD.
 fn overlaps_core(
@@ -350,6 +442,47 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.contains("2 sd"), "{}", e.message);
+    }
+
+    #[test]
+    fn empirical_draws_follow_the_weights() {
+        // Weights 1:3 → frequencies 25 % and 75 % (binomial SD at n = 40,000: 0.22 %).
+        let d = Dist::empirical(vec![50.0, 70.0, 90.0], Some(&[1.0, 0.0, 3.0])).unwrap();
+        assert_eq!(d.bounds(), (50.0, 90.0));
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let n = 40_000;
+        let xs: Vec<f64> = (0..n).map(|_| d.sample(&mut rng).unwrap()).collect();
+        let share = xs.iter().filter(|x| **x == 90.0).count() as f64 / n as f64;
+        assert!((share - 0.75).abs() < 0.01, "{share}");
+        assert!(!xs.contains(&70.0), "a zero weight is never drawn");
+        // Unweighted: every value equally likely, and only the table's values.
+        let d = Dist::empirical(vec![1.0, 2.0], None).unwrap();
+        let xs: Vec<f64> = (0..n).map(|_| d.sample(&mut rng).unwrap()).collect();
+        let ones = xs.iter().filter(|x| **x == 1.0).count() as f64 / n as f64;
+        assert!((ones - 0.5).abs() < 0.01, "{ones}");
+        assert!(xs.iter().all(|x| *x == 1.0 || *x == 2.0));
+    }
+
+    #[test]
+    fn impossible_empirical_tables_name_the_key() {
+        let e = Dist::empirical(vec![], None).unwrap_err();
+        assert_eq!(e.field, "values");
+        let e = Dist::empirical(vec![1.0, 2.0], Some(&[1.0])).unwrap_err();
+        assert_eq!(e.field, "weights");
+        assert!(
+            e.message.contains("1 weights for 2 values"),
+            "{}",
+            e.message
+        );
+        let e = Dist::empirical(vec![1.0, 2.0], Some(&[1.0, -1.0])).unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("weights", "[1] -1: must be a finite number ≥ 0")
+        );
+        let e = Dist::empirical(vec![1.0, 2.0], Some(&[0.0, 0.0])).unwrap_err();
+        assert!(e.message.contains("all 0"), "{}", e.message);
+        let e = Dist::empirical(vec![1.0, f64::NAN], None).unwrap_err();
+        assert_eq!(e.field, "values");
     }
 
     #[test]

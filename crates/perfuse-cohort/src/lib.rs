@@ -19,4 +19,4 @@ pub mod table;
 
 pub use cohort::{Cohort, Metrics, RunSummary};
 pub use population::{Patient, Stream, derive_seed};
-pub use spec::{Arm, Param, Spec, SpecError, parse};
+pub use spec::{Arm, Param, ReadFile, Spec, SpecError, parse, parse_with_files};

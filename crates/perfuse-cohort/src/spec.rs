@@ -7,7 +7,12 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::dist::{Dist, DistError};
+use crate::dist::{Dist, DistError, EMPIRICAL};
+
+/// Reads a file a spec names (an empirical distribution's CSV), by its path as written in
+/// the spec (relative to the spec's directory). Returns the name to show in messages and the
+/// text. The CLI reads from disk; this crate does no I/O.
+pub type ReadFile<'a> = &'a dyn Fn(&str) -> Result<(String, String), String>;
 
 /// A spec that cannot be used, located in its file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -225,6 +230,9 @@ struct RawDist {
     sd: Option<f64>,
     median: Option<f64>,
     gsd: Option<f64>,
+    values: Option<Vec<f64>>,
+    weights: Option<Vec<f64>>,
+    file: Option<String>,
     male: Option<Spanned<Box<RawDist>>>,
     female: Option<Spanned<Box<RawDist>>>,
 }
@@ -246,9 +254,19 @@ struct RawArm {
 /// target (Gravlee ch. 5: 1.2–3.0).
 const FLOW_INDEX_RANGE: (f64, f64) = (1.0, 3.5);
 
-/// Parses and checks a spec. `file` is used in messages only.
+/// Parses and checks a spec that names no other file. `file` is used in messages only.
 pub fn parse(text: &str, file: &str) -> Result<Spec, SpecError> {
-    let at = Locator { text, file };
+    parse_with_files(text, file, &|name| {
+        Err(format!(
+            "{name}: this caller reads no files; give the values inline (values = [...])"
+        ))
+    })
+}
+
+/// Parses and checks a spec, reading the files it names (an empirical distribution's
+/// `file = "…"`) through `read`. `file` is used in messages only.
+pub fn parse_with_files(text: &str, file: &str, read: ReadFile) -> Result<Spec, SpecError> {
+    let at = Locator { text, file, read };
     let deserializer = toml::Deserializer::parse(text).map_err(|e| at.toml_error(&e, ""))?;
     let raw: RawSpec = serde_path_to_error::deserialize(deserializer).map_err(|e| {
         // `Spanned` fields add a private segment to the path; the reader wants the keys.
@@ -339,6 +357,7 @@ pub fn parse(text: &str, file: &str) -> Result<Spec, SpecError> {
 struct Locator<'a> {
     text: &'a str,
     file: &'a str,
+    read: ReadFile<'a>,
 }
 
 impl Locator<'_> {
@@ -404,7 +423,7 @@ impl Locator<'_> {
                     return Err(self.error(
                         span.clone(),
                         &path,
-                        "required: a distribution (dist = \"normal\" | \"lognormal\" | \"uniform\" | \"fixed\") or one per sex (male = {…}, female = {…})",
+                        "required: a distribution (dist = \"normal\" | \"lognormal\" | \"uniform\" | \"fixed\" | \"empirical\") or one per sex (male = {…}, female = {…})",
                     ));
                 }
                 None => None,
@@ -470,19 +489,34 @@ impl Locator<'_> {
             ));
         }
         let kind = raw.dist.as_deref().unwrap_or_default();
-        let dist = Dist::new(
-            kind,
-            &[
-                ("value", raw.value),
-                ("min", raw.min),
-                ("max", raw.max),
-                ("mean", raw.mean),
-                ("sd", raw.sd),
-                ("median", raw.median),
-                ("gsd", raw.gsd),
-            ],
-        )
-        .map_err(located)?;
+        let table_keys = [
+            ("values", raw.values.is_some()),
+            ("weights", raw.weights.is_some()),
+            ("file", raw.file.is_some()),
+        ];
+        let dist = if kind == EMPIRICAL {
+            self.empirical(raw, &span, path)?
+        } else if let Some((key, _)) = table_keys.iter().find(|(_, given)| *given) {
+            return Err(self.error(
+                span,
+                &format!("{path}.{key}"),
+                format!("only for dist = \"{EMPIRICAL}\", not {kind:?}"),
+            ));
+        } else {
+            Dist::new(
+                kind,
+                &[
+                    ("value", raw.value),
+                    ("min", raw.min),
+                    ("max", raw.max),
+                    ("mean", raw.mean),
+                    ("sd", raw.sd),
+                    ("median", raw.median),
+                    ("gsd", raw.gsd),
+                ],
+            )
+            .map_err(located)?
+        };
         let (lo, hi, unit) = param.range();
         let (min, max) = dist.bounds();
         if min < lo || max > hi {
@@ -496,4 +530,112 @@ impl Locator<'_> {
         }
         Ok(dist)
     }
+
+    /// `dist = "empirical"`: `values` (and optional `weights`) inline, or a CSV `file`
+    /// relative to the spec with a `value` column and an optional `weight` column (other
+    /// columns, e.g. a source note, are ignored).
+    fn empirical(&self, raw: RawDist, span: &Range<usize>, path: &str) -> Result<Dist, SpecError> {
+        let numbers = [
+            ("value", raw.value),
+            ("min", raw.min),
+            ("max", raw.max),
+            ("mean", raw.mean),
+            ("sd", raw.sd),
+            ("median", raw.median),
+            ("gsd", raw.gsd),
+        ];
+        if let Some((key, _)) = numbers.iter().find(|(_, v)| v.is_some()) {
+            return Err(self.error(
+                span.clone(),
+                &format!("{path}.{key}"),
+                format!(
+                    "not a parameter of dist = \"{EMPIRICAL}\"; it takes values (and weights), or file"
+                ),
+            ));
+        }
+        let located =
+            |e: DistError| self.error(span.clone(), &format!("{path}.{}", e.field), e.message);
+        match (raw.values, raw.file) {
+            (Some(values), None) => {
+                Dist::empirical(values, raw.weights.as_deref()).map_err(located)
+            }
+            (None, Some(name)) if raw.weights.is_none() => {
+                let field = format!("{path}.file");
+                let (shown, text) = (self.read)(&name)
+                    .map_err(|message| self.error(span.clone(), &field, message))?;
+                let table = csv_table(&text).map_err(|(line, message)| SpecError {
+                    file: shown.clone(),
+                    line,
+                    field: field.clone(),
+                    message,
+                })?;
+                Dist::empirical(table.0, table.1.as_deref()).map_err(|e| SpecError {
+                    file: shown.clone(),
+                    line: 0,
+                    field: field.clone(),
+                    message: format!("{}: {}", e.field, e.message),
+                })
+            }
+            (None, Some(_)) => Err(self.error(
+                span.clone(),
+                &format!("{path}.weights"),
+                "with file, the weights are the file's `weight` column",
+            )),
+            (Some(_), Some(_)) => Err(self.error(
+                span.clone(),
+                &format!("{path}.file"),
+                "give either values (inline) or file, not both",
+            )),
+            (None, None) => Err(self.error(
+                span.clone(),
+                &format!("{path}.values"),
+                format!("required by dist = \"{EMPIRICAL}\" (or file = \"….csv\")"),
+            )),
+        }
+    }
+}
+
+/// An empirical distribution's values and, if given, their weights.
+type ValuesAndWeights = (Vec<f64>, Option<Vec<f64>>);
+
+/// An empirical distribution's CSV: a header naming a `value` column and optionally a
+/// `weight` column, then one number per row in each (blank lines skipped). Errors carry the
+/// 1-based line.
+fn csv_table(text: &str) -> Result<ValuesAndWeights, (usize, String)> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty());
+    let (header_line, header) = lines.next().ok_or((
+        0,
+        "is empty; expected a header with a `value` column".to_owned(),
+    ))?;
+    let names: Vec<&str> = header.split(',').map(str::trim).collect();
+    let value_at = names.iter().position(|n| *n == "value").ok_or((
+        header_line,
+        format!("header {header:?} has no `value` column"),
+    ))?;
+    let weight_at = names.iter().position(|n| *n == "weight");
+    let mut values = Vec::new();
+    let mut weights = weight_at.map(|_| Vec::new());
+    for (line, row) in lines {
+        let cells: Vec<&str> = row.split(',').map(str::trim).collect();
+        let number = |at: usize, column: &str| {
+            let cell = cells.get(at).copied().unwrap_or_default();
+            cell.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or((line, format!("{column} {cell:?}: not a finite number")))
+        };
+        values.push(number(value_at, "value")?);
+        if let (Some(at), Some(weights)) = (weight_at, &mut weights) {
+            let weight = number(at, "weight")?;
+            if weight < 0.0 {
+                return Err((line, format!("weight {weight}: must be ≥ 0")));
+            }
+            weights.push(weight);
+        }
+    }
+    Ok((values, weights))
 }

@@ -206,3 +206,96 @@ fn bad_specs_name_the_line_field_and_range() {
         assert!(message.contains(expected), "{message}\nexpected {expected}");
     }
 }
+
+#[test]
+fn del_nido_follows_its_capped_per_kg_rule() {
+    // The base gives the adult cap, 1000 mL, to its 80 kg patient; a 46 kg patient gets
+    // 20 mL/kg = 920 mL (Matte & del Nido 2012), not 1000 × 46/80 = 575; a 120 kg patient
+    // stays at the cap; blood cardioplegia is scaled by weight alone.
+    let base = SCENARIO.replace(
+        "[[objectives]]",
+        "[[events]]\nat = \"0:06:00\"\naction = \"cardioplegia\"\nml = 1000\n\n\
+         [[events]]\nat = \"0:07:00\"\naction = \"cardioplegia\"\nml = 400\nkind = \"blood-4-1\"\n\n[[objectives]]",
+    );
+    for (height_cm, bmi, weight_kg, del_nido_ml, blood_ml) in [
+        ("150", "20.4", 45.9, 918.0, 400.0 * 45.9 / 80.0),
+        ("190", "33.2", 119.9, 1000.0, 400.0 * 119.9 / 80.0),
+    ] {
+        let spec = SPEC
+            .replace("female_pct = 50", "female_pct = 0")
+            .replace(
+                "height_cm.male = { dist = \"normal\", mean = 175, sd = 7, min = 155, max = 195 }",
+                &format!("height_cm.male = {{ dist = \"fixed\", value = {height_cm} }}"),
+            )
+            .replace(
+                "bmi_kg_m2 = { dist = \"lognormal\", median = 27, gsd = 1.15, min = 18, max = 40 }",
+                &format!("bmi_kg_m2 = {{ dist = \"fixed\", value = {bmi} }}"),
+            );
+        let cohort = Cohort::new(parse(&spec, "spec.toml").unwrap(), &base, "short.toml").unwrap();
+        let patient = cohort.patient(0).unwrap();
+        assert_eq!(patient.weight_kg(), weight_kg);
+        let scenario = cohort.scenario(&patient, 0).unwrap();
+        let doses: Vec<f64> = scenario
+            .events
+            .iter()
+            .filter_map(|e| match e.action {
+                Action::Cardioplegia { ml, .. } => Some(ml),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(doses.len(), 2);
+        assert!((doses[0] - del_nido_ml).abs() < 1e-9, "{doses:?}");
+        assert!((doses[1] - blood_ml).abs() < 1e-9, "{doses:?}");
+    }
+}
+
+#[test]
+fn empirical_distributions_read_inline_tables_and_csv_files() {
+    let spec = SPEC
+        .replace(
+            "age_years = { dist = \"normal\", mean = 70, sd = 8, min = 60, max = 85 }",
+            "age_years = { dist = \"empirical\", file = \"ages.csv\" }\n\
+         hct_pct.male = { dist = \"empirical\", values = [33, 36], weights = [0, 1] }\n\
+         hct_pct.female = { dist = \"fixed\", value = 34 }",
+        )
+        .replace("hct_pct = { dist = \"uniform\", min = 30, max = 38 }\n", "");
+    let files = |text: &'static str| {
+        move |name: &str| -> Result<(String, String), String> {
+            assert_eq!(name, "ages.csv");
+            Ok((format!("cohorts/{name}"), text.to_owned()))
+        }
+    };
+    let good = files("value,weight,source\n64,1,registry\n\n71,2,registry\n");
+    let read = &good;
+    let parsed = perfuse_cohort::parse_with_files(&spec, "spec.toml", read).unwrap();
+    let cohort = Cohort::new(parsed, SCENARIO, "short.toml").unwrap();
+    for id in 0..20 {
+        let p = cohort.patient(id).unwrap();
+        assert!([64.0, 71.0].contains(&p.get(Param::AgeYears)));
+        let hct = p.get(Param::HctPct);
+        assert!(hct == 36.0 || hct == 34.0, "{hct}");
+    }
+    // Errors point into the CSV (its line) or the spec (the key).
+    let read = files("value,weight\n64,1\n71,heavy\n");
+    let e = perfuse_cohort::parse_with_files(&spec, "spec.toml", &read).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "cohorts/ages.csv:3: population.age_years.file: weight \"heavy\": not a finite number"
+    );
+    let read = files("value,weight\n64,0\n");
+    let e = perfuse_cohort::parse_with_files(&spec, "spec.toml", &read).unwrap_err();
+    assert!(e.to_string().contains("weights: are all 0"), "{e}");
+    let bad = spec.replace("weights = [0, 1]", "weights = [0, 1], sd = 2");
+    let e = perfuse_cohort::parse_with_files(&bad, "spec.toml", &good).unwrap_err();
+    assert_eq!(e.field, "population.hct_pct.male.sd");
+    // Out of the simulator's range: refused when the spec is read.
+    let bad = spec.replace("values = [33, 36]", "values = [33, 80]");
+    let e = perfuse_cohort::parse_with_files(&bad, "spec.toml", &good).unwrap_err();
+    assert!(
+        e.message.contains("hct_pct must stay between 15 and 65"),
+        "{e}"
+    );
+    // The plain `parse` reads no files and says so.
+    let e = parse(&spec, "spec.toml").unwrap_err();
+    assert_eq!(e.field, "population.age_years.file");
+}
