@@ -218,6 +218,9 @@ struct CreateSession {
     speed: Option<u32>,
     /// Start paused (default false).
     paused: Option<bool>,
+    /// Random crisis mode: one crisis of `from` (names of `scenarios/crises/`) fires at a
+    /// random second of `window_s`, drawn from `seed` (docs/scenarios.md).
+    random_crisis: Option<crate::crisis::RandomCrisisRequest>,
 }
 
 /// A created session. The instructor token is given only here.
@@ -256,7 +259,7 @@ async fn create_session(
         Ok(speed) => speed,
         Err(error) => return error.into_response(),
     };
-    let (scenario, scenario_id, upload) = match (&request.scenario_id, &request.scenario_toml) {
+    let (mut scenario, scenario_id, upload) = match (&request.scenario_id, &request.scenario_toml) {
         (Some(id), None) => {
             let Some((id, file_name, text)) = assets::scenarios()
                 .into_iter()
@@ -297,6 +300,16 @@ async fn create_session(
             .into_response();
         }
     };
+    let random_crisis = match request.random_crisis {
+        Some(wanted) => {
+            let base_objectives = scenario.objectives.len();
+            match crate::crisis::draw(wanted, &mut scenario) {
+                Ok((crisis, events)) => Some((crisis, events, base_objectives)),
+                Err(error) => return error.into_response(),
+            }
+        }
+        None => None,
+    };
     let session = match state.registry.create(
         scenario,
         scenario_id,
@@ -304,6 +317,7 @@ async fn create_session(
         request.scripted_events.unwrap_or(true),
         speed,
         request.paused.unwrap_or(false),
+        random_crisis,
     ) {
         Ok(session) => session,
         Err(error) => return error.into_response(),
