@@ -170,11 +170,14 @@ struct ScenarioSummary {
     sections: Vec<&'static str>,
     /// `basic`, `intermediate` or `advanced` (`null`: not stated).
     difficulty: Option<&'static str>,
+    /// In the crisis library (`scenarios/crises/`): may be a session's random crisis.
+    crisis: bool,
 }
 
 /// The shipped scenario library (embedded in the binary).
 #[utoipa::path(get, path = "/api/scenarios", tag = "server", responses((status = 200, body = Vec<ScenarioSummary>)))]
 async fn list_scenarios() -> Json<Vec<ScenarioSummary>> {
+    let crises: Vec<&str> = assets::crises().iter().map(|(name, _)| *name).collect();
     let list = assets::scenarios()
         .into_iter()
         .filter_map(|(id, file_name, text)| {
@@ -187,6 +190,7 @@ async fn list_scenarios() -> Json<Vec<ScenarioSummary>> {
                 objectives: crate::debrief::objectives(&scenario),
                 sections: scenario.sections.iter().map(|s| s.name()).collect(),
                 difficulty: scenario.difficulty.map(|d| d.name()),
+                crisis: crises.contains(&id),
                 name: scenario.name,
                 brief: scenario.brief,
             })
