@@ -8,6 +8,12 @@ const created = document.getElementById('created');
 
 async function create(body) {
   body.scripted_events = document.getElementById('scripted-events').checked;
+  if (body.scenario_id && document.getElementById('random-crisis').checked) {
+    const minutes = (id) => Math.round(Number(document.getElementById(id).value) * 60);
+    const seed = document.getElementById('crisis-seed').value;
+    body.random_crisis = { from: scenarios.filter((s) => s.crisis).map((s) => s.id), window_s: [minutes('crisis-from-min'), minutes('crisis-to-min')] };
+    if (seed !== '') body.random_crisis.seed = Number(seed);
+  }
   const session = await request('POST', '/api/sessions', { body });
   saveTokens(session.code, { student_token: session.student_token, instructor_token: session.instructor_token });
   created.replaceChildren(el('div', { class: 'created', id: 'created-session' },

@@ -69,7 +69,9 @@ async function start(code, token) {
   let faults = []; let activeKey = null;
   new Console(document.getElementById('root'), {
     code, token, role: 'instructor', extraColumn: root,
-    onHello: (hello) => { notes.textContent = hello.instructor_notes || 'No instructor notes for this scenario.'; faults = hello.catalog.faults; scripted.checked = hello.status.scripted_events; activeKey = ''; show(faults, []); },
+    onHello: (hello) => {
+      const crisis = hello.random_crisis ? `Random crisis: ${hello.random_crisis.crisis} at ${clock(hello.random_crisis.onset_s)} (seed ${hello.random_crisis.seed}; the student is not told).\n\n` : '';
+      notes.textContent = crisis + (hello.instructor_notes || 'No instructor notes for this scenario.'); faults = hello.catalog.faults; scripted.checked = hello.status.scripted_events; activeKey = ''; show(faults, []); },
     onFrame: (frame) => {
       followClock(frame.sim_time_s);
       const key = (frame.active_faults || []).join(','); scripted.checked = frame.scripted_events;

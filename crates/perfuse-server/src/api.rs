@@ -170,11 +170,14 @@ struct ScenarioSummary {
     sections: Vec<&'static str>,
     /// `basic`, `intermediate` or `advanced` (`null`: not stated).
     difficulty: Option<&'static str>,
+    /// In the crisis library (`scenarios/crises/`): may be a session's random crisis.
+    crisis: bool,
 }
 
 /// The shipped scenario library (embedded in the binary).
 #[utoipa::path(get, path = "/api/scenarios", tag = "server", responses((status = 200, body = Vec<ScenarioSummary>)))]
 async fn list_scenarios() -> Json<Vec<ScenarioSummary>> {
+    let crises: Vec<&str> = assets::crises().iter().map(|(name, _)| *name).collect();
     let list = assets::scenarios()
         .into_iter()
         .filter_map(|(id, file_name, text)| {
@@ -187,6 +190,7 @@ async fn list_scenarios() -> Json<Vec<ScenarioSummary>> {
                 objectives: crate::debrief::objectives(&scenario),
                 sections: scenario.sections.iter().map(|s| s.name()).collect(),
                 difficulty: scenario.difficulty.map(|d| d.name()),
+                crisis: crises.contains(&id),
                 name: scenario.name,
                 brief: scenario.brief,
             })
@@ -218,6 +222,9 @@ struct CreateSession {
     speed: Option<u32>,
     /// Start paused (default false).
     paused: Option<bool>,
+    /// Random crisis mode: one crisis of `from` (names of `scenarios/crises/`) fires at a
+    /// random second of `window_s`, drawn from `seed` (docs/scenarios.md).
+    random_crisis: Option<crate::crisis::RandomCrisisRequest>,
 }
 
 /// A created session. The instructor token is given only here.
@@ -256,7 +263,7 @@ async fn create_session(
         Ok(speed) => speed,
         Err(error) => return error.into_response(),
     };
-    let (scenario, scenario_id, upload) = match (&request.scenario_id, &request.scenario_toml) {
+    let (mut scenario, scenario_id, upload) = match (&request.scenario_id, &request.scenario_toml) {
         (Some(id), None) => {
             let Some((id, file_name, text)) = assets::scenarios()
                 .into_iter()
@@ -297,6 +304,16 @@ async fn create_session(
             .into_response();
         }
     };
+    let random_crisis = match request.random_crisis {
+        Some(wanted) => {
+            let base_objectives = scenario.objectives.len();
+            match crate::crisis::draw(wanted, &mut scenario) {
+                Ok((crisis, events)) => Some((crisis, events, base_objectives)),
+                Err(error) => return error.into_response(),
+            }
+        }
+        None => None,
+    };
     let session = match state.registry.create(
         scenario,
         scenario_id,
@@ -304,6 +321,7 @@ async fn create_session(
         request.scripted_events.unwrap_or(true),
         speed,
         request.paused.unwrap_or(false),
+        random_crisis,
     ) {
         Ok(session) => session,
         Err(error) => return error.into_response(),

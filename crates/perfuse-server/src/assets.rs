@@ -22,6 +22,19 @@ pub fn web_file(path: &str) -> Option<(&'static [u8], &'static str)> {
     Some((file.contents(), content_type))
 }
 
+/// The crisis library (`scenarios/crises/`): `(name, text)`, name being the file stem.
+pub fn crises() -> Vec<(&'static str, &'static str)> {
+    let crises = SCENARIOS.get_dir("crises").into_iter().flat_map(Dir::files);
+    let mut list: Vec<_> = crises
+        .filter_map(|file| {
+            let name = file.path().file_name()?.to_str()?.strip_suffix(".toml")?;
+            Some((name, file.contents_utf8()?))
+        })
+        .collect();
+    list.sort_by_key(|(name, _)| *name);
+    list
+}
+
 /// Shipped scenarios, the crisis library (`scenarios/crises/`) included: `(id, file name,
 /// text)`, id being the file stem, sorted by id.
 pub fn scenarios() -> Vec<(&'static str, &'static str, &'static str)> {

@@ -434,6 +434,9 @@ pub struct Debrief {
     /// once given.
     #[schema(value_type = Option<Object>)]
     pub pints: Option<perfuse_record::model::Pints>,
+    /// Random crisis mode: the crisis drawn, once the session has ended (before, neither it nor
+    /// its objectives are listed: the student must recognise it).
+    pub random_crisis: Option<crate::crisis::RandomCrisis>,
 }
 
 impl Debrief {
@@ -478,6 +481,7 @@ impl Debrief {
             questions: Vec::new(),
             branches: Vec::new(),
             pints: None,
+            random_crisis: None,
         }
     }
 }

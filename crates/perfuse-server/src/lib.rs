@@ -29,6 +29,7 @@
 pub mod api;
 mod assets;
 mod auth;
+mod crisis;
 pub mod debrief;
 mod drill;
 mod error;

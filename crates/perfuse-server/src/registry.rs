@@ -66,6 +66,11 @@ impl Registry {
         scripted_events: bool,
         speed: u32,
         paused: bool,
+        random_crisis: Option<(
+            crate::crisis::RandomCrisis,
+            Vec<perfuse_scenario::Event>,
+            usize,
+        )>,
     ) -> Result<Arc<Session>, ApiError> {
         let mut sessions = self.sessions.write().unwrap_or_else(|p| p.into_inner());
         if sessions.len() >= self.limits.max_sessions {
@@ -104,6 +109,12 @@ impl Registry {
             &options,
         )
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.field, e.to_string()))?;
+        let session = match random_crisis {
+            Some((crisis, events, base_objectives)) => {
+                session.with_random_crisis(crisis, events, base_objectives)
+            }
+            None => session,
+        };
         let session = Arc::new(session);
         session.touch();
         sessions.insert(code, Arc::clone(&session));
@@ -195,7 +206,7 @@ mod tests {
         });
         let scenario = perfuse_scenario::parse(SCENARIO, "t.toml").unwrap();
         let session = registry
-            .create(scenario, None, None, true, 1, false)
+            .create(scenario, None, None, true, 1, false, None)
             .unwrap();
         assert_eq!(session.code.len(), CODE_LEN);
         assert!(session.code.bytes().all(|b| CODE_ALPHABET.contains(&b)));

@@ -221,6 +221,10 @@ pub struct Session {
     clients: AtomicUsize,
     started: Instant,
     debrief_cache: Mutex<Option<(Instant, Arc<str>)>>,
+    /// The random crisis drawn for this session (random crisis mode), kept from the student.
+    random_crisis: Option<crate::crisis::RandomCrisis>,
+    /// Objectives of the scenario itself: those after them are the random crisis's.
+    base_objectives: usize,
 }
 
 /// Options chosen when a session is created.
@@ -281,6 +285,11 @@ struct State {
     branches: Vec<Branch>,
     /// The instructor's rating of the student's non-technical skills.
     pints: Option<perfuse_record::model::Pints>,
+    /// The random crisis's events (the instructor's part), fired whatever `scripted_events`
+    /// says and never logged: the student must recognise the crisis.
+    crisis_events: Vec<perfuse_scenario::Event>,
+    /// The next of them to fire.
+    next_crisis_event: usize,
 }
 
 /// A scenario question the session asked (it paused), and the answer given.
@@ -394,6 +403,9 @@ pub struct Snapshot {
     /// The instructor's PINTS rating, once given.
     #[serde(default)]
     pints: Option<perfuse_record::model::Pints>,
+    /// The random crisis drawn, in random crisis mode.
+    #[serde(default)]
+    random_crisis: Option<crate::crisis::RandomCrisis>,
 }
 
 impl Snapshot {
@@ -490,6 +502,8 @@ impl Session {
             checkpoints: rewind::Checkpoints::new(),
             branches: Vec::new(),
             pints: None,
+            crisis_events: Vec::new(),
+            next_crisis_event: 0,
         };
         let events = if options.scripted_events {
             "scripted events on"
@@ -517,8 +531,28 @@ impl Session {
             clients: AtomicUsize::new(0),
             started: Instant::now(),
             debrief_cache: Mutex::new(None),
+            random_crisis: None,
+            base_objectives: 0,
         };
-        Ok(session)
+        let base_objectives = session.scenario.objectives.len();
+        Ok(Session {
+            base_objectives,
+            ..session
+        })
+    }
+
+    /// The session in random crisis mode: `crisis` was drawn and added to its scenario (whose
+    /// first `base_objectives` objectives are its own), `events` are the crisis's.
+    pub(crate) fn with_random_crisis(
+        mut self,
+        crisis: crate::crisis::RandomCrisis,
+        events: Vec<perfuse_scenario::Event>,
+        base_objectives: usize,
+    ) -> Session {
+        self.state().crisis_events = events;
+        self.random_crisis = Some(crisis);
+        self.base_objectives = base_objectives;
+        self
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -716,6 +750,7 @@ impl Session {
             time_ms,
             branches: state.branches.clone(),
             pints: state.pints,
+            random_crisis: self.random_crisis.clone(),
         };
         let key = (time_ms, state.changes, state.ended);
         drop(state);
@@ -728,12 +763,17 @@ impl Session {
     /// simulated time, then on to the time of the snapshot; it resumes paused.
     pub fn restore(
         snapshot: Snapshot,
-        scenario: Scenario,
+        mut scenario: Scenario,
         max_session_s: u64,
     ) -> Result<Session, String> {
         if snapshot.format != SNAPSHOT_FORMAT {
             return Err(format!("snapshot format {} unknown", snapshot.format));
         }
+        let base_objectives = scenario.objectives.len();
+        let crisis_events = match &snapshot.random_crisis {
+            Some(crisis) => crate::crisis::apply(&mut scenario, crisis)?,
+            None => Vec::new(),
+        };
         let options = SessionOptions {
             scripted_events: snapshot.scripted_events,
             speed: snapshot.speed,
@@ -750,6 +790,10 @@ impl Session {
             &options,
         )
         .map_err(|e| e.to_string())?;
+        let session = match snapshot.random_crisis {
+            Some(crisis) => session.with_random_crisis(crisis, crisis_events, base_objectives),
+            None => session,
+        };
         {
             let mut state = session.state();
             state.branches = snapshot.branches;
@@ -819,7 +863,16 @@ impl Session {
             log_total: state.log.len(),
             log: &state.log[log_from..],
             trend: state.recording.trend(600),
-            objectives: crate::debrief::objectives(&self.scenario),
+            objectives: crate::debrief::objectives(&self.scenario)
+                .into_iter()
+                .take(match role {
+                    Role::Instructor => usize::MAX,
+                    Role::Student => self.base_objectives,
+                })
+                .collect(),
+            random_crisis: (role == Role::Instructor)
+                .then_some(self.random_crisis.as_ref())
+                .flatten(),
             catalog: crate::wire::catalog(),
             reservoir_capacity_ml: self.scenario.circuit.reservoir_capacity_ml,
         };
@@ -878,6 +931,12 @@ impl Session {
         debrief.questions = state.asked.clone();
         debrief.branches = state.branches.clone();
         debrief.pints = state.pints;
+        // Random crisis mode: the crisis and its checklist are told once the session is over.
+        if state.ended {
+            debrief.random_crisis = self.random_crisis.clone();
+        } else {
+            debrief.objectives.truncate(self.base_objectives);
+        }
         debrief
     }
 
@@ -888,7 +947,7 @@ impl Session {
 
     /// Steps the simulation for `wall_s` of wall time and serialises a frame when anyone
     /// listens. Returns whether the session has ended.
-    fn tick(&self, wall_s: f64) -> bool {
+    pub(crate) fn tick(&self, wall_s: f64) -> bool {
         let mut state = self.state();
         state.advance(wall_s.min(MAX_TICK_GAP_S));
         state.update_alarms();
@@ -991,6 +1050,9 @@ struct Hello<'a> {
     log: &'a [LogEntry],
     trend: crate::debrief::Trend,
     objectives: Vec<crate::debrief::ObjectiveInfo>,
+    /// The random crisis drawn (instructor only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    random_crisis: Option<&'a crate::crisis::RandomCrisis>,
     catalog: crate::wire::Catalog,
     /// Size of this circuit's venous reservoir, mL (scales the level bar).
     reservoir_capacity_ml: f64,
@@ -1459,8 +1521,21 @@ impl State {
         Ok(drawn_at_s)
     }
 
-    /// Scripted events due at `now_ms` (skipped, not postponed, while scripted events are off).
+    /// Scripted events due at `now_ms` (skipped, not postponed, while scripted events are off),
+    /// then the random crisis's (always, and unlogged).
     fn fire_due_events(&mut self, now_ms: u64) {
+        while let Some(event) = self
+            .crisis_events
+            .get(self.next_crisis_event)
+            .copied()
+            .filter(|event| event.at_ms <= now_ms)
+        {
+            self.next_crisis_event += 1;
+            if !matches!(self.simulation.apply(&event.action), Applied::Ignored(_)) {
+                self.scoring
+                    .record_action(self.simulation.time_s(), &event.action);
+            }
+        }
         while let Some(event) = self.next_event_due(now_ms) {
             self.next_event += 1;
             if self.scripted_events {

@@ -704,3 +704,105 @@ async fn the_instructor_rewinds_and_rates_and_students_cannot() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_random_crisis_is_reproducible_by_seed_and_hidden_from_the_student() {
+    let (client, addr) = Client::new().await;
+    let crisis = json!({"from": ["kinked-arterial-line", "arterial-air", "gas-supply-failure"],
+        "window_s": [20, 40], "seed": 7});
+    let (status, error) = client
+        .post(
+            "/api/sessions",
+            None,
+            json!({"scenario_id": "adult-cabg-routine",
+                "random_crisis": {"from": ["arterial-air", "meteor-strike"], "window_s": [20, 40]}}),
+        )
+        .await;
+    assert_eq!(
+        (status, field(&error)),
+        (400, "random_crisis.from"),
+        "{error}"
+    );
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("meteor-strike") && message.contains("kinked-arterial-line"),
+        "{message}"
+    );
+
+    let mut drawn = Vec::new();
+    for _ in 0..2 {
+        let created = client
+            .create(
+                json!({"scenario_id": "adult-cabg-routine", "speed": 20, "random_crisis": crisis}),
+            )
+            .await;
+        let token = |name: &str| created[name].as_str().unwrap().to_owned();
+        let (code, instructor) = (token("code"), token("instructor_token"));
+        let (mut socket, _) = tokio_tungstenite::connect_async(format!(
+            "ws://{addr}/api/sessions/{code}/ws?token={instructor}"
+        ))
+        .await
+        .unwrap();
+        let hello = next_json(&mut socket, "hello").await;
+        let objectives = hello["objectives"].as_array().unwrap().len();
+        drawn.push((
+            code,
+            token("student_token"),
+            instructor,
+            hello["random_crisis"].clone(),
+            objectives,
+        ));
+    }
+    assert_eq!(
+        drawn[0].3, drawn[1].3,
+        "the same seed draws the same crisis at the same second"
+    );
+    let (code, student, instructor, chosen, all_objectives) = drawn.swap_remove(0);
+    let name = chosen["crisis"].as_str().unwrap();
+    let onset_s = chosen["onset_s"].as_f64().unwrap();
+    assert!((20.0..=40.0).contains(&onset_s), "{chosen}");
+    assert_eq!(chosen["seed"], 7);
+
+    // The student: neither the crisis nor its checklist, in the hello or the frames, until
+    // the end; then the debrief tells.
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!(
+        "ws://{addr}/api/sessions/{code}/ws?token={student}"
+    ))
+    .await
+    .unwrap();
+    let hello = next_json(&mut socket, "hello").await;
+    assert!(hello.get("random_crisis").is_none());
+    assert!(hello["objectives"].as_array().unwrap().len() < all_objectives);
+    assert!(!hello.to_string().contains(name));
+    loop {
+        let frame = next_json(&mut socket, "frame").await;
+        assert!(!frame.to_string().contains(name), "{frame}");
+        assert!(frame.get("active_faults").is_none());
+        if frame["sim_time_s"].as_f64().unwrap() > onset_s + 5.0 {
+            break;
+        }
+    }
+    let debrief = || async {
+        let (_, text) = client
+            .get(&format!("/api/sessions/{code}/debrief"), Some(&student))
+            .await;
+        serde_json::from_str::<Value>(&text).unwrap()
+    };
+    let before = debrief().await;
+    assert!(before["random_crisis"].is_null() && !before.to_string().contains(name));
+    let (status, _) = client
+        .post(
+            &format!("/api/sessions/{code}/end"),
+            Some(&instructor),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let after = debrief().await;
+    assert_eq!(after["random_crisis"], chosen);
+    assert_eq!(
+        after["objectives"].as_array().unwrap().len(),
+        all_objectives
+    );
+}

@@ -322,11 +322,20 @@ async fn console_instructor_and_debrief_in_chromium() {
         said.contains("Rewound to").then_some(())
     })
     .await;
-    // The station re-renders its fault list on the rewound session's hello and first frame:
-    // let it settle so that the clicks below land on the button, not where it was.
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    click(&client, "#btn-end-session").await;
-    click(&client, "#btn-end-session").await;
+    // The station re-renders on the rewound session's hello and frames, which can move the
+    // button under a click: click (twice: it asks for confirmation) until it has ended.
+    wait_for("the session to end", Duration::from_secs(20), || async {
+        client
+            .find(Locator::Css("#btn-end-session"))
+            .await
+            .ok()?
+            .click()
+            .await
+            .ok()?;
+        let said = text(&client, "#instructor-status").await?;
+        said.contains("Session ended").then_some(())
+    })
+    .await;
     client.switch_to_window(console_window).await.unwrap();
     click(&client, "#open-debrief").await;
     let met = wait_for("objective scores", Duration::from_secs(15), || {

@@ -50,6 +50,7 @@ pub(super) struct Checkpoint {
     journal_len: usize,
     next_question: usize,
     asked: Vec<AskedQuestion>,
+    next_crisis_event: usize,
 }
 
 /// The checkpoints of a session, oldest first.
@@ -187,6 +188,7 @@ impl State {
             journal_len: self.journal.len(),
             next_question: self.next_question,
             asked: self.asked.clone(),
+            next_crisis_event: self.next_crisis_event,
         };
         self.checkpoints.push(checkpoint);
     }
@@ -325,6 +327,7 @@ impl State {
         self.alarms_shown = c.alarms_shown;
         self.next_question = c.next_question;
         self.asked = c.asked;
+        self.next_crisis_event = c.next_crisis_event;
     }
 }
 
