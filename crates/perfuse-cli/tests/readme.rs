@@ -84,10 +84,17 @@ fn readme_record_commands_run_verbatim() {
         .find(|output| output.starts_with("record_id,surgery_date,status,cpb_used"))
         .expect("an STS extract");
     assert!(sts.contains("\n1,2026-03-14,amended,yes,80,60,"), "{sts}");
-    let bundle: serde_json::Value = serde_json::from_str(outputs.last().unwrap()).unwrap();
+    let fhir = outputs.iter().find(|output| output.starts_with('{'));
+    let bundle: serde_json::Value = serde_json::from_str(fhir.expect("a FHIR bundle")).unwrap();
     assert_eq!(bundle["resourceType"], "Bundle");
     assert_eq!(
         bundle["entry"][0]["resource"]["identifier"][0]["value"],
         "DEMO-0000001"
+    );
+    assert!(
+        outputs
+            .iter()
+            .any(|output| output.starts_with("ABG-20260314-0042: AA record 1")),
+        "the HL7 import attaches the sample ABG: {outputs:?}"
     );
 }

@@ -256,3 +256,80 @@ fn api_tokens_expire_rotate_and_are_listed() {
     );
     assert_eq!(lines[1], "Sam Lee\tperfusionist\tno expiry");
 }
+
+#[test]
+fn hl7_import_attaches_results_and_exits_2_on_refusals() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let case = format!("{root}/docs/examples/case.toml");
+    let abg = format!("{root}/docs/examples/abg.hl7");
+    let db = fresh_db("hl7");
+    let me = ["--as", "A. Perfusionist"];
+    // No database yet: refused before anything is created.
+    let missing = perfuse(&db, &[&me[..], &["hl7-import", &abg]].concat());
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(!db.exists());
+    assert_eq!(
+        stdout(&perfuse(&db, &[&me[..], &["create", &case]].concat())),
+        "1\n"
+    );
+    let imported = perfuse(&db, &[&me[..], &["hl7-import", &abg]].concat());
+    assert_eq!(
+        stdout(&imported),
+        "ABG-20260314-0042: AA record 1 (version 2): 9 new of 9 value(s)\n"
+    );
+    let shown = stdout(&perfuse(&db, &["show", "1", "--json"]));
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    let panel = shown["record"]["labs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|sample| sample["time_s"] == 3900.0)
+        .expect("09:05 on a record started at 08:00");
+    assert_eq!(panel["hb_g_dl"], 8.2);
+    // The same file twice plus an unknown patient: the first two are already applied (AA,
+    // nothing new), the third is refused; exit 2, and the refusal names the field.
+    let text = std::fs::read_to_string(&abg).unwrap();
+    let unknown = text
+        .replace("DEMO-0000001", "DEMO-9999999")
+        .replace("0042", "0043");
+    let mixed = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hl7-mixed.hl7");
+    std::fs::write(
+        &mixed,
+        format!("{text}{}\u{0b}{unknown}\u{1c}\r", text.replace('\n', "\r")),
+    )
+    .unwrap();
+    let output = perfuse(
+        &db,
+        &[&me[..], &["hl7-import", mixed.to_str().unwrap()]].concat(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let lines = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(lines.lines().count(), 3, "{lines}");
+    assert!(
+        lines
+            .lines()
+            .nth(2)
+            .unwrap()
+            .starts_with("ABG-20260314-0043: AE PID-3: "),
+        "{lines}"
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("1 of 3 message(s) refused"),
+        "{stderr}"
+    );
+    // Not HL7 at all, and no --as: input errors.
+    let junk = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hl7-junk.hl7");
+    std::fs::write(&junk, "hello\n").unwrap();
+    let output = perfuse(
+        &db,
+        &[&me[..], &["hl7-import", junk.to_str().unwrap()]].concat(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .contains(": AR MSH: no MSH segment")
+    );
+    assert_eq!(perfuse(&db, &["hl7-import", &abg]).status.code(), Some(2));
+}

@@ -13,6 +13,8 @@
 //!   (`Authorization: Bearer …`; `?token=` for the WebSocket), errors are JSON
 //!   `{"error": {"field": …, "message": …}}` with a 4xx status, and every resource is bounded
 //!   ([`Limits`]).
+//! - With `mllp` set, an HL7 v2 MLLP listener (loopback unless `mllp_allow_remote`) attaches lab
+//!   results to the records database (`perfuse_record::Store::receive_hl7`).
 //!
 //! The HTTP API is described by the OpenAPI document served at `/api/openapi.json`, generated
 //! from the handlers in [`api`]; the WebSocket protocol is in `docs/api.md`.
