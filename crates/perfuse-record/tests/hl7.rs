@@ -273,3 +273,38 @@ fn start_time_is_read_checked_and_named() {
     assert!(error.contains("case.start_time"), "{error}");
     assert!(error.contains("HH:MM"), "{error}");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+    /// Whatever arrives on the wire is answered: reading, parsing and acknowledging a message never
+    /// panic (a panic would drop the MLLP connection without an ACK).
+    #[test]
+    fn any_text_is_answered_without_a_panic(
+        fields in proptest::collection::vec("[ -~\\r\\n^~&|\\\\]{0,12}", 0..24),
+        segment in proptest::sample::select(vec!["MSH", "PID", "OBR", "OBX", "ZZZ", ""]),
+    ) {
+        let mut text = String::from("MSH|^~\\&|");
+        text.push_str(&fields[..fields.len().min(10)].join("|"));
+        text.push('\r');
+        text.push_str(segment);
+        text.push('|');
+        text.push_str(&fields.join("|"));
+        for message in perfuse_record::hl7::split_messages(&text).iter().chain([&text]) {
+            let header = perfuse_record::hl7::read_header(message);
+            let parsed = perfuse_record::hl7::parse_oru(message);
+            let outcome = parsed.as_ref().map(|_| "ok").map_err(|e| e);
+            let ack = perfuse_record::hl7::ack(header.as_ref(), outcome, "20260101000000");
+            proptest::prop_assert!(ack.starts_with("MSH|"));
+        }
+    }
+}
+
+/// The message that once went unanswered: an MSH-only ADT with a one-digit MSH-7.
+#[test]
+fn a_bare_msh_with_a_short_timestamp_is_answered() {
+    let text = "MSH|^~\\&|A|B|C|D|1||ADT^A01|X1|P|2.5\r";
+    let header = perfuse_record::hl7::read_header(text);
+    let error = perfuse_record::hl7::parse_oru(text).unwrap_err();
+    let ack = perfuse_record::hl7::ack(header.as_ref(), Err(&error), "20260101000000");
+    assert!(ack.contains("MSA|AR|X1"), "{ack}");
+}
