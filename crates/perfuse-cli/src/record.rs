@@ -14,6 +14,7 @@ use perfuse_record::model::{Category, RecordKind};
 use perfuse_record::registry::Registry;
 use perfuse_record::store::{CeEntry, RecordSummary, TokenLifetime};
 use perfuse_record::{Actor, Date, ListFilter, Record, Role, Status, Store, StoredRecord};
+use perfuse_report::{Paper, Provenance};
 use perfuse_scenario::{Run, RunOptions, observations};
 use serde::de::DeserializeOwned;
 
@@ -163,6 +164,23 @@ enum RecordCommand {
         /// Write to FILE instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+    /// Write a record as a printable, signable report: PDF (fonts embedded) and/or one
+    /// self-contained HTML file, with the timeline chart, labs, totals, indicators and
+    /// amendments (docs/records.md, "Report").
+    #[command(group(clap::ArgGroup::new("output").required(true).multiple(true).args(["pdf", "html"])))]
+    Report {
+        /// Record id.
+        id: i64,
+        /// Write the PDF to FILE.
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<PathBuf>,
+        /// Write the HTML to FILE.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// Paper: a4 or letter.
+        #[arg(long, default_value = "a4", value_parser = parse_paper)]
+        paper: Paper,
     },
     /// Case log for recertification: counts per category and role, CE units.
     Caselog {
@@ -318,6 +336,10 @@ fn parse_lifetime(text: &str) -> Result<TokenLifetime, String> {
         perfuse_record::Error::Invalid { message, .. } => message,
         other => other.to_string(),
     })
+}
+
+fn parse_paper(name: &str) -> Result<Paper, String> {
+    Paper::from_name(name).ok_or_else(|| format!("{name:?}: must be one of {:?}", Paper::NAMES))
 }
 
 fn parse_date(text: &str) -> Result<Date, String> {
@@ -707,6 +729,34 @@ async fn execute(store: &Store, args: &RecordArgs, records: Vec<Record>) -> Resu
             let stored = store.get(&reader(args), *id).await.map_err(fail)?;
             let bundle = perfuse_record::fhir::bundle(&stored).map_err(fail)?;
             write_out(out.as_deref(), &json(&bundle))
+        }
+        RecordCommand::Report {
+            id,
+            pdf,
+            html,
+            paper,
+        } => {
+            let actor = reader(args);
+            let stored = store.get(&actor, *id).await.map_err(fail)?;
+            let trail = store.audit_trail(&actor, *id).await.map_err(fail)?;
+            let provenance = Provenance::of(&stored, &trail);
+            let report_failure = |error: perfuse_report::ReportError| Failure::Other(error.into());
+            let write = |path: &Path, bytes: &[u8]| {
+                std::fs::write(path, bytes)
+                    .with_context(|| format!("writing {}", path.display()))
+                    .map_err(Failure::Other)
+            };
+            if let Some(path) = pdf {
+                let bytes = perfuse_report::pdf(&stored.record, &provenance, *paper)
+                    .map_err(report_failure)?;
+                write(path, &bytes)?;
+            }
+            if let Some(path) = html {
+                let text = perfuse_report::html(&stored.record, &provenance, *paper)
+                    .map_err(report_failure)?;
+                write(path, text.as_bytes())?;
+            }
+            Ok(())
         }
         RecordCommand::Caselog {
             year,

@@ -333,3 +333,63 @@ fn hl7_import_attaches_results_and_exits_2_on_refusals() {
     );
     assert_eq!(perfuse(&db, &["hl7-import", &abg]).status.code(), Some(2));
 }
+
+#[test]
+fn report_writes_pdf_and_html_of_the_sample_case() {
+    let db = fresh_db("report");
+    let case = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/case.toml");
+    let corrected = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/corrected.toml"
+    );
+    stdout(&perfuse(
+        &db,
+        &["create", case, "--as", "A. Perfusionist", "--finalise"],
+    ));
+    stdout(&perfuse(
+        &db,
+        &[
+            "amend",
+            "1",
+            corrected,
+            "--reason",
+            "urine volume",
+            "--as",
+            "A. Perfusionist",
+        ],
+    ));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let (pdf, html) = (dir.join("cli-report.pdf"), dir.join("cli-report.html"));
+    let output = perfuse(
+        &db,
+        &[
+            "report",
+            "1",
+            "--pdf",
+            pdf.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+            "--paper",
+            "letter",
+        ],
+    );
+    assert_eq!(stdout(&output), "");
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("Demo Patient") && page.contains("DEMO-0000001"));
+    assert!(page.contains("record 1 · amended · version "));
+    assert!(
+        page.contains("<td>urine volume</td>"),
+        "the amendment's reason"
+    );
+    assert!(page.contains("@page{size:letter"));
+
+    let no_output = perfuse(&db, &["report", "1"]);
+    assert_eq!(no_output.status.code(), Some(2));
+    let bad_paper = perfuse(&db, &["report", "1", "--pdf", "x.pdf", "--paper", "a3"]);
+    assert_eq!(bad_paper.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_paper.stderr).contains("--paper"));
+    let unknown = perfuse(&db, &["report", "9", "--html", html.to_str().unwrap()]);
+    assert_eq!(unknown.status.code(), Some(2));
+}
