@@ -44,6 +44,62 @@ function showPints(pints, canRate) {
     el('div', { class: 'btnrow' }, save, said));
 }
 
+const SVG = 'http://www.w3.org/2000/svg';
+/** An SVG element (presentation attributes, no style attribute: the page's CSP has no unsafe-inline). */
+function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  node.append(...children);
+  return node;
+}
+
+/** The crisis's checklist against time from its onset: each step's window (its deadline at the
+ *  right end), when it was done (green in time, amber mistimed) or a red cross at the deadline
+ *  if missed; then the time to recognition, to restored flow and the physiological cost. */
+function showChecklist(d) {
+  const panel = document.getElementById('checklist-panel');
+  const steps = d.objectives.filter((o) => o.kind === 'action' && o.window_from_s !== null && o.window_from_s !== undefined);
+  panel.classList.toggle('hidden', !d.crisis);
+  if (!d.crisis) return;
+  const c = d.crisis; const n = (v, dec = 0) => (v === null || v === undefined ? '—' : Number(v).toFixed(dec));
+  const since = (s) => (s === null || s === undefined ? '—' : `${Math.round(s)} s`);
+  document.getElementById('crisis-figures').replaceChildren(
+    el('span', {}, 'Onset ', el('b', {}, clock(c.onset_s))),
+    el('span', { id: 'time-to-recognition' }, 'Recognised after ', el('b', {}, since(c.time_to_recognition_s))),
+    el('span', {}, 'Flow restored after ', el('b', {}, since(c.time_to_restore_flow_s))),
+    el('span', {}, 'Lowest MAP ', el('b', {}, n(c.min_map_mmhg)), ' mmHg'),
+    el('span', {}, 'DO2i < 272 ', el('b', {}, n(c.minutes_below_critical_do2i, 1)), ' min'),
+    el('span', {}, 'Air to patient ', el('b', {}, n(c.air_to_patient_ml, 1)), ' mL'),
+    el('span', {}, 'Lowest PaO2 ', el('b', {}, n(c.min_pao2_mmhg)), ' mmHg'));
+  const ends = steps.flatMap((o) => [o.window_to_s, o.done_at_s]).filter((t) => t !== null && t !== undefined);
+  const t0 = Math.min(c.onset_s, ...steps.map((o) => o.window_from_s)) - 15;
+  const t1 = Math.max(c.onset_s + 60, ...ends) + 15;
+  const [W, LABEL, ROW, TOP] = [900, 330, 26, 24];
+  const x = (t) => LABEL + ((t - t0) / (t1 - t0)) * (W - LABEL - 10);
+  const H = TOP + steps.length * ROW + 10;
+  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'checklist', id: 'checklist-svg', role: 'img', 'aria-label': 'crisis checklist timeline' });
+  const tick = Math.max(10, Math.ceil((t1 - t0) / 8 / 10) * 10);
+  for (let s = 0; c.onset_s + s <= t1; s += tick) {
+    root.append(svg('line', { x1: x(c.onset_s + s), x2: x(c.onset_s + s), y1: TOP - 4, y2: H - 6, class: 'grid' }),
+      svg('text', { x: x(c.onset_s + s), y: TOP - 8, 'text-anchor': 'middle', class: 'axis' }, `+${s} s`));
+  }
+  root.append(svg('line', { x1: x(c.onset_s), x2: x(c.onset_s), y1: TOP - 4, y2: H - 6, class: 'onset' }));
+  steps.forEach((o, i) => {
+    const y = TOP + i * ROW + ROW / 2;
+    const to = o.window_to_s ?? t1;
+    const mark = o.outcome === 'done' ? 'done' : o.outcome === 'mistimed' ? 'late' : 'missed';
+    const row = svg('g', { class: `step ${mark}` },
+      svg('text', { x: 4, y: y + 4, class: 'label' }, o.label.length > 48 ? `${o.label.slice(0, 47)}…` : o.label),
+      svg('rect', { x: x(o.window_from_s), y: y - 6, width: Math.max(2, x(to) - x(o.window_from_s)), height: 12, class: 'window' }));
+    if (o.window_to_s !== null && o.window_to_s !== undefined) row.append(svg('line', { x1: x(to), x2: x(to), y1: y - 9, y2: y + 9, class: 'deadline' }));
+    if (o.done_at_s !== null && o.done_at_s !== undefined) row.append(svg('circle', { cx: x(o.done_at_s), cy: y, r: 6, class: 'mark' }));
+    else row.append(svg('text', { x: x(to), y: y + 5, 'text-anchor': 'middle', class: 'mark' }, '✗'));
+    row.append(svg('title', {}, `${o.label}: ${o.detail}`));
+    root.append(row);
+  });
+  document.getElementById('checklist').replaceChildren(root);
+}
+
 const code = codeFromUrl();
 const known = tokens(code);
 const token = known.instructor_token || known.student_token;
@@ -73,6 +129,7 @@ async function load() {
       el('td', {}, q.answer
         ? [el('span', { class: q.answer.correct ? 'met' : 'notmet' }, q.answer.correct ? '✓ ' : '✗ '), q.answer.given, el('br'), el('small', {}, `answer: ${q.answer.expected}`)]
         : el('span', { class: 'notmet' }, 'not answered')))));
+  showChecklist(d);
   showPints(d.pints, Boolean(known.instructor_token));
   document.getElementById('brief').textContent = d.brief;
   document.getElementById('notes').textContent = d.instructor_notes || 'No instructor notes for this scenario.';

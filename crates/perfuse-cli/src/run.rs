@@ -195,6 +195,7 @@ fn score_json(
                 Some(outcome) => {
                     o["outcome"] = json!(outcome.name());
                     o["window_from_s"] = json!(s.window_from_s);
+                    o["window_to_s"] = json!(s.window_to_s);
                     o["done_at_s"] = json!(s.done_at_s);
                     o["time_to_action_s"] = json!(s.time_to_action_s());
                 }

@@ -285,6 +285,9 @@ pub struct ObjectiveScore {
     pub out_of_range_s: u64,
     /// Action: when the window opened, s (its anchor plus `after_s`).
     pub window_from_s: Option<f64>,
+    /// Action: when the window closes, s (its deadline: `within_s` after the anchor, or `before_s`
+    /// before the second anchor); `None` while open-ended.
+    pub window_to_s: Option<f64>,
     /// Action: when it was first done inside the window (or at all, if mistimed), s.
     pub done_at_s: Option<f64>,
     /// Action: the outcome so far.
@@ -461,6 +464,7 @@ impl Scoring {
                 applicable_s: 0,
                 out_of_range_s: 0,
                 window_from_s: None,
+                window_to_s: None,
                 done_at_s: None,
                 outcome: match objective.kind {
                     ObjectiveKind::Range(_) => None,
@@ -552,6 +556,7 @@ impl Scoring {
             {
                 to_s = to_s.min(before_s - objective.before_s);
             }
+            score.window_to_s = to_s.is_finite().then_some(to_s);
             let done: Vec<f64> = self
                 .anchors
                 .actions

@@ -3,7 +3,7 @@
 //! channels, and the scenario's objectives scored once per simulated second.
 
 use perfuse_scenario::observations::{self, Column};
-use perfuse_scenario::{Objective, ObjectiveKind, ObjectiveScore, Scenario};
+use perfuse_scenario::{CrisisReport, Objective, ObjectiveKind, ObjectiveScore, Scenario};
 use perfuse_sim::{Alarm, Observations, Phase, Priority};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -389,8 +389,49 @@ pub struct ObjectiveResult {
     pub outcome: Option<&'static str>,
     /// Action: seconds from the window opening to the action.
     pub time_to_action_s: Option<f64>,
+    /// Action: when its window opened, s (a checklist step's start).
+    pub window_from_s: Option<f64>,
+    /// Action: its deadline, s (`None`: open-ended).
+    pub window_to_s: Option<f64>,
+    /// Action: when it was done, s.
+    pub done_at_s: Option<f64>,
     /// How it went, in words (as `perfuse run` prints it).
     pub detail: String,
+}
+
+/// How the session's first crisis (its first injected fault) was handled and what the run cost
+/// the patient: the figures of `perfuse run --score` (docs/scenarios.md).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CrisisFigures {
+    /// When the fault was injected, s.
+    pub onset_s: f64,
+    /// From the onset to the perfusionist's first action, s.
+    pub time_to_recognition_s: Option<f64>,
+    /// From the onset to pump flow back at 80 % of its pre-crisis value, s.
+    pub time_to_restore_flow_s: Option<f64>,
+    /// Lowest MAP of the run, mmHg.
+    pub min_map_mmhg: Option<f64>,
+    /// Minutes on bypass below DO2i 272 mL/min/m² (Ranucci 2005), to 0.1 min.
+    pub minutes_below_critical_do2i: f64,
+    /// Air pumped into the patient, mL.
+    pub air_to_patient_ml: f64,
+    /// Lowest PaO2 of the run, mmHg.
+    pub min_pao2_mmhg: Option<f64>,
+}
+
+impl CrisisFigures {
+    /// The figures of a run with a crisis; `None` before any fault.
+    pub fn of(report: &CrisisReport) -> Option<CrisisFigures> {
+        Some(CrisisFigures {
+            onset_s: report.onset_s?,
+            time_to_recognition_s: report.time_to_recognition_s,
+            time_to_restore_flow_s: report.time_to_restore_flow_s,
+            min_map_mmhg: report.min_map_mmhg,
+            minutes_below_critical_do2i: (report.minutes_below_critical_do2i * 10.0).round() / 10.0,
+            air_to_patient_ml: report.air_to_patient_ml,
+            min_pao2_mmhg: report.min_pao2_mmhg,
+        })
+    }
 }
 
 /// Everything the debrief page shows.
@@ -437,6 +478,8 @@ pub struct Debrief {
     /// Random crisis mode: the crisis drawn, once the session has ended (before, neither it nor
     /// its objectives are listed: the student must recognise it).
     pub random_crisis: Option<crate::crisis::RandomCrisis>,
+    /// The first crisis of the session and its cost (the checklist timeline's anchor).
+    pub crisis: Option<CrisisFigures>,
 }
 
 impl Debrief {
@@ -472,6 +515,9 @@ impl Debrief {
                     out_of_range_s: score.out_of_range_s,
                     outcome: score.outcome.map(|o| o.name()),
                     time_to_action_s: score.time_to_action_s(),
+                    window_from_s: score.window_from_s,
+                    window_to_s: score.window_to_s,
+                    done_at_s: score.done_at_s,
                     detail: score.detail(),
                 })
                 .collect(),
@@ -482,6 +528,7 @@ impl Debrief {
             branches: Vec::new(),
             pints: None,
             random_crisis: None,
+            crisis: None,
         }
     }
 }

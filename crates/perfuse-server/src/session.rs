@@ -932,6 +932,9 @@ impl Session {
         debrief.branches = state.branches.clone();
         debrief.pints = state.pints;
         // Random crisis mode: the crisis and its checklist are told once the session is over.
+        if state.ended || self.random_crisis.is_none() {
+            debrief.crisis = crate::debrief::CrisisFigures::of(state.scoring.crisis());
+        }
         if state.ended {
             debrief.random_crisis = self.random_crisis.clone();
         } else {

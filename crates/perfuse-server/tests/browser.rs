@@ -748,3 +748,73 @@ async fn routine_case_by_the_book_scores_full_marks_in_chromium() {
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&profile);
 }
+
+/// A crisis played by its model answer (the scenario's scripted events) at ×60, then the
+/// debrief's checklist timeline: every step done in its window, the time to recognition shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    perfuse_no_browser,
+    ignore = "chromium and chromedriver are not installed (run .ci/browser.sh)"
+)]
+async fn crisis_checklist_timeline_in_the_debrief_in_chromium() {
+    let server = Server::bind(ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let base = format!("http://{}", server.local_addr());
+    tokio::spawn(server.run_until(std::future::pending()));
+    let (client, _driver, profile) = open_browser().await;
+
+    client.goto(&format!("{base}/")).await.unwrap();
+    click(&client, "#start-arterial-air").await;
+    let code = wait_for("a session code", Duration::from_secs(10), || {
+        text(&client, "#new-code")
+    })
+    .await;
+    let instructor = text(&client, "#instructor-token").await.unwrap();
+    click(&client, "#open-console").await;
+    wait_for("the clock", Duration::from_secs(15), || sim_time_s(&client)).await;
+    click(&client, "#speed-60").await;
+    wait_for("the crisis managed", Duration::from_secs(120), || async {
+        (sim_time_s(&client).await? >= 31 * 60).then_some(())
+    })
+    .await;
+    instructor_post(&client, &code, &instructor, "end", "{}").await;
+    click(&client, "#open-debrief").await;
+    wait_for("the checklist", Duration::from_secs(15), || async {
+        client.find(Locator::Css("#checklist-svg")).await.ok()
+    })
+    .await;
+    let steps = client
+        .find_all(Locator::Css("#checklist-svg .step"))
+        .await
+        .unwrap();
+    let done = client
+        .find_all(Locator::Css("#checklist-svg .step.done"))
+        .await
+        .unwrap();
+    assert!(steps.len() >= 3, "the checklist's steps: {}", steps.len());
+    assert_eq!(
+        done.len(),
+        steps.len(),
+        "the model answer does every step in time"
+    );
+    let recognised = text(&client, "#time-to-recognition").await.unwrap();
+    assert!(
+        recognised.contains("8 s"),
+        "clamped 8 s after the air: {recognised}"
+    );
+    client
+        .execute(
+            "document.getElementById('checklist-panel').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    screenshot(&client, "checklist.png").await;
+
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+}
