@@ -651,6 +651,8 @@ fn fluids(record: &Record) -> Block {
 
 /// The quality indicators with their targets; "met" only where a target is published.
 fn quality(indicators: &Indicators) -> Block {
+    // A count or volume reported without a published target.
+    let untargeted = |label, value, unit| (label, value, unit, DASH.to_owned(), DASH.to_owned());
     let met = |value: Option<f64>, range: &Range| match value {
         None => DASH.to_owned(),
         Some(value) => match range.flag(value, true) {
@@ -716,55 +718,37 @@ fn quality(indicators: &Indicators) -> Block {
             ),
             met(indicators.max_lactate_mmol_l, &ranges::LACTATE_MMOL_L),
         ),
-        (
+        untargeted(
             "Packed red cells",
             format!("{}", indicators.prbc_units),
             "units",
-            DASH.to_owned(),
-            DASH.to_owned(),
         ),
-        (
+        untargeted(
             "Fresh frozen plasma",
             format!("{}", indicators.ffp_units),
             "units",
-            DASH.to_owned(),
-            DASH.to_owned(),
         ),
-        (
+        untargeted(
             "Platelets",
             format!("{}", indicators.platelet_units),
             "units",
-            DASH.to_owned(),
-            DASH.to_owned(),
         ),
-        (
+        untargeted(
             "Cryoprecipitate",
             format!("{}", indicators.cryo_units),
             "units",
-            DASH.to_owned(),
-            DASH.to_owned(),
         ),
-        (
+        untargeted(
             "Whole blood",
             format!("{}", indicators.whole_blood_units),
             "units",
-            DASH.to_owned(),
-            DASH.to_owned(),
         ),
-        (
+        untargeted(
             "Cardioplegia volume",
             format!("{:.0}", indicators.cardioplegia_volume_ml),
             "mL",
-            DASH.to_owned(),
-            DASH.to_owned(),
         ),
-        (
-            "Urine",
-            format!("{:.0}", indicators.urine_volume_ml),
-            "mL",
-            DASH.to_owned(),
-            DASH.to_owned(),
-        ),
+        untargeted("Urine", format!("{:.0}", indicators.urine_volume_ml), "mL"),
     ];
     Block::Table(Table {
         columns: vec![

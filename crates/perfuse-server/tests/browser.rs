@@ -145,12 +145,8 @@ async fn open_browser() -> (Client, Driver, std::path::PathBuf) {
     (client, driver, profile)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    perfuse_no_browser,
-    ignore = "chromium and chromedriver are not installed (run .ci/browser.sh)"
-)]
-async fn console_instructor_and_debrief_in_chromium() {
+/// A server on a free loopback port, running in the background: its base URL.
+async fn serve() -> String {
     let server = Server::bind(ServerConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         ..Default::default()
@@ -159,33 +155,57 @@ async fn console_instructor_and_debrief_in_chromium() {
     .unwrap();
     let base = format!("http://{}", server.local_addr());
     tokio::spawn(server.run_until(std::future::pending()));
+    base
+}
 
-    let (client, _driver, profile) = open_browser().await;
-
-    // Landing page: start the routine CABG without scripted events, so the student runs it.
+/// Starts `scenario` from the landing page (its scripted events on or off) and opens the
+/// console: the session code and the instructor token the creator was shown.
+async fn start_from_landing(
+    client: &Client,
+    base: &str,
+    scenario: &str,
+    scripted: bool,
+) -> (String, String) {
     client.goto(&format!("{base}/")).await.unwrap();
+    let start = format!("#start-{scenario}");
     client
         .wait()
-        .for_element(Locator::Css("#start-adult-cabg-routine"))
+        .for_element(Locator::Css(&start))
         .await
         .unwrap();
     client
         .execute(
-            "document.getElementById('scripted-events').checked = false",
-            vec![],
+            "document.getElementById('scripted-events').checked = arguments[0]",
+            vec![scripted.into()],
         )
         .await
         .unwrap();
-    click(&client, "#start-adult-cabg-routine").await;
+    click(client, &start).await;
     let code = wait_for("a session code", Duration::from_secs(10), || {
-        text(&client, "#new-code")
+        text(client, "#new-code")
     })
     .await;
-    let instructor_token = text(&client, "#instructor-token").await.unwrap();
+    let instructor = text(client, "#instructor-token").await.unwrap();
+    click(client, "#open-console").await;
+    (code, instructor)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    perfuse_no_browser,
+    ignore = "chromium and chromedriver are not installed (run .ci/browser.sh)"
+)]
+async fn console_instructor_and_debrief_in_chromium() {
+    let base = serve().await;
+
+    let (client, _driver, profile) = open_browser().await;
+
+    // Landing page: start the routine CABG without scripted events, so the student runs it.
+    let (code, instructor_token) =
+        start_from_landing(&client, &base, "adult-cabg-routine", false).await;
     assert_eq!(code.len(), 8);
 
     // Student console: ×20, then go on bypass with the console's own controls.
-    click(&client, "#open-console").await;
     let map_before = wait_for("MAP before bypass", Duration::from_secs(15), || {
         number(&client, "#map-value")
     })
@@ -595,36 +615,10 @@ async fn assert_no_horizontal_scroll(client: &Client, what: &str) {
     ignore = "chromium and chromedriver are not installed (run .ci/browser.sh)"
 )]
 async fn routine_case_by_the_book_scores_full_marks_in_chromium() {
-    let server = Server::bind(ServerConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let base = format!("http://{}", server.local_addr());
-    tokio::spawn(server.run_until(std::future::pending()));
+    let base = serve().await;
     let (client, _driver, profile) = open_browser().await;
 
-    client.goto(&format!("{base}/")).await.unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("#start-adult-cabg-routine"))
-        .await
-        .unwrap();
-    client
-        .execute(
-            "document.getElementById('scripted-events').checked = false",
-            vec![],
-        )
-        .await
-        .unwrap();
-    click(&client, "#start-adult-cabg-routine").await;
-    let code = wait_for("a session code", Duration::from_secs(10), || {
-        text(&client, "#new-code")
-    })
-    .await;
-    let instructor = text(&client, "#instructor-token").await.unwrap();
-    click(&client, "#open-console").await;
+    let (code, instructor) = start_from_landing(&client, &base, "adult-cabg-routine", false).await;
     wait_for("the clock", Duration::from_secs(15), || sim_time_s(&client)).await;
     // Full HD first: the whole console without horizontal scroll.
     client.set_window_size(1920, 1080).await.unwrap();
@@ -757,24 +751,10 @@ async fn routine_case_by_the_book_scores_full_marks_in_chromium() {
     ignore = "chromium and chromedriver are not installed (run .ci/browser.sh)"
 )]
 async fn crisis_checklist_timeline_in_the_debrief_in_chromium() {
-    let server = Server::bind(ServerConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let base = format!("http://{}", server.local_addr());
-    tokio::spawn(server.run_until(std::future::pending()));
+    let base = serve().await;
     let (client, _driver, profile) = open_browser().await;
 
-    client.goto(&format!("{base}/")).await.unwrap();
-    click(&client, "#start-arterial-air").await;
-    let code = wait_for("a session code", Duration::from_secs(10), || {
-        text(&client, "#new-code")
-    })
-    .await;
-    let instructor = text(&client, "#instructor-token").await.unwrap();
-    click(&client, "#open-console").await;
+    let (code, instructor) = start_from_landing(&client, &base, "arterial-air", true).await;
     wait_for("the clock", Duration::from_secs(15), || sim_time_s(&client)).await;
     click(&client, "#speed-60").await;
     wait_for("the crisis managed", Duration::from_secs(120), || async {
