@@ -292,7 +292,7 @@ proptest::proptest! {
         for message in perfuse_record::hl7::split_messages(&text).iter().chain([&text]) {
             let header = perfuse_record::hl7::read_header(message);
             let parsed = perfuse_record::hl7::parse_oru(message);
-            let outcome = parsed.as_ref().map(|_| "ok").map_err(|e| e);
+            let outcome = parsed.as_ref().map(|_| "ok");
             let ack = perfuse_record::hl7::ack(header.as_ref(), outcome, "20260101000000");
             proptest::prop_assert!(ack.starts_with("MSH|"));
         }
