@@ -58,10 +58,11 @@ function svg(tag, attrs = {}, ...children) {
  *  if missed; then the time to recognition, to restored flow and the physiological cost. */
 function showChecklist(d) {
   const panel = document.getElementById('checklist-panel');
-  const steps = d.objectives.filter((o) => o.kind === 'action' && o.window_from_s !== null && o.window_from_s !== undefined);
   panel.classList.toggle('hidden', !d.crisis);
   if (!d.crisis) return;
-  const c = d.crisis; const n = (v, dec = 0) => (v === null || v === undefined ? '—' : Number(v).toFixed(dec));
+  const c = d.crisis;
+  // The checklist: action objectives whose window opens at the crisis or after it.
+  const steps = d.objectives.filter((o) => o.kind === 'action' && o.window_from_s !== null && o.window_from_s !== undefined && o.window_from_s >= c.onset_s); const n = (v, dec = 0) => (v === null || v === undefined ? '—' : Number(v).toFixed(dec));
   const since = (s) => (s === null || s === undefined ? '—' : `${Math.round(s)} s`);
   document.getElementById('crisis-figures').replaceChildren(
     el('span', {}, 'Onset ', el('b', {}, clock(c.onset_s))),
@@ -71,28 +72,30 @@ function showChecklist(d) {
     el('span', {}, 'DO2i < 272 ', el('b', {}, n(c.minutes_below_critical_do2i, 1)), ' min'),
     el('span', {}, 'Air to patient ', el('b', {}, n(c.air_to_patient_ml, 1)), ' mL'),
     el('span', {}, 'Lowest PaO2 ', el('b', {}, n(c.min_pao2_mmhg)), ' mmHg'));
+  if (steps.length === 0) { document.getElementById('checklist').replaceChildren(); return; }
   const ends = steps.flatMap((o) => [o.window_to_s, o.done_at_s]).filter((t) => t !== null && t !== undefined);
   const t0 = Math.min(c.onset_s, ...steps.map((o) => o.window_from_s)) - 15;
   const t1 = Math.max(c.onset_s + 60, ...ends) + 15;
-  const [W, LABEL, ROW, TOP] = [900, 330, 26, 24];
-  const x = (t) => LABEL + ((t - t0) / (t1 - t0)) * (W - LABEL - 10);
-  const H = TOP + steps.length * ROW + 10;
+  // Sized for the debrief's side column: each step's label above its bar.
+  const [W, ROW, TOP, LEFT] = [420, 34, 20, 6];
+  const x = (t) => LEFT + ((t - t0) / (t1 - t0)) * (W - LEFT - 10);
+  const H = TOP + steps.length * ROW + 6;
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'checklist', id: 'checklist-svg', role: 'img', 'aria-label': 'crisis checklist timeline' });
-  const tick = Math.max(10, Math.ceil((t1 - t0) / 8 / 10) * 10);
+  const tick = Math.max(10, Math.ceil((t1 - t0) / 6 / 10) * 10);
   for (let s = 0; c.onset_s + s <= t1; s += tick) {
-    root.append(svg('line', { x1: x(c.onset_s + s), x2: x(c.onset_s + s), y1: TOP - 4, y2: H - 6, class: 'grid' }),
+    root.append(svg('line', { x1: x(c.onset_s + s), x2: x(c.onset_s + s), y1: TOP - 4, y2: H - 4, class: 'grid' }),
       svg('text', { x: x(c.onset_s + s), y: TOP - 8, 'text-anchor': 'middle', class: 'axis' }, `+${s} s`));
   }
-  root.append(svg('line', { x1: x(c.onset_s), x2: x(c.onset_s), y1: TOP - 4, y2: H - 6, class: 'onset' }));
+  root.append(svg('line', { x1: x(c.onset_s), x2: x(c.onset_s), y1: TOP - 4, y2: H - 4, class: 'onset' }));
   steps.forEach((o, i) => {
-    const y = TOP + i * ROW + ROW / 2;
+    const y = TOP + i * ROW + 24;
     const to = o.window_to_s ?? t1;
     const mark = o.outcome === 'done' ? 'done' : o.outcome === 'mistimed' ? 'late' : 'missed';
     const row = svg('g', { class: `step ${mark}` },
-      svg('text', { x: 4, y: y + 4, class: 'label' }, o.label.length > 48 ? `${o.label.slice(0, 47)}…` : o.label),
-      svg('rect', { x: x(o.window_from_s), y: y - 6, width: Math.max(2, x(to) - x(o.window_from_s)), height: 12, class: 'window' }));
-    if (o.window_to_s !== null && o.window_to_s !== undefined) row.append(svg('line', { x1: x(to), x2: x(to), y1: y - 9, y2: y + 9, class: 'deadline' }));
-    if (o.done_at_s !== null && o.done_at_s !== undefined) row.append(svg('circle', { cx: x(o.done_at_s), cy: y, r: 6, class: 'mark' }));
+      svg('text', { x: LEFT, y: y - 10, class: 'label' }, o.label.length > 64 ? `${o.label.slice(0, 63)}…` : o.label),
+      svg('rect', { x: x(o.window_from_s), y: y - 5, width: Math.max(2, x(to) - x(o.window_from_s)), height: 10, class: 'window' }));
+    if (o.window_to_s !== null && o.window_to_s !== undefined) row.append(svg('line', { x1: x(to), x2: x(to), y1: y - 8, y2: y + 8, class: 'deadline' }));
+    if (o.done_at_s !== null && o.done_at_s !== undefined) row.append(svg('circle', { cx: x(o.done_at_s), cy: y, r: 5, class: 'mark' }));
     else row.append(svg('text', { x: x(to), y: y + 5, 'text-anchor': 'middle', class: 'mark' }, '✗'));
     row.append(svg('title', {}, `${o.label}: ${o.detail}`));
     root.append(row);
@@ -148,7 +151,7 @@ async function load() {
   const branchMarkers = branches.map((b) => ({ time_s: b.from_s, color: '#c792ea', label: `branch ${b.number} (to ${clock(b.until_s)})` }));
   for (const chart of CHARTS) {
     const canvas = el('canvas'); charts.append(canvas);
-    const scale = ([, label, color, min, max]) => ({ label, color, min, max: max === 'capacity' ? d.reservoir_capacity_ml : max });
+    const scale = ([, label, color, min, max]) => ({ label, color, min, max: max === 'capacity' ? Math.round(d.reservoir_capacity_ml) : max });
     const series = chart.series.map((c) => ({ ...scale(c), values: (d.trend.series.find((s) => s.name === c[0]) || { values: [] }).values }));
     for (const b of branches) {
       for (const c of chart.series) series.push({ ...scale(c), times: b.time_s, dashed: true, values: (b.series.find((s) => s.name === c[0]) || { values: [] }).values });
