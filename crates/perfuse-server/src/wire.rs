@@ -154,6 +154,18 @@ pub fn describe(action: &Action) -> String {
         Action::HandCrank { rpm } => format!("Hand-cranking {rpm:.0} turns/min"),
         Action::ChangeOxygenator => "Oxygenator changed".to_owned(),
         Action::GiveDantrolene { mg } => format!("Dantrolene {mg:.0} mg"),
+        Action::GiveBivalirudin { mg, rate_mg_kg_h } => {
+            let bolus = (mg > 0.0).then(|| format!("Bivalirudin {mg:.0} mg"));
+            let infusion = rate_mg_kg_h.map(|rate| match rate {
+                0.0 => "bivalirudin infusion stopped".to_owned(),
+                _ => format!("bivalirudin infusion {rate:.2} mg/kg/h"),
+            });
+            [bolus, infusion]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
         Action::CardioplegiaRoute(route) => format!("Cardioplegia route {}", route.name()),
         Action::Recannulate(site) => format!("Re-cannulated: {} artery", site.name()),
         Action::Fault(kind) => format!("FAULT injected: {}", kind.name()),

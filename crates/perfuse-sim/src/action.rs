@@ -53,6 +53,21 @@ named_enum! {
         /// in the heat exchanger and oxygenator (ΔP rises, gas transfer falls); warming above
         /// it disperses them.
         ColdAgglutinins => "cold-agglutinins",
+        /// The patient has heparin-induced thrombocytopenia antibodies (a positive functional
+        /// assay): heparin in the blood activates platelets, so the circuit clots in proportion
+        /// to the heparin concentration whatever the ACT. Anticoagulate with bivalirudin
+        /// (`give-bivalirudin`) and give no heparin.
+        HitAntibodies => "hit-antibodies",
+        /// The arterial and venous lines are connected to the wrong cannulae: the pump returns
+        /// into the right atrium and the venous line drains the aorta — the radial pressure
+        /// collapses, the CVP climbs, the venous line runs bright red (SvO2 ≈ SaO2). Resolving
+        /// it is reconnecting the lines, with the pump stopped.
+        ReversedCannulation => "reversed-cannulation",
+        /// The venous cannula is malpositioned (a two-stage cannula pushed into the IVC or a
+        /// hepatic vein, its tip against the wall): drainage falls, the superior vena cava backs
+        /// up — the CVP climbs and the cerebral perfusion pressure (MAP − CVP) falls. Resolving
+        /// it is the surgeon repositioning the cannula.
+        CannulaMalposition => "cannula-malposition",
     }
 }
 
@@ -69,6 +84,9 @@ impl FaultKind {
             }
             FaultKind::ColdAgglutinins => Some(
                 "cold agglutinins are the patient's: keep the blood above their thermal amplitude",
+            ),
+            FaultKind::HitAntibodies => Some(
+                "HIT antibodies are the patient's: anticoagulate with give-bivalirudin, give no heparin",
             ),
             _ => None,
         }
@@ -353,6 +371,14 @@ pub enum Action {
         /// Dose, mg.
         mg: f64,
     },
+    /// Bivalirudin, the direct thrombin inhibitor used instead of heparin in HIT: a bolus into
+    /// the patient or the prime, and optionally the infusion rate from now on.
+    GiveBivalirudin {
+        /// Bolus, mg (0: only change the infusion).
+        mg: f64,
+        /// Infusion, mg/kg/h; `None` leaves it as it is, 0 stops it.
+        rate_mg_kg_h: Option<f64>,
+    },
     /// The route cardioplegia takes from now on (and the dose being delivered).
     CardioplegiaRoute(CardioplegiaRoute),
     /// Move the arterial cannula to another artery (after a dissection at the aortic site).
@@ -408,6 +434,7 @@ impl Action {
             Action::HandCrank { .. } => "hand-crank",
             Action::ChangeOxygenator => "change-oxygenator",
             Action::GiveDantrolene { .. } => "give-dantrolene",
+            Action::GiveBivalirudin { .. } => "give-bivalirudin",
             Action::CardioplegiaRoute(_) => "cardioplegia-route",
             Action::Recannulate(_) => "recannulate",
             Action::Fault(_) => "fault",
@@ -478,6 +505,11 @@ impl Action {
             Action::Pace { rate_bpm } => vec![("rate_bpm", Number(rate_bpm))],
             Action::HandCrank { rpm } => vec![("rpm", Number(rpm))],
             Action::GiveDantrolene { mg } => vec![("mg", Number(mg))],
+            Action::GiveBivalirudin { mg, rate_mg_kg_h } => {
+                let mut fields = vec![("mg", Number(mg))];
+                optional(&mut fields, "rate_mg_kg_h", rate_mg_kg_h);
+                fields
+            }
             Action::CardioplegiaRoute(route) => vec![("route", Text(route.name()))],
             Action::Recannulate(site) => vec![("site", Text(site.name()))],
             Action::CrossClampOn
@@ -583,6 +615,10 @@ impl Action {
             "hand-crank" => Action::HandCrank { rpm: number(0) },
             "change-oxygenator" => Action::ChangeOxygenator,
             "give-dantrolene" => Action::GiveDantrolene { mg: number(0) },
+            "give-bivalirudin" => Action::GiveBivalirudin {
+                mg: number(0),
+                rate_mg_kg_h: maybe(1),
+            },
             "cardioplegia-route" => Action::CardioplegiaRoute(CardioplegiaRoute::ALL[choice(0)]),
             "recannulate" => Action::Recannulate(CannulationSite::ALL[choice(0)]),
             "fault" => Action::Fault(FaultKind::ALL[choice(0)]),
@@ -620,6 +656,14 @@ impl Action {
                 PACE_MAX_BPM,
                 "1/min (or 0 = off)",
             ),
+            Action::GiveBivalirudin {
+                mg,
+                rate_mg_kg_h: None,
+            } if mg == 0.0 => Err(ConfigError {
+                field: "mg",
+                value: mg,
+                message: "a bolus above 0 mg, or an infusion rate_mg_kg_h, is needed".into(),
+            }),
             _ => Ok(()),
         }
     }
@@ -1117,6 +1161,18 @@ pub const ACTIONS: &[ActionSpec] = &[
         &[number("mg", "mg", Range::positive(1500.0))],
         Perfusionist,
         "dantrolene IV for malignant hyperthermia (2–2.5 mg/kg, repeated to effect)",
+    ),
+    spec(
+        "give-bivalirudin",
+        // CHOOSE-ON / EVOLUTION-ON regimen: 1 mg/kg bolus, 50 mg into the prime, 2.5 mg/kg/h
+        // (Dyke CM et al., J Thorac Cardiovasc Surg 2006;131:533); the bolus range covers a
+        // 150 kg adult twice over, the rate 2× the trial's.
+        &[
+            number("mg", "mg", Range::closed(0.0, 300.0)),
+            optional_number("rate_mg_kg_h", "mg/kg/h", Range::closed(0.0, 5.0)),
+        ],
+        Perfusionist,
+        "bivalirudin (HIT): bolus into the patient or prime, and the infusion rate from now on",
     ),
     spec(
         "cardioplegia-route",

@@ -176,6 +176,12 @@ impl Simulation {
                 self.machine.agglutination = 0.0;
             }
             Action::GiveDantrolene { mg } => self.conditions.dantrolene_mg += mg,
+            Action::GiveBivalirudin { mg, rate_mg_kg_h } => {
+                self.pharm.bivalirudin_mg += mg;
+                if let Some(rate) = rate_mg_kg_h {
+                    self.pharm.bivalirudin_mg_min = rate * self.p.weight_kg / 60.0;
+                }
+            }
             Action::CardioplegiaRoute(route) => self.machine.cardioplegia_route = route,
             Action::Recannulate(_) => self.faults &= !fault_bit(FaultKind::AorticDissection),
             Action::Fault(kind) => self.faults |= fault_bit(kind),
@@ -203,10 +209,17 @@ impl Simulation {
                 if let Some(reason) = kind.not_resolvable() {
                     return Err(reason);
                 }
-                refuse(
-                    kind == FaultKind::RacewayRupture && pump_moving,
-                    "stop the pump and clamp the lines before replacing the raceway",
-                )
+                match kind {
+                    FaultKind::RacewayRupture => refuse(
+                        pump_moving,
+                        "stop the pump and clamp the lines before replacing the raceway",
+                    ),
+                    FaultKind::ReversedCannulation => refuse(
+                        pump_moving,
+                        "stop the pump and clamp the lines before reconnecting them",
+                    ),
+                    _ => Ok(()),
+                }
             }
             Action::ChangeOxygenator => refuse(
                 pump_moving,

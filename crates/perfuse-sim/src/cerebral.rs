@@ -35,11 +35,18 @@ const CONTENT_COMPENSATION: f64 = 0.5;
 /// already has a raised cerebral flow before bypass.
 const NORMAL_HB_G_DL: f64 = 13.5;
 
+/// Intracranial pressure, mmHg (normal 7–15; Guyton & Hall): the brain's perfusion pressure is
+/// MAP − ICP, or MAP − CVP once the superior vena cava backs up above it (a malpositioned or
+/// obstructed venous cannula).
+const ICP_MMHG: f64 = 10.0;
+
 /// What cerebral oximetry depends on.
 #[derive(Clone, Copy, Debug)]
 pub struct CerebralInputs {
     /// Mean arterial pressure, mmHg.
     pub map_mmhg: f64,
+    /// Central venous (superior vena cava) pressure, mmHg.
+    pub cvp_mmhg: f64,
     /// Resting MAP of the patient (scales the lower limit of autoregulation), mmHg.
     pub resting_map_mmhg: f64,
     /// Arterial PCO2 (alpha-stat), mmHg.
@@ -60,7 +67,10 @@ pub fn rso2_pct(u: &CerebralInputs) -> f64 {
     let ca = o2_content_ml_dl(u.hb_g_dl, u.pao2_mmhg, bohr);
     let ca0 = o2_content_ml_dl(NORMAL_HB_G_DL, 95.0, 1.0);
     let lower_limit = LOWER_LIMIT_MMHG_ADULT * (u.resting_map_mmhg / ADULT_MAP_MMHG).min(1.0);
-    let pressure = (u.map_mmhg / lower_limit).clamp(0.0, 1.0);
+    // The lower limit is a MAP measured with a normal ICP; venous congestion beyond it takes
+    // its excess off the perfusion pressure.
+    let congestion = (u.cvp_mmhg - ICP_MMHG).max(0.0);
+    let pressure = ((u.map_mmhg - congestion) / lower_limit).clamp(0.0, 1.0);
     let co2 = (1.0 + CO2_REACTIVITY_PER_MMHG * (u.paco2_mmhg - 40.0)).clamp(0.3, 2.0);
     let content = (ca0 / ca.max(1.0)).powf(CONTENT_COMPENSATION).min(2.0);
     // Autoregulation holds flow independent of pressure (and of pump flow) above the lower
@@ -82,6 +92,7 @@ mod tests {
     fn awake() -> CerebralInputs {
         CerebralInputs {
             map_mmhg: 85.0,
+            cvp_mmhg: 6.0,
             resting_map_mmhg: 85.0,
             paco2_mmhg: 40.0,
             ph: 7.40,
@@ -117,5 +128,30 @@ mod tests {
         assert!(hypocapnia < base - 5.0, "{hypocapnia}");
         assert!(anaemia < base - 5.0, "{anaemia}");
         assert!(cold > base + 5.0, "{cold}");
+        // SVC obstruction on bypass: MAP 60 with a CVP of 30 perfuses the brain like a MAP of
+        // 40; a CVP under the ICP changes nothing.
+        let bypass = CerebralInputs {
+            map_mmhg: 60.0,
+            cvp_mmhg: 3.0,
+            ..awake()
+        };
+        let congested = rso2_pct(&CerebralInputs {
+            cvp_mmhg: 30.0,
+            ..bypass
+        });
+        let as_low_map = rso2_pct(&CerebralInputs {
+            map_mmhg: 40.0,
+            ..bypass
+        });
+        assert!(
+            (congested - as_low_map).abs() < 1e-9,
+            "{congested} {as_low_map}"
+        );
+        assert!(congested < rso2_pct(&bypass) - 5.0, "{congested}");
+        let normal_cvp = rso2_pct(&CerebralInputs {
+            cvp_mmhg: 9.0,
+            ..bypass
+        });
+        assert_eq!(normal_cvp, rso2_pct(&bypass));
     }
 }

@@ -1,5 +1,6 @@
-//! Drugs: heparin pharmacokinetics and the ACT, protamine neutralisation, vasoactive boluses,
-//! and the potassium load of cardioplegia.
+//! Drugs: heparin pharmacokinetics and the ACT, protamine neutralisation, bivalirudin (the
+//! anticoagulant of heparin-induced thrombocytopenia), vasoactive boluses, and the potassium
+//! load of cardioplegia.
 
 use crate::action::{CardioplegiaKind, Drug};
 
@@ -34,6 +35,17 @@ const POTASSIUM_TAU_MIN: f64 = 20.0;
 /// 1977;56:564: plasma heparin stable during hypothermic bypass at ≈ 25 °C): the rate is scaled
 /// by (T − 25)/12, linear up to 37 °C (fit).
 const HEPARIN_ELIMINATION_STOPS_C: f64 = 25.0;
+
+/// Bivalirudin half-life, min: 25 with normal renal function, 80 % of it cleared by proteolysis
+/// (thrombin) and 20 % by the kidney (Warkentin TE, Koster A, Expert Opin Pharmacother
+/// 2005;6:1349; Angiomax label). Hypothermia's effect on it is not modelled.
+const BIVALIRUDIN_HALF_LIFE_MIN: f64 = 25.0;
+/// ACT rise per µg/mL of bivalirudin, s (assumption, calibrated so that the CHOOSE-ON /
+/// EVOLUTION-ON regimen — 1 mg/kg bolus, 50 mg in the prime, 2.5 mg/kg/h — holds an adult's
+/// ACT at the trials' target of ≥ 2.5 × baseline on bypass; Dyke CM et al., J Thorac Cardiovasc
+/// Surg 2006;131:533; Koster A et al., Ann Thorac Surg 2007;83:572). Its distribution volume is
+/// the extracellular fluid, ≈ 0.2 L/kg (label).
+const ACT_S_PER_UG_ML_BIVALIRUDIN: f64 = 25.0;
 
 /// Potassium delivered with each cardioplegia, mmol/L: del Nido ≈ 24 after 1:4 mixing with
 /// blood (Kachoueian 2024; derived), Buckberg 4:1 induction 20 (Anesthesiol Clin 2019;37:769),
@@ -125,6 +137,10 @@ pub struct Pharm {
     pub heparin_u: f64,
     /// Free protamine, mg.
     pub protamine_mg: f64,
+    /// Bivalirudin in the extracellular fluid, mg.
+    pub bivalirudin_mg: f64,
+    /// Bivalirudin infusion, mg/min.
+    pub bivalirudin_mg_min: f64,
     /// Effect-site amount per drug (index = position in [`Drug::ALL`]).
     drug_amount: [f64; 4],
     /// Potassium above baseline in the ECF, mmol.
@@ -137,6 +153,8 @@ impl Pharm {
         Pharm {
             heparin_u: 0.0,
             protamine_mg: 0.0,
+            bivalirudin_mg: 0.0,
+            bivalirudin_mg_min: 0.0,
             drug_amount: [0.0; 4],
             k_excess_mmol: 0.0,
         }
@@ -162,17 +180,35 @@ impl Pharm {
             .clamp(0.0, 1.0);
         self.heparin_u *= (-ln2 * dt_min * cold / heparin_half_life_min(conc)).exp();
         self.protamine_mg *= (-ln2 * dt_min / PROTAMINE_HALF_LIFE_MIN).exp();
+        self.bivalirudin_mg = (self.bivalirudin_mg + self.bivalirudin_mg_min * dt_min)
+            * (-ln2 * dt_min / BIVALIRUDIN_HALF_LIFE_MIN).exp();
         for (amount, drug) in self.drug_amount.iter_mut().zip(Drug::ALL) {
             *amount *= (-ln2 * dt_min / drug_model(*drug).half_life_min).exp();
         }
         self.k_excess_mmol *= (-dt_min / POTASSIUM_TAU_MIN).exp();
     }
 
-    /// ACT (s) = (ACT0 + sensitivity·110·[heparin]) × (1 + 0.6·dilution), with heparin
-    /// distributed in `space_ml` and dilution the fraction of plasma that is not the patient's.
-    pub fn act_s(&self, act0_s: f64, sensitivity: f64, space_ml: f64, dilution: f64) -> f64 {
-        (act0_s + sensitivity * ACT_S_PER_U_ML * self.heparin_u / space_ml)
+    /// ACT (s) = (ACT0 + sensitivity·110·[heparin] + 25·[bivalirudin]) × (1 + 0.6·dilution),
+    /// with heparin (U) distributed in `space_ml`, bivalirudin (mg) in `ecf_ml`, and dilution
+    /// the fraction of plasma that is not the patient's. Heparin sensitivity is antithrombin's;
+    /// bivalirudin inhibits thrombin directly and does not depend on it.
+    pub fn act_s(
+        &self,
+        act0_s: f64,
+        sensitivity: f64,
+        space_ml: f64,
+        ecf_ml: f64,
+        dilution: f64,
+    ) -> f64 {
+        (act0_s
+            + sensitivity * ACT_S_PER_U_ML * self.heparin_u / space_ml
+            + ACT_S_PER_UG_ML_BIVALIRUDIN * self.bivalirudin_ug_ml(ecf_ml))
             * (1.0 + ACT_DILUTION_GAIN * dilution)
+    }
+
+    /// Bivalirudin concentration, µg/mL, in `ecf_ml` of extracellular fluid.
+    pub fn bivalirudin_ug_ml(&self, ecf_ml: f64) -> f64 {
+        1000.0 * self.bivalirudin_mg / ecf_ml.max(100.0)
     }
 
     /// Plasma potassium, mmol/L, with the excess spread over `ecf_ml` of extracellular fluid

@@ -116,6 +116,19 @@ const VENT_FRACTION_OF_FULL_FLOW: f64 = 0.064;
 /// clots in the oxygenator below 300 s; the time course is an assumption.
 const CLOT_ACT_THRESHOLD_S: f64 = 300.0;
 const CLOT_RATE_PER_MIN: f64 = 0.46;
+/// Heparin-induced thrombocytopenia: heparin activates the patient's platelets through the
+/// antibodies, so the circuit clots whatever the ACT, at 0.05/min per U/mL of heparin — a
+/// fully heparinised adult (≈ 4 U/mL) shows clot within a minute and fails the oxygenator
+/// within ≈ 5 min (assumption; thrombosis on bypass in unrecognised HIT: Warkentin TE,
+/// Greinacher A, Ann Thorac Surg 2003;76:2121).
+const HIT_CLOT_RATE_PER_MIN_PER_U_ML: f64 = 0.05;
+/// Stasis under bivalirudin: thrombin cleaves it in stagnant blood, so a circuit standing still
+/// on bypass while bivalirudin (above 1 µg/mL, heparin below 0.5 U/mL) is the anticoagulant
+/// clots at 0.05/min, visibly within ≈ 2 min (assumption; Koster A et al., Ann Thorac Surg
+/// 2007;83:572: avoid stasis, keep the circuit recirculating).
+const BIVALIRUDIN_STASIS_CLOT_PER_MIN: f64 = 0.05;
+const BIVALIRUDIN_ANTICOAGULATED_UG_ML: f64 = 1.0;
+const HEPARINISED_U_ML: f64 = 0.5;
 /// Clot burden at which thrombus is visible in the circuit (the high alarm; assumption).
 const CLOT_VISIBLE: f64 = 0.1;
 /// A fully clotted circuit multiplies the oxygenator ΔP by 4 and leaves 30 % of its gas
@@ -218,6 +231,11 @@ const MH_RESOLVE_TAU_MIN: f64 = 5.0;
 const COLD_AGGLUTININ_AMPLITUDE_C: f64 = 30.0;
 const AGGLUTINATION_RATE_PER_MIN_C: f64 = 0.03;
 const AGGLUTINATION_DISPERSE_TAU_MIN: f64 = 5.0;
+/// A malpositioned venous cannula drains 40 % of what it should (assumption: a two-stage
+/// cannula in the IVC or a hepatic vein drains little of the SVC's return, about a third of
+/// venous return; Kurusz & Mills in Gravlee 2000: inadequate drainage and SVC obstruction
+/// from cannula position).
+const MALPOSITION_DRAINAGE_FRACTION: f64 = 0.4;
 /// An occluded antegrade line holds the cardioplegia pump at its over-pressure stop, mmHg
 /// (assumption; delivery systems alarm and stop at ≈ 300 mmHg line pressure).
 const CARDIOPLEGIA_OCCLUDED_MMHG: f64 = 300.0;
@@ -583,22 +601,34 @@ impl Simulation {
         let (pressure, elastance) = self.circ.pressures(&self.p.circulation, &self.drive);
         let q = Circulation::flows(&self.p.circulation, &self.drive, &pressure, &elastance, dt);
 
+        // Reversed lines drain the aorta and return into the right atrium.
+        let (drain_from, return_to) = if self.has_fault(FaultKind::ReversedCannulation) {
+            (SA, RA)
+        } else {
+            (RA, SA)
+        };
         let drainage_ml_s =
             if self.machine.venous_clamped || self.has_fault(FaultKind::VenousAirlock) {
                 0.0
             } else {
-                (1.0 - self.machine.venous_occlusion)
+                let malposition = if self.has_fault(FaultKind::CannulaMalposition) {
+                    MALPOSITION_DRAINAGE_FRACTION
+                } else {
+                    1.0
+                };
+                malposition
+                    * (1.0 - self.machine.venous_occlusion)
                     * self
                         .p
                         .circuit
-                        .drainage_ml_s(pressure[RA], self.machine.vavd_mmhg)
+                        .drainage_ml_s(pressure[drain_from], self.machine.vavd_mmhg)
             };
-        self.update_pump(pressure[SA]);
+        self.update_pump(pressure[return_to]);
         self.circ.advance(&q, dt);
         // Neither side can give more blood than it holds: drainage is limited by the right
         // atrium, the vent by the left ventricle, forward pumping by the reservoir, retrograde
         // flow by the aorta.
-        let drain_ml = (drainage_ml_s * dt).min(self.circ.volume_ml[RA].max(0.0));
+        let drain_ml = (drainage_ml_s * dt).min(self.circ.volume_ml[drain_from].max(0.0));
         let vent_ml = if self.clamp_on {
             let excess = self.circ.volume_ml[LV] - self.p.circulation.lv.unstressed_ml;
             (self.full_flow_l_min() * VENT_FRACTION_OF_FULL_FLOW * 1000.0 / 60.0 * dt)
@@ -610,7 +640,7 @@ impl Simulation {
         let available_ml = self.machine.reservoir_ml + drain_ml + vent_ml;
         let pump_ml = demanded_ml
             .min(available_ml)
-            .max(-self.circ.volume_ml[SA].max(0.0));
+            .max(-self.circ.volume_ml[return_to].max(0.0));
         // Air entrained into the arterial line reaches the patient past a disarmed detector.
         let entrained_ml =
             if self.faults & fault_bit(FaultKind::ArterialAir) != 0 && !self.machine.bubble.armed {
@@ -642,9 +672,9 @@ impl Simulation {
                 m.returning = None;
             }
         }
-        self.circ.volume_ml[RA] -= drain_ml;
+        self.circ.volume_ml[drain_from] -= drain_ml;
         self.circ.volume_ml[LV] -= vent_ml;
-        self.circ.volume_ml[SA] += pump_ml - lost_ml;
+        self.circ.volume_ml[return_to] += pump_ml - lost_ml;
         m.reservoir_ml += drain_ml + vent_ml - pump_ml;
         // Red cells travel with the blood: drained at the patient's Hct, pumped at the circuit's
         // (retrograde flow carries the patient's). Nothing moves off bypass: skip the divisions.
@@ -1148,6 +1178,10 @@ impl Simulation {
             uf.remaining_ml -= ml;
             self.machine.reservoir_ml -= ml;
             self.ultrafiltrate_ml += ml;
+            // Bivalirudin (2.2 kDa) passes the filter freely with the plasma water (sieving
+            // coefficient ≈ 1; Koster 2007: haemofiltration clears it at the end of bypass).
+            let cleared = (ml / self.ecf_ml()).min(1.0);
+            self.pharm.bivalirudin_mg *= 1.0 - cleared;
             self.fluid_out_ml += ml;
             self.machine.ultrafiltration = (uf.remaining_ml > 1e-9).then_some(uf);
         } else {
@@ -1156,15 +1190,32 @@ impl Simulation {
 
         self.update_crises(dt_min);
 
-        // Clotting of the circuit when the blood in it is not anticoagulated.
-        if on_bypass && self.machine.flow_l_min > 0.0 {
-            let shortfall = ((CLOT_ACT_THRESHOLD_S - self.act_s()) / CLOT_ACT_THRESHOLD_S).max(0.0);
-            self.machine.clot =
-                (self.machine.clot + CLOT_RATE_PER_MIN * shortfall.powi(3) * dt_min).min(1.0);
+        // Clotting of the circuit: when the blood in it is not anticoagulated, when heparin
+        // meets HIT antibodies, and when it stands still on bivalirudin.
+        if on_bypass {
+            let flowing = self.machine.flow_l_min > 0.0;
+            let mut rate_per_min = 0.0;
+            if flowing {
+                let shortfall =
+                    ((CLOT_ACT_THRESHOLD_S - self.act_s()) / CLOT_ACT_THRESHOLD_S).max(0.0);
+                rate_per_min += CLOT_RATE_PER_MIN * shortfall.powi(3);
+            }
+            let heparin_u_ml = self.pharm.heparin_u / self.heparin_space_ml();
+            if self.has_fault(FaultKind::HitAntibodies) {
+                rate_per_min += HIT_CLOT_RATE_PER_MIN_PER_U_ML * heparin_u_ml;
+            }
+            if !flowing
+                && heparin_u_ml < HEPARINISED_U_ML
+                && self.pharm.bivalirudin_ug_ml(self.ecf_ml()) > BIVALIRUDIN_ANTICOAGULATED_UG_ML
+            {
+                rate_per_min += BIVALIRUDIN_STASIS_CLOT_PER_MIN;
+            }
+            self.machine.clot = (self.machine.clot + rate_per_min * dt_min).min(1.0);
         }
 
         self.rso2_pct = rso2_pct(&CerebralInputs {
             map_mmhg: self.display.map_mmhg,
+            cvp_mmhg: self.display.cvp_mmhg,
             resting_map_mmhg: self.p.map_set_mmhg,
             paco2_mmhg: self.gas.paco2_mmhg,
             ph: self.gas.ph,
@@ -1371,6 +1422,7 @@ impl Simulation {
             self.p.act0_s,
             self.p.heparin_sensitivity,
             self.heparin_space_ml(),
+            self.ecf_ml(),
             dilution,
         )
     }
@@ -1450,7 +1502,16 @@ impl Simulation {
             hco3_mmol_l: self.gas.hco3_mmol_l(),
             sbe_mmol_l: self.gas.sbe_mmol_l,
             sao2_pct: 100.0 * self.gas.sao2,
-            svo2_pct: on_bypass.then_some(100.0 * self.gas.svo2),
+            // The venous-line oximeter reads what the line drains: the aorta's blood when the
+            // lines are reversed.
+            svo2_pct: on_bypass.then_some(
+                100.0
+                    * if self.has_fault(FaultKind::ReversedCannulation) {
+                        self.gas.sao2
+                    } else {
+                        self.gas.svo2
+                    },
+            ),
             lactate_mmol_l: self.gas.lactate_mmol_l,
             rso2_pct: self.rso2_pct,
             k_mmol_l: self.k_mmol_l(),

@@ -637,3 +637,132 @@ fn cold_agglutinins_clog_the_oxygenator_below_thirty_degrees_and_clear_on_warmin
     let rewarmed = after(&mut sim, 30.0);
     assert!(rewarmed.oxygenator_dp_mmhg < 1.05 * warm.oxygenator_dp_mmhg);
 }
+
+/// A HIT patient anticoagulated with bivalirudin instead of heparin: the CHOOSE-ON /
+/// EVOLUTION-ON regimen holds the ACT at ≥ 2.5 × baseline (Dyke CM et al., J Thorac
+/// Cardiovasc Surg 2006;131:533), the circuit stays clean while it moves and clots when it
+/// stands still (Koster A et al., Ann Thorac Surg 2007;83:572), and the drug's 25-min
+/// half-life ends it without an antidote (Warkentin & Koster 2005).
+#[test]
+fn bivalirudin_anticoagulates_a_hit_patient_and_wears_off_by_its_half_life() {
+    let mut sim = adult();
+    let baseline = sim.observe().act_s;
+    sim.apply(&Action::Fault(FaultKind::HitAntibodies));
+    let weight_kg = PatientConfig::default().weight_kg;
+    sim.apply(&Action::GiveBivalirudin {
+        mg: weight_kg + 50.0,
+        rate_mg_kg_h: Some(2.5),
+    });
+    let o = after(&mut sim, 5.0);
+    assert!(o.act_s >= 2.5 * baseline, "ACT {} from {baseline}", o.act_s);
+    sim.apply(&Action::StartBypass {
+        flow_l_min: sim.full_flow_l_min(),
+    });
+    let o = after(&mut sim, 60.0);
+    assert!(o.act_s >= 2.5 * baseline, "ACT {} after an hour", o.act_s);
+    assert!(o.act_s < 5.0 * baseline, "ACT {}", o.act_s);
+    assert!(
+        !o.alarms.iter().any(|a| a.code == "circuit-thrombosis"),
+        "{:?}",
+        o.alarms
+    );
+    assert!(o.pao2_mmhg > 150.0);
+    // Stasis: the pump stopped for 4 min clots the circuit.
+    let moving_dp = o.oxygenator_dp_mmhg;
+    sim.apply(&Action::SetFlow { flow_l_min: 0.0 });
+    after(&mut sim, 4.0);
+    sim.apply(&Action::SetFlow {
+        flow_l_min: o.pump_flow_l_min,
+    });
+    let o = after(&mut sim, 1.0);
+    assert!(
+        o.oxygenator_dp_mmhg > 1.2 * moving_dp,
+        "ΔP {moving_dp} → {}",
+        o.oxygenator_dp_mmhg
+    );
+    // No antidote: stopping the infusion halves the drug's effect in ≈ 25 min.
+    sim.apply(&Action::GiveBivalirudin {
+        mg: 0.0,
+        rate_mg_kg_h: Some(0.0),
+    });
+    let start = o.act_s;
+    let o = after(&mut sim, 25.0);
+    let halved = baseline + (start - baseline) / 2.0;
+    assert!(
+        (o.act_s - halved).abs() < 0.15 * (start - baseline),
+        "ACT {start} → {} (half: {halved})",
+        o.act_s
+    );
+}
+
+/// Heparin in a HIT patient clots the circuit whatever the ACT: white clot in the oxygenator
+/// within minutes (Warkentin TE, Greinacher A, Ann Thorac Surg 2003;76:2121).
+#[test]
+fn heparin_in_a_hit_patient_clots_the_circuit_despite_a_long_act() {
+    let mut sim = adult();
+    sim.apply(&Action::Fault(FaultKind::HitAntibodies));
+    let refused = sim.apply(&Action::ResolveFault(FaultKind::HitAntibodies));
+    assert!(matches!(refused, perfuse_sim::Applied::Ignored(_)));
+    sim.apply(&Action::Heparin { units: 32000.0 });
+    sim.run_until(180.0);
+    sim.apply(&Action::StartBypass {
+        flow_l_min: sim.full_flow_l_min(),
+    });
+    let start = after(&mut sim, 1.0);
+    let o = after(&mut sim, 5.0);
+    assert!(o.act_s > 480.0, "ACT {}", o.act_s);
+    assert!(o.oxygenator_dp_mmhg > 2.0 * start.oxygenator_dp_mmhg);
+    assert!(o.pao2_mmhg < 100.0, "PaO2 {}", o.pao2_mmhg);
+}
+
+/// Lines reversed at the start of bypass (Kurusz & Mills, in Gravlee 2000): the aorta is
+/// drained — the radial pressure collapses and the reservoir fills — and the venous line
+/// carries arterial blood; stopped, reconnected and restarted, perfusion returns.
+#[test]
+fn reversed_lines_drain_the_aorta_until_reconnected() {
+    let mut sim = adult();
+    sim.apply(&Action::Heparin { units: 32000.0 });
+    sim.run_until(180.0);
+    let before = sim.observe();
+    let flow = sim.full_flow_l_min();
+    sim.apply(&Action::StartBypass { flow_l_min: flow });
+    sim.apply(&Action::Fault(FaultKind::ReversedCannulation));
+    let o = after(&mut sim, 0.25);
+    assert!(o.map_mmhg < 20.0, "MAP {}", o.map_mmhg);
+    assert!(o.reservoir_volume_ml > before.reservoir_volume_ml + 500.0);
+    let svo2 = o.svo2_pct.expect("on bypass");
+    assert!(
+        (svo2 - o.sao2_pct).abs() < 1.0,
+        "SvO2 {svo2} SaO2 {}",
+        o.sao2_pct
+    );
+    let refused = sim.apply(&Action::ResolveFault(FaultKind::ReversedCannulation));
+    assert!(matches!(refused, perfuse_sim::Applied::Ignored(_)));
+    sim.apply(&Action::SetFlow { flow_l_min: 0.0 });
+    after(&mut sim, 0.5);
+    sim.apply(&Action::ResolveFault(FaultKind::ReversedCannulation));
+    sim.apply(&Action::SetFlow { flow_l_min: flow });
+    let o = after(&mut sim, 2.0);
+    assert!(o.map_mmhg > 55.0, "MAP {}", o.map_mmhg);
+    assert!(o.svo2_pct.expect("on bypass") < 85.0);
+}
+
+/// A malpositioned venous cannula on full bypass: drainage falls, the reservoir empties at
+/// full flow, the CVP climbs and with it the rSO2 falls once the level stops the pump.
+#[test]
+fn malpositioned_venous_cannula_empties_the_reservoir_and_raises_the_cvp() {
+    let mut sim = arrested();
+    let before = after(&mut sim, 1.0);
+    sim.apply(&Action::Fault(FaultKind::CannulaMalposition));
+    let o = after(&mut sim, 1.0);
+    assert!(
+        o.cvp_mmhg > before.cvp_mmhg + 5.0,
+        "CVP {} → {}",
+        before.cvp_mmhg,
+        o.cvp_mmhg
+    );
+    assert!(o.reservoir_volume_ml < before.reservoir_volume_ml - 1000.0);
+    sim.apply(&Action::ResolveFault(FaultKind::CannulaMalposition));
+    let o = after(&mut sim, 1.0);
+    assert!(o.cvp_mmhg < before.cvp_mmhg + 2.0, "CVP {}", o.cvp_mmhg);
+}
