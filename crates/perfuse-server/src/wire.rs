@@ -154,6 +154,7 @@ pub fn describe(action: &Action) -> String {
         Action::HandCrank { rpm } => format!("Hand-cranking {rpm:.0} turns/min"),
         Action::ChangeOxygenator => "Oxygenator changed".to_owned(),
         Action::GiveDantrolene { mg } => format!("Dantrolene {mg:.0} mg"),
+        Action::GiveAntithrombin { iu } => format!("Antithrombin {iu:.0} IU"),
         Action::GiveBivalirudin { mg, rate_mg_kg_h } => {
             let bolus = (mg > 0.0).then(|| format!("Bivalirudin {mg:.0} mg"));
             let infusion = rate_mg_kg_h.map(|rate| match rate {

@@ -176,6 +176,7 @@ impl Simulation {
                 self.machine.agglutination = 0.0;
             }
             Action::GiveDantrolene { mg } => self.conditions.dantrolene_mg += mg,
+            Action::GiveAntithrombin { iu } => self.conditions.antithrombin_iu += iu,
             Action::GiveBivalirudin { mg, rate_mg_kg_h } => {
                 self.pharm.bivalirudin_mg += mg;
                 if let Some(rate) = rate_mg_kg_h {

@@ -39,6 +39,8 @@ pub(crate) struct Conditions {
     pub mh_drive: f64,
     /// Dantrolene given, mg (its 12 h half-life makes it last the case).
     pub dantrolene_mg: f64,
+    /// Antithrombin concentrate given, IU (its 2–3-day half-life makes it last the case).
+    pub antithrombin_iu: f64,
 }
 
 impl Default for Conditions {
@@ -50,6 +52,7 @@ impl Default for Conditions {
             bleeding_ml_min: 0.0,
             mh_drive: 0.0,
             dantrolene_mg: 0.0,
+            antithrombin_iu: 0.0,
         }
     }
 }
@@ -217,6 +220,8 @@ const DISSECTION_LOSS_FRACTION: f64 = 0.5;
 const MH_RISE_TAU_MIN: f64 = 10.0;
 const MH_METABOLIC_GAIN: f64 = 1.0;
 const MH_K_MMOL_KG_MIN: f64 = 0.03;
+/// Antithrombin activity gained per IU/kg of concentrate, % (Thrombate III label).
+const AT_PCT_PER_IU_KG: f64 = 1.4;
 /// Dantrolene 2.5 mg/kg stops the calcium release (Glahn KPE et al., Br J Anaesth
 /// 2010;105:417, EMHG: 2–2.5 mg/kg repeated every 10 min; MHAUS: 2.5 mg/kg); a smaller dose
 /// does so in proportion. The drive then falls with τ = 5 min (assumption: end-tidal CO2 falls
@@ -1420,11 +1425,23 @@ impl Simulation {
         let dilution = (1.0 - self.p.plasma0_ml / self.connected_plasma_ml()).clamp(0.0, 0.8);
         self.pharm.act_s(
             self.p.act0_s,
-            self.p.heparin_sensitivity,
+            self.heparin_sensitivity(),
             self.heparin_space_ml(),
             self.ecf_ml(),
             dilution,
         )
+    }
+
+    /// Heparin sensitivity with the antithrombin given: taken to follow antithrombin activity,
+    /// which 1 IU/kg raises by 1.4 % (Thrombate III label: dose = (target − baseline %) × kg /
+    /// 1.4), up to normal and no further (assumption: supranormal antithrombin adds little;
+    /// Avidan MS et al., J Thorac Cardiovasc Surg 2005;130:107 — 75 IU/kg restored the response
+    /// to heparin in most resistant patients).
+    fn heparin_sensitivity(&self) -> f64 {
+        let own = self.p.heparin_sensitivity;
+        let raised =
+            own + AT_PCT_PER_IU_KG / 100.0 * self.conditions.antithrombin_iu / self.p.weight_kg;
+        raised.min(own.max(1.0))
     }
 
     /// Plasma potassium, mmol/L.

@@ -766,3 +766,39 @@ fn malpositioned_venous_cannula_empties_the_reservoir_and_raises_the_cvp() {
     let o = after(&mut sim, 1.0);
     assert!(o.cvp_mmhg < before.cvp_mmhg + 2.0, "CVP {}", o.cvp_mmhg);
 }
+
+/// Antithrombin concentrate restores a resistant patient's response to heparin — to normal and
+/// no further — at 1.4 % activity per IU/kg (Thrombate III label; Avidan MS et al., J Thorac
+/// Cardiovasc Surg 2005;130:107).
+#[test]
+fn antithrombin_restores_the_heparin_response_up_to_normal() {
+    let act_after = |sensitivity: f64, antithrombin_iu: f64| {
+        let patient = PatientConfig {
+            heparin_sensitivity: sensitivity,
+            ..PatientConfig::default()
+        };
+        let mut sim = Simulation::new(&patient, &CircuitConfig::default(), 7).expect("valid");
+        sim.apply(&Action::Heparin { units: 24000.0 });
+        if antithrombin_iu > 0.0 {
+            sim.apply(&Action::GiveAntithrombin {
+                iu: antithrombin_iu,
+            });
+        }
+        after(&mut sim, 5.0).act_s
+    };
+    let weight_kg = PatientConfig::default().weight_kg;
+    let normal = act_after(1.0, 0.0);
+    let resistant = act_after(0.5, 0.0);
+    assert!(resistant < 0.75 * normal, "{resistant} vs {normal}");
+    // (100 − 50) % × kg / 1.4 restores it; half that dose goes half way.
+    let full_dose = 50.0 * weight_kg / 1.4;
+    let restored = act_after(0.5, full_dose);
+    assert!(
+        (restored - normal).abs() < 0.02 * normal,
+        "{restored} vs {normal}"
+    );
+    let half = act_after(0.5, full_dose / 2.0);
+    let midway = (resistant + normal) / 2.0;
+    assert!((half - midway).abs() < 0.03 * normal, "{half} vs {midway}");
+    assert_eq!(act_after(1.0, full_dose), normal, "no effect beyond normal");
+}
