@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use perfuse_scenario::{RunOptions, duration, observations};
+use perfuse_server::debrief::CrisisFigures;
 
 use crate::Failure;
 
@@ -207,7 +208,6 @@ fn score_json(
             o
         })
         .collect();
-    let crisis = run.crisis();
     json!({
         "scenario": scenario.name,
         "file": file,
@@ -215,15 +215,7 @@ fn score_json(
         "objectives_met": scores.iter().filter(|s| s.met()).count(),
         "objectives_total": scores.len(),
         "objectives": objectives,
-        "crisis": {
-            "onset_s": crisis.onset_s,
-            "time_to_recognition_s": crisis.time_to_recognition_s,
-            "time_to_restore_flow_s": crisis.time_to_restore_flow_s,
-            "min_map_mmhg": crisis.min_map_mmhg,
-            "minutes_below_critical_do2i": (crisis.minutes_below_critical_do2i * 10.0).round() / 10.0,
-            "air_to_patient_ml": crisis.air_to_patient_ml,
-            "min_pao2_mmhg": crisis.min_pao2_mmhg,
-        },
+        "crisis": CrisisFigures::of(run.crisis()),
     })
 }
 

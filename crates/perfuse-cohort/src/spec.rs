@@ -8,39 +8,15 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::dist::{Dist, DistError, EMPIRICAL};
+use perfuse_scenario::SourceText;
 
 /// Reads a file a spec names (an empirical distribution's CSV), by its path as written in
 /// the spec (relative to the spec's directory). Returns the name to show in messages and the
 /// text. The CLI reads from disk; this crate does no I/O.
 pub type ReadFile<'a> = &'a dyn Fn(&str) -> Result<(String, String), String>;
 
-/// A spec that cannot be used, located in its file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SpecError {
-    /// File name as given by the caller.
-    pub file: String,
-    /// 1-based line (0 when unknown).
-    pub line: usize,
-    /// Dotted path of the field, e.g. `population.age_years.sd`.
-    pub field: String,
-    /// What is wrong and what would be accepted.
-    pub message: String,
-}
-
-impl std::fmt::Display for SpecError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.file)?;
-        if self.line > 0 {
-            write!(f, ":{}", self.line)?;
-        }
-        if !self.field.is_empty() {
-            write!(f, ": {}", self.field)?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for SpecError {}
+/// A spec that cannot be used, located in its file (`file:line: field: message`).
+pub type SpecError = perfuse_scenario::ScenarioError;
 
 /// A sampled patient parameter: its spec key, what it sets, and the range the simulator
 /// accepts (`perfuse_sim::PatientConfig::validate` and the action vocabulary), so a
@@ -266,17 +242,11 @@ pub fn parse(text: &str, file: &str) -> Result<Spec, SpecError> {
 /// Parses and checks a spec, reading the files it names (an empirical distribution's
 /// `file = "…"`) through `read`. `file` is used in messages only.
 pub fn parse_with_files(text: &str, file: &str, read: ReadFile) -> Result<Spec, SpecError> {
-    let at = Locator { text, file, read };
-    let deserializer = toml::Deserializer::parse(text).map_err(|e| at.toml_error(&e, ""))?;
-    let raw: RawSpec = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        // `Spanned` fields add a private segment to the path; the reader wants the keys.
-        let path = e
-            .path()
-            .to_string()
-            .replace(".$__serde_spanned_private_value", "")
-            .replace("$__serde_spanned_private_value", "");
-        at.toml_error(e.inner(), if path == "." { "" } else { &path })
-    })?;
+    let at = Locator {
+        src: SourceText { file, text },
+        read,
+    };
+    let raw: RawSpec = at.src.deserialize()?;
 
     let cohort = raw.cohort.into_inner();
     let patients = *cohort.patients.get_ref();
@@ -355,43 +325,13 @@ pub fn parse_with_files(text: &str, file: &str, read: ReadFile) -> Result<Spec, 
 }
 
 struct Locator<'a> {
-    text: &'a str,
-    file: &'a str,
+    src: SourceText<'a>,
     read: ReadFile<'a>,
 }
 
 impl Locator<'_> {
-    fn line(&self, offset: usize) -> usize {
-        1 + self.text[..offset.min(self.text.len())]
-            .matches('\n')
-            .count()
-    }
-
     fn error(&self, span: Range<usize>, field: &str, message: impl Into<String>) -> SpecError {
-        SpecError {
-            file: self.file.to_owned(),
-            line: self.line(span.start),
-            field: field.to_owned(),
-            message: message.into(),
-        }
-    }
-
-    fn toml_error(&self, error: &toml::de::Error, path: &str) -> SpecError {
-        let message = error.message().trim().to_owned();
-        let missing = message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next());
-        let field = match (path, missing) {
-            ("", Some(key)) => key.to_owned(),
-            (_, Some(key)) => format!("{path}.{key}"),
-            _ => path.to_owned(),
-        };
-        SpecError {
-            file: self.file.to_owned(),
-            line: error.span().map_or(0, |s| self.line(s.start)),
-            field,
-            message,
-        }
+        self.src.error(span.start, field, message)
     }
 
     fn population(&self, raw: Spanned<RawPopulation>) -> Result<Population, SpecError> {

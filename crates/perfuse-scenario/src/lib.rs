@@ -42,7 +42,7 @@ pub mod objectives;
 pub mod observations;
 mod parse;
 
-pub use error::ScenarioError;
+pub use error::{ScenarioError, SourceText};
 pub use objectives::{
     ActionObjective, ActionOutcome, ActionPattern, Anchor, CrisisReport, DEFAULT_GRACE_S,
     Objective, ObjectiveKind, ObjectivePhase, ObjectiveScore, RangeObjective, Scoring,

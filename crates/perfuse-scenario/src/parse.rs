@@ -597,6 +597,10 @@ impl<'a> Parser<'a> {
             heparin_sensitivity: f
                 .number_or("heparin_sensitivity", defaults.heparin_sensitivity)?,
             k_mmol_l: f.number_or("k_mmol_l", defaults.k_mmol_l)?,
+            cold_agglutinin_amplitude_c: f.number_or(
+                "cold_agglutinin_amplitude_c",
+                defaults.cold_agglutinin_amplitude_c,
+            )?,
         };
         patient.validate().map_err(|e| config_error(&f, e))?;
         f.finish()?;

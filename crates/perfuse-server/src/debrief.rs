@@ -399,12 +399,12 @@ pub struct ObjectiveResult {
     pub detail: String,
 }
 
-/// How the session's first crisis (its first injected fault) was handled and what the run cost
-/// the patient: the figures of `perfuse run --score` (docs/scenarios.md).
+/// How the run's first crisis (its first injected fault) was handled and what the run cost
+/// the patient: the `crisis` of the debrief and of `perfuse run --score` (docs/scenarios.md).
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct CrisisFigures {
-    /// When the fault was injected, s.
-    pub onset_s: f64,
+    /// When the fault was injected, s; `null` when none was.
+    pub onset_s: Option<f64>,
     /// From the onset to the perfusionist's first action, s.
     pub time_to_recognition_s: Option<f64>,
     /// From the onset to pump flow back at 80 % of its pre-crisis value, s.
@@ -420,17 +420,17 @@ pub struct CrisisFigures {
 }
 
 impl CrisisFigures {
-    /// The figures of a run with a crisis; `None` before any fault.
-    pub fn of(report: &CrisisReport) -> Option<CrisisFigures> {
-        Some(CrisisFigures {
-            onset_s: report.onset_s?,
+    /// The figures of a run, rounded as reported.
+    pub fn of(report: &CrisisReport) -> CrisisFigures {
+        CrisisFigures {
+            onset_s: report.onset_s,
             time_to_recognition_s: report.time_to_recognition_s,
             time_to_restore_flow_s: report.time_to_restore_flow_s,
             min_map_mmhg: report.min_map_mmhg,
             minutes_below_critical_do2i: (report.minutes_below_critical_do2i * 10.0).round() / 10.0,
             air_to_patient_ml: report.air_to_patient_ml,
             min_pao2_mmhg: report.min_pao2_mmhg,
-        })
+        }
     }
 }
 

@@ -933,7 +933,8 @@ impl Session {
         debrief.pints = state.pints;
         // Random crisis mode: the crisis and its checklist are told once the session is over.
         if state.ended || self.random_crisis.is_none() {
-            debrief.crisis = crate::debrief::CrisisFigures::of(state.scoring.crisis());
+            let figures = crate::debrief::CrisisFigures::of(state.scoring.crisis());
+            debrief.crisis = figures.onset_s.is_some().then_some(figures);
         }
         if state.ended {
             debrief.random_crisis = self.random_crisis.clone();

@@ -142,6 +142,11 @@ pub struct PatientConfig {
     pub heparin_sensitivity: f64,
     /// Initial plasma potassium, mmol/L.
     pub k_mmol_l: f64,
+    /// Thermal amplitude of the patient's cold agglutinins, °C: the highest temperature at
+    /// which they agglutinate red cells, once the `cold-agglutinins` fault says the patient
+    /// has them. 30 °C by default (Agarwal SK et al., Ann Thorac Surg 1995;60:1143: usually
+    /// below 30 °C); high-amplitude antibodies react up to 37 °C.
+    pub cold_agglutinin_amplitude_c: f64,
 }
 
 impl Default for PatientConfig {
@@ -160,6 +165,7 @@ impl Default for PatientConfig {
             act_s: 120.0,
             heparin_sensitivity: 1.0,
             k_mmol_l: 4.0,
+            cold_agglutinin_amplitude_c: 30.0,
         }
     }
 }
@@ -200,7 +206,14 @@ impl PatientConfig {
             3.0,
             "(ratio)",
         )?;
-        check_range("k_mmol_l", self.k_mmol_l, 2.0, 8.0, "mmol/L")
+        check_range("k_mmol_l", self.k_mmol_l, 2.0, 8.0, "mmol/L")?;
+        check_range(
+            "cold_agglutinin_amplitude_c",
+            self.cold_agglutinin_amplitude_c,
+            10.0,
+            37.0,
+            "°C",
+        )
     }
 
     /// Estimated blood volume, mL: `ebv_ml_per_kg`, or the allowance for the age and sex.

@@ -228,12 +228,11 @@ const AT_PCT_PER_IU_KG: f64 = 1.4;
 /// within minutes of an effective dose).
 const DANTROLENE_MG_KG: f64 = 2.5;
 const MH_RESOLVE_TAU_MIN: f64 = 5.0;
-/// Cold agglutinins: below the thermal amplitude, 30 °C (Agarwal SK et al., Ann Thorac Surg
-/// 1995;60:1143: the antibodies usually react below 30 °C), red cells agglutinate in the heat
+/// Cold agglutinins: below the patient's thermal amplitude
+/// (`PatientConfig::cold_agglutinin_amplitude_c`), red cells agglutinate in the heat
 /// exchanger and oxygenator at 0.03/min per °C below it; above it they disperse with τ = 5 min
 /// (assumptions: agglutination is reversible on warming, Barbara DW et al., J Thorac
 /// Cardiovasc Surg 2013;146:668). Agglutinates act on the membrane as clot does.
-const COLD_AGGLUTININ_AMPLITUDE_C: f64 = 30.0;
 const AGGLUTINATION_RATE_PER_MIN_C: f64 = 0.03;
 const AGGLUTINATION_DISPERSE_TAU_MIN: f64 = 5.0;
 /// A malpositioned venous cannula drains 40 % of what it should (assumption: a two-stage
@@ -245,7 +244,8 @@ const MALPOSITION_DRAINAGE_FRACTION: f64 = 0.4;
 /// (assumption; delivery systems alarm and stop at ≈ 300 mmHg line pressure).
 const CARDIOPLEGIA_OCCLUDED_MMHG: f64 = 300.0;
 /// Retrograde cardioplegia: 100–225 mL/min at a coronary-sinus pressure of 30–50 mmHg (Searles
-/// B et al., JECT 2021), so the dose runs at most 200 mL/min, 0.2 mmHg per mL/min for an adult.
+/// B et al., JECT 2021), so the dose runs at most 200 mL/min, 0.2 mmHg per mL/min for an adult;
+/// both scale with BSA for a child (the ceiling ∝ BSA, the pressure per mL/min ∝ 1/BSA).
 const RETROGRADE_MAX_ML_MIN: f64 = 200.0;
 const RETROGRADE_MMHG_PER_ML_MIN: f64 = 0.2;
 /// Low-MAP alarm for an adult (resting MAP 85); scaled to the patient's resting MAP, so a
@@ -284,6 +284,7 @@ pub(crate) struct Params {
     pub temp0_c: f64,
     pub act0_s: f64,
     pub heparin_sensitivity: f64,
+    pub cold_agglutinin_amplitude_c: f64,
     pub k0_mmol_l: f64,
     pub initial_sweep_l_min: f64,
     pub plasma0_ml: f64,
@@ -455,6 +456,7 @@ impl Simulation {
             act0_s: patient.act_s,
             heparin_sensitivity: patient.heparin_sensitivity,
             k0_mmol_l: patient.k_mmol_l,
+            cold_agglutinin_amplitude_c: patient.cold_agglutinin_amplitude_c,
             initial_sweep_l_min: circuit.initial_sweep_l_min,
             plasma0_ml: plasma0,
             rso2_baseline_pct: 0.0,
@@ -1252,7 +1254,7 @@ impl Simulation {
         self.pharm.k_excess_mmol += MH_K_MMOL_KG_MIN * weight_kg * c.mh_drive * dt_min;
 
         let m = &mut self.machine;
-        let below_c = COLD_AGGLUTININ_AMPLITUDE_C - self.thermal.arterial_c;
+        let below_c = self.p.cold_agglutinin_amplitude_c - self.thermal.arterial_c;
         if self.faults & fault_bit(FaultKind::ColdAgglutinins) != 0
             && self.phase == Phase::Bypass
             && below_c > 0.0
@@ -1292,8 +1294,10 @@ impl Simulation {
             return;
         }
         if self.machine.cardioplegia_route == CardioplegiaRoute::Retrograde {
-            delivery.transfer.rate_ml_min =
-                delivery.transfer.rate_ml_min.min(RETROGRADE_MAX_ML_MIN);
+            delivery.transfer.rate_ml_min = delivery
+                .transfer
+                .rate_ml_min
+                .min(RETROGRADE_MAX_ML_MIN * self.adult_size_fraction());
         }
         let ml = delivery.transfer.take(dt_s);
         let kind = delivery.kind;
@@ -1613,14 +1617,20 @@ impl Simulation {
         FULL_FLOW_INDEX_L_MIN_M2 * self.p.bsa_m2
     }
 
+    /// BSA over an adult's (1.9 m²), at most 1: how the circuit's adult rates (cardioplegia,
+    /// ultrafiltration, the retrograde ceiling) scale down for a child.
+    fn adult_size_fraction(&self) -> f64 {
+        (self.p.bsa_m2 / ADULT_BSA_M2).min(1.0)
+    }
+
     /// Default cardioplegia delivery rate for this patient, mL/min.
     pub(crate) fn default_cardioplegia_rate_ml_min(&self) -> f64 {
-        CARDIOPLEGIA_RATE_ML_MIN * (self.p.bsa_m2 / ADULT_BSA_M2).min(1.0)
+        CARDIOPLEGIA_RATE_ML_MIN * self.adult_size_fraction()
     }
 
     /// Default ultrafiltration rate for this patient, mL/min.
     pub(crate) fn default_ultrafiltration_rate_ml_min(&self) -> f64 {
-        ULTRAFILTRATION_RATE_ML_MIN * (self.p.bsa_m2 / ADULT_BSA_M2).min(1.0)
+        ULTRAFILTRATION_RATE_ML_MIN * self.adult_size_fraction()
     }
 
     /// Default rate of returning volume after bypass, mL/min.

@@ -638,6 +638,33 @@ fn cold_agglutinins_clog_the_oxygenator_below_thirty_degrees_and_clear_on_warmin
     assert!(rewarmed.oxygenator_dp_mmhg < 1.05 * warm.oxygenator_dp_mmhg);
 }
 
+/// A high-amplitude antibody (reacting up to 34 °C) clogs the oxygenator on mild cooling to
+/// 32 °C, which a 30 °C antibody tolerates: the cooling target has to respect the patient's own
+/// amplitude (Agarwal 1995; Barbara 2013).
+#[test]
+fn cold_agglutinin_amplitude_is_the_patients() {
+    let dp_after_mild_cooling = |amplitude_c: f64| {
+        let patient = PatientConfig {
+            cold_agglutinin_amplitude_c: amplitude_c,
+            ..PatientConfig::default()
+        };
+        let mut sim = Simulation::new(&patient, &CircuitConfig::default(), 7).expect("valid");
+        sim.apply(&Action::Heparin { units: 32000.0 });
+        sim.run_until(180.0);
+        sim.apply(&Action::StartBypass {
+            flow_l_min: sim.full_flow_l_min(),
+        });
+        sim.apply(&Action::Fault(FaultKind::ColdAgglutinins));
+        let warm = after(&mut sim, 3.0).oxygenator_dp_mmhg;
+        sim.apply(&Action::SetWaterTemp { temp_c: 31.0 });
+        let cold = after(&mut sim, 30.0);
+        assert!(cold.temp_arterial_c < 33.0 && cold.temp_arterial_c > 30.5);
+        cold.oxygenator_dp_mmhg / warm
+    };
+    assert!(dp_after_mild_cooling(30.0) < 1.05);
+    assert!(dp_after_mild_cooling(34.0) > 1.3);
+}
+
 /// A HIT patient anticoagulated with bivalirudin instead of heparin: the CHOOSE-ON /
 /// EVOLUTION-ON regimen holds the ACT at ≥ 2.5 × baseline (Dyke CM et al., J Thorac
 /// Cardiovasc Surg 2006;131:533), the circuit stays clean while it moves and clots when it

@@ -45,6 +45,7 @@ fn patient() -> impl Strategy<Value = PatientConfig> {
                     act_s: act,
                     heparin_sensitivity: sensitivity,
                     k_mmol_l: k,
+                    cold_agglutinin_amplitude_c: 30.0,
                 }
             },
         )

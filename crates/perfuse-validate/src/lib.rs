@@ -22,7 +22,6 @@ mod report;
 pub mod target;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use perfuse_scenario::{Scenario, ScenarioError};
 use rayon::prelude::*;
@@ -48,41 +47,8 @@ impl SourceFile {
     }
 }
 
-/// A mistake in the suite, located in its file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LoadError {
-    /// Path of the file.
-    pub file: String,
-    /// 1-based line (0 when the whole file is at fault).
-    pub line: usize,
-    /// Dotted path of the field, e.g. `target[3].measure`.
-    pub field: String,
-    /// What is wrong and what would be accepted.
-    pub message: String,
-}
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: ", self.file, self.line)?;
-        if !self.field.is_empty() {
-            write!(f, "{}: ", self.field)?;
-        }
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for LoadError {}
-
-impl From<ScenarioError> for LoadError {
-    fn from(e: ScenarioError) -> Self {
-        LoadError {
-            file: e.file,
-            line: e.line,
-            field: e.field,
-            message: e.message,
-        }
-    }
-}
+/// A mistake in the suite, located in its file (`file:line: field: message`).
+pub type LoadError = ScenarioError;
 
 /// A checked suite, ready to run.
 pub struct Suite {

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
-use perfuse_scenario::duration;
+use perfuse_scenario::{SourceText, duration};
 use perfuse_sim::ActionSpec;
 use serde::Deserialize;
 use toml::Spanned;
@@ -319,16 +319,8 @@ pub(crate) fn parse_file(
     file: &str,
     scenarios: &ScenarioIndex,
 ) -> Result<Vec<Target>, LoadError> {
-    let at = Locator { text, file };
-    let deserializer = toml::Deserializer::parse(text).map_err(|e| at.toml_error(&e, ""))?;
-    let raw: RawFile = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        // `Spanned` fields add a private segment to the path; the reader wants the keys.
-        let path = e
-            .path()
-            .to_string()
-            .replace(".$__serde_spanned_private_value", "");
-        at.toml_error(e.inner(), if path == "." { "" } else { &path })
-    })?;
+    let at = SourceText { file, text };
+    let raw: RawFile = at.deserialize()?;
     raw.target
         .into_iter()
         .enumerate()
@@ -344,56 +336,16 @@ pub(crate) fn parse_file(
         .collect()
 }
 
-struct Locator<'a> {
-    text: &'a str,
-    file: &'a str,
-}
-
-impl Locator<'_> {
-    fn line(&self, offset: usize) -> usize {
-        1 + self.text[..offset.min(self.text.len())]
-            .matches('\n')
-            .count()
-    }
-
-    fn error(&self, span: &Range<usize>, field: String, message: impl Into<String>) -> LoadError {
-        LoadError {
-            file: self.file.to_owned(),
-            line: self.line(span.start),
-            field,
-            message: message.into(),
-        }
-    }
-
-    fn toml_error(&self, error: &toml::de::Error, path: &str) -> LoadError {
-        let message = error.message().trim().to_owned();
-        // A missing key is reported on the table; name the key as the field.
-        let missing = message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next());
-        let field = match (path, missing) {
-            ("", Some(key)) => key.to_owned(),
-            (_, Some(key)) => format!("{path}.{key}"),
-            _ => path.to_owned(),
-        };
-        LoadError {
-            file: self.file.to_owned(),
-            line: error.span().map_or(0, |s| self.line(s.start)),
-            field,
-            message,
-        }
-    }
-}
-
 struct Checker<'a> {
-    at: &'a Locator<'a>,
+    at: &'a SourceText<'a>,
     path: String,
     scenarios: &'a ScenarioIndex,
 }
 
 impl Checker<'_> {
     fn error(&self, span: &Range<usize>, key: &str, message: impl Into<String>) -> LoadError {
-        self.at.error(span, format!("{}.{key}", self.path), message)
+        self.at
+            .error(span.start, format!("{}.{key}", self.path), message)
     }
 
     fn target(&self, raw: RawTarget, span: Range<usize>) -> Result<Target, LoadError> {
