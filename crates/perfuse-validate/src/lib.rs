@@ -117,7 +117,7 @@ pub fn load(
         // simulator lacks (typically the very action the scenario uses).
         if let Err(error) = scenario {
             if users.iter().any(|t| t.unmet_needs().is_empty()) {
-                return Err(error.clone().into());
+                return Err(error.clone());
             }
         }
     }
