@@ -181,3 +181,30 @@ fn a_long_session_is_downsampled_to_the_vitals_bound() {
     assert_eq!(record.vitals[0].time_s, 0.0);
     assert_eq!(record.vitals[1].time_s, 180.0);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+
+    /// However long the run and however often it was sampled, the record keeps at most the
+    /// vitals bound, evenly strided from the first row, in time order, and passes validation.
+    #[test]
+    fn vitals_of_any_run_fit_the_bound(rows in 1usize..6000, every_s in 1u32..120) {
+        let observations: Vec<ObservationRow> = (0..rows)
+            .map(|i| ObservationRow {
+                time_s: (i as u32 * every_s) as f64,
+                phase: "bypass".to_owned(),
+                map_mmhg: Some(60.0),
+                ..ObservationRow::default()
+            })
+            .collect();
+        let record = Record::from_observations(session(), &observations).unwrap();
+        let max = perfuse_record::model::VitalsSample::MAX_SAMPLES;
+        let stride = rows.div_ceil(max);
+        proptest::prop_assert!(record.vitals.len() <= max);
+        proptest::prop_assert_eq!(record.vitals.len(), rows.div_ceil(stride));
+        proptest::prop_assert_eq!(record.vitals[0].time_s, 0.0);
+        for pair in record.vitals.windows(2) {
+            proptest::prop_assert_eq!(pair[1].time_s - pair[0].time_s, (stride as u32 * every_s) as f64);
+        }
+    }
+}
