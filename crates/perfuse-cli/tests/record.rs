@@ -154,6 +154,28 @@ fn simulator_run_becomes_a_training_record() {
     assert!(indicators["nadir_do2i_ml_min_m2"].as_f64().unwrap() > 100.0);
     assert!(indicators["time_below_do2i_272_min"].as_f64().unwrap() > 40.0);
     assert!(indicators["max_lactate_mmol_l"].as_f64().unwrap() > 2.0);
+    // The vitals trend, one sample a minute: at 30 min the pump runs CI 1.6 × BSA 1.96 m²
+    // (DuBois, 175 cm, 80 kg) = 3.1 L/min and the DO2i is below 272; at 70 min CI 2.6 = 5.1.
+    let vitals = shown["record"]["vitals"].as_array().unwrap();
+    let at = |time_s: f64| {
+        vitals
+            .iter()
+            .find(|sample| sample["time_s"].as_f64() == Some(time_s))
+            .unwrap_or_else(|| panic!("no vitals sample at {time_s} s"))
+    };
+    assert_eq!(at(1800.0)["flow_l_min"], 3.1);
+    assert!(at(1800.0)["do2i_ml_min_m2"].as_f64().unwrap() < 272.0);
+    assert_eq!(at(4200.0)["flow_l_min"], 5.1);
+    assert!(at(4200.0)["do2i_ml_min_m2"].as_f64().unwrap() >= 272.0);
+    for field in [
+        "map_mmhg",
+        "temp_arterial_c",
+        "temp_venous_c",
+        "temp_core_c",
+        "hct_pct",
+    ] {
+        assert!(at(1800.0)[field].is_number(), "{field}");
+    }
     let log = stdout(&perfuse(&db, &["caselog", "--year", "2026", "--csv"]));
     assert!(log.contains("Jo Student,student"), "{log}");
     assert!(log.contains("Dr Educator,supervising"), "{log}");

@@ -6,8 +6,8 @@
 //! [`crate::plan::Plan`] and the [`crate::indicators::Indicators`]) are not part of the document:
 //! they are recomputed from it, so they can never disagree with it.
 //!
-//! Times on the timeline and in the lab series are seconds from the start of the record
-//! (`time_s`), the same clock as the simulator's observations.
+//! Times on the timeline, in the lab series and in the vitals trend are seconds from the start
+//! of the record (`time_s`), the same clock as the simulator's observations.
 
 use perfuse_clinical::body::{BsaMethod, bsa_m2};
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,11 @@ pub struct Record {
     /// Lab and monitor samples, in non-decreasing `time_s` order.
     #[serde(default)]
     pub labs: Vec<LabSample>,
+    /// The monitored trend (MAP, flow, temperatures, Hct, DO2i), in non-decreasing `time_s`
+    /// order, at most [`VitalsSample::MAX_SAMPLES`]; absent in records written before it
+    /// existed and in paper records that did not chart it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vitals: Vec<VitalsSample>,
     /// Free-text notes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -472,6 +477,53 @@ pub struct LabSample {
     /// Activated clotting time, s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub act_s: Option<f64>,
+}
+
+/// One sample of the monitored trend, as a perfusion chart records it every few minutes (or the
+/// simulator once a minute); every value is optional, a paper record fills what it charted.
+/// Names and units are those of the simulator's observations (docs/data-dictionary.md), except
+/// `flow_l_min`, the arterial pump flow (`pump_flow_l_min` there).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VitalsSample {
+    /// Seconds from the start of the record.
+    pub time_s: f64,
+    /// Mean arterial pressure, mmHg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_mmhg: Option<f64>,
+    /// Arterial pump flow, L/min.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_l_min: Option<f64>,
+    /// Arterial outlet (oxygenator) blood temperature, °C.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temp_arterial_c: Option<f64>,
+    /// Venous return blood temperature, °C.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temp_venous_c: Option<f64>,
+    /// Patient core (nasopharyngeal) temperature, °C.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temp_core_c: Option<f64>,
+    /// Haematocrit from an in-line monitor (or the simulator), %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hct_pct: Option<f64>,
+    /// Indexed oxygen delivery as the monitor (or the simulator) reports it, mL/min/m².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub do2i_ml_min_m2: Option<f64>,
+}
+
+impl VitalsSample {
+    /// Most samples a record holds: one a minute for 24 hours. A longer run (ECMO) is charted
+    /// more coarsely; [`crate::observations`] downsamples to fit, validation refuses more.
+    pub const MAX_SAMPLES: usize = 24 * 60;
+
+    /// Whether the sample holds any value besides its time.
+    pub fn has_values(&self) -> bool {
+        *self
+            != VitalsSample {
+                time_s: self.time_s,
+                ..VitalsSample::default()
+            }
+    }
 }
 
 impl Record {

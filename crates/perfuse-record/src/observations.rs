@@ -9,16 +9,20 @@
 //! - A `pump_flow` event is written whenever the flow changes, a `note` whenever `phase` changes.
 //! - Every row becomes a lab sample (Hct, Hb, SaO2, PaO2, lactate, ACT, K+), so the quality
 //!   indicators of the session are computed exactly as for a clinical record (DO2i is recomputed
-//!   from Hb, SaO2, PaO2, flow and the DuBois BSA; a `do2i_ml_min_m2` column is ignored) — except
+//!   from Hb, SaO2, PaO2, flow and the DuBois BSA, not taken from the `do2i_ml_min_m2` column) — except
 //!   rows of partial bypass (the wean: the pump running and the heart ejecting,
 //!   `cardiac_output_l_min` ≥ [`PARTIAL_BYPASS_CO_L_MIN`]). Nobody draws the on-bypass gases of the record then, and a
 //!   DO2i from the falling pump flow alone would ignore the heart's own output (Ranucci 2005
 //!   defines the nadir DO2i on full bypass).
+//! - Every row also becomes a vitals sample (MAP, pump flow, arterial, venous and core
+//!   temperatures, Hct and the simulator's own DO2i), wean included: the trend the console
+//!   showed. Beyond [`VitalsSample::MAX_SAMPLES`] rows, every n-th row is kept (n the smallest
+//!   that fits), the first always.
 
 use crate::error::{Error, Result};
 use crate::model::{
     Case, Category, Circuit, Event, LabSample, Patient, PlanSettings, Record, RecordKind,
-    TeamMember, TeamRole, TimelineEntry, Urgency,
+    TeamMember, TeamRole, TimelineEntry, Urgency, VitalsSample,
 };
 use crate::time::Date;
 use crate::validate::validate;
@@ -30,6 +34,11 @@ use crate::validate::validate;
 pub struct ObservationRow {
     pub time_s: f64,
     pub phase: String,
+    pub map_mmhg: Option<f64>,
+    pub temp_arterial_c: Option<f64>,
+    pub temp_venous_c: Option<f64>,
+    pub temp_core_c: Option<f64>,
+    pub do2i_ml_min_m2: Option<f64>,
     pub hct_pct: Option<f64>,
     pub hb_g_dl: Option<f64>,
     pub sao2_pct: Option<f64>,
@@ -79,6 +88,11 @@ impl ObservationRow {
         };
         let (time_column, phase_column) = (required("time_s")?, required("phase")?);
         let numeric = [
+            "map_mmhg",
+            "temp_arterial_c",
+            "temp_venous_c",
+            "temp_core_c",
+            "do2i_ml_min_m2",
             "hct_pct",
             "hb_g_dl",
             "sao2_pct",
@@ -114,6 +128,11 @@ impl ObservationRow {
                     Error::invalid(format!("row {}: time_s", i + 2), "must not be empty")
                 })?;
                 let [
+                    map,
+                    temp_arterial,
+                    temp_venous,
+                    temp_core,
+                    do2i,
                     hct,
                     hb,
                     sao2,
@@ -133,6 +152,11 @@ impl ObservationRow {
                         .copied()
                         .unwrap_or_default()
                         .to_owned(),
+                    map_mmhg: value(map, "map_mmhg")?,
+                    temp_arterial_c: value(temp_arterial, "temp_arterial_c")?,
+                    temp_venous_c: value(temp_venous, "temp_venous_c")?,
+                    temp_core_c: value(temp_core, "temp_core_c")?,
+                    do2i_ml_min_m2: value(do2i, "do2i_ml_min_m2")?,
                     hct_pct: value(hct, "hct_pct")?,
                     hb_g_dl: value(hb, "hb_g_dl")?,
                     sao2_pct: value(sao2, "sao2_pct")?,
@@ -232,6 +256,22 @@ impl Record {
                 ..LabSample::default()
             })
             .collect();
+        let stride = rows.len().div_ceil(VitalsSample::MAX_SAMPLES);
+        let vitals = rows
+            .iter()
+            .step_by(stride)
+            .map(|row| VitalsSample {
+                time_s: row.time_s,
+                map_mmhg: row.map_mmhg,
+                flow_l_min: row.pump_flow_l_min,
+                temp_arterial_c: row.temp_arterial_c,
+                temp_venous_c: row.temp_venous_c,
+                temp_core_c: row.temp_core_c,
+                hct_pct: row.hct_pct,
+                do2i_ml_min_m2: row.do2i_ml_min_m2,
+            })
+            .filter(VitalsSample::has_values)
+            .collect();
         let mut team = vec![TeamMember {
             name: session.trainee,
             role: TeamRole::Student,
@@ -257,6 +297,7 @@ impl Record {
             plan: PlanSettings::default(),
             timeline,
             labs,
+            vitals,
             notes: None,
             pints: None,
         };

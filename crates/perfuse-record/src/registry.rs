@@ -5,9 +5,10 @@
 //! Each field is written once, in [`Registry::fields`], with its unit and definition; the CSV,
 //! the JSON and the data dictionary in `docs/records.md` ([`Registry::dictionary_markdown`]) come
 //! from that table. A field the record does not hold is empty (CSV) or `null` (JSON), never
-//! guessed: perfuse records no temperatures, circulatory arrest or ultrafiltration, so those
-//! fields stay empty until the record model has them. Yes/no fields and totals are read from the
-//! timeline, which is the record's complete account of the case.
+//! guessed: perfuse records no circulatory arrest or ultrafiltration, so those fields stay empty
+//! until the record model has them, and the lowest temperature is empty without a vitals trend.
+//! Yes/no fields and totals are read from the timeline, which is the record's complete account
+//! of the case.
 
 use serde_json::{Map, Value};
 
@@ -184,8 +185,16 @@ const STS: [Field; 15] = [
     Field {
         name: "lowest_temperature_c",
         unit: "°C",
-        definition: "not recorded by perfuse: always empty",
-        value: |_| None,
+        definition: "lowest core (nasopharyngeal) temperature of the vitals trend",
+        value: |s| {
+            let lowest = s
+                .record
+                .vitals
+                .iter()
+                .filter_map(|sample| sample.temp_core_c)
+                .reduce(f64::min);
+            number(lowest)
+        },
     },
     Field {
         name: "lowest_hct_pct",

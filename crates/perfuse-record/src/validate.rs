@@ -2,7 +2,7 @@
 //! is accepted, so the CLI can print it and a web layer can return it as a 422.
 
 use crate::error::{Error, Result};
-use crate::model::{Event, LabSample, Pints, Record};
+use crate::model::{Event, LabSample, Pints, Record, VitalsSample};
 
 /// Longest accepted free text (names, procedure, notes), characters.
 const MAX_TEXT_CHARS: usize = 2000;
@@ -228,6 +228,7 @@ pub fn validate(record: &Record) -> Result<()> {
         previous_s = sample.time_s;
         validate_lab(i, sample)?;
     }
+    validate_vitals(&record.vitals)?;
     if let Some(notes) = &record.notes {
         check_multiline_text("notes", notes)?;
     }
@@ -347,10 +348,64 @@ pub(crate) fn check_lab_values(sample: &LabSample, field: impl Fn(&str) -> Strin
         ("lactate_mmol_l", sample.lactate_mmol_l, 0.0, 30.0, "mmol/L"),
         ("act_s", sample.act_s, 0.0, 2000.0, "s"),
     ];
-    for (name, value, min, max, unit) in checks {
+    check_optional_ranges(&checks, field)
+}
+
+/// Checks each present value of `(name, value, min, max, unit)` against its range; `field`
+/// names the field in the error from `name`.
+fn check_optional_ranges(
+    checks: &[(&str, Option<f64>, f64, f64, &str)],
+    field: impl Fn(&str) -> String,
+) -> Result<()> {
+    for &(name, value, min, max, unit) in checks {
         if let Some(value) = value {
             check_range(&field(name), value, min, max, unit)?;
         }
+    }
+    Ok(())
+}
+
+/// Checks the vitals trend: at most [`VitalsSample::MAX_SAMPLES`], times in order, each value
+/// in a range that admits every physiological and circuit reading (deep hypothermic arrest
+/// cools to 15–18 °C; the bounds only catch mis-keyed and mis-scaled values).
+fn validate_vitals(vitals: &[VitalsSample]) -> Result<()> {
+    if vitals.len() > VitalsSample::MAX_SAMPLES {
+        return Err(Error::invalid(
+            "vitals",
+            format!(
+                "{} samples: at most {} (one a minute for 24 hours)",
+                vitals.len(),
+                VitalsSample::MAX_SAMPLES
+            ),
+        ));
+    }
+    let mut previous_s = 0.0;
+    for (i, sample) in vitals.iter().enumerate() {
+        let field = |name: &str| format!("vitals[{i}].{name}");
+        check_range(&field("time_s"), sample.time_s, 0.0, MAX_TIME_S, "s")?;
+        if sample.time_s < previous_s {
+            return Err(Error::invalid(
+                field("time_s"),
+                format!("{}: earlier than the sample before it", sample.time_s),
+            ));
+        }
+        previous_s = sample.time_s;
+        let checks: [(&str, Option<f64>, f64, f64, &str); 7] = [
+            ("map_mmhg", sample.map_mmhg, 0.0, 300.0, "mmHg"),
+            ("flow_l_min", sample.flow_l_min, 0.0, 10.0, "L/min"),
+            ("temp_arterial_c", sample.temp_arterial_c, 0.0, 45.0, "°C"),
+            ("temp_venous_c", sample.temp_venous_c, 0.0, 45.0, "°C"),
+            ("temp_core_c", sample.temp_core_c, 0.0, 45.0, "°C"),
+            ("hct_pct", sample.hct_pct, 3.0, 75.0, "%"),
+            (
+                "do2i_ml_min_m2",
+                sample.do2i_ml_min_m2,
+                0.0,
+                2000.0,
+                "mL/min/m2",
+            ),
+        ];
+        check_optional_ranges(&checks, field)?;
     }
     Ok(())
 }

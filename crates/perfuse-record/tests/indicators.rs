@@ -142,3 +142,69 @@ fn observation_csv_errors_name_the_column_and_row() {
     let error = ObservationRow::parse_csv("time_s,phase,hct_pct\n0,x,abc\n").unwrap_err();
     assert_eq!(error.to_string(), "row 2: hct_pct: \"abc\" is not a number");
 }
+
+#[test]
+fn training_record_carries_the_vitals_trend() {
+    let csv = "\
+time_s,phase,map_mmhg,pump_flow_l_min,temp_arterial_c,temp_venous_c,temp_core_c,hct_pct,do2i_ml_min_m2,bypass_time_s
+0,pre_bypass,78,0,,,36.4,40,,0
+60,bypass,55,4.8,35.9,36.1,36.3,27,290,30
+120,bypass,62,4.6,33.0,34.2,35.5,26,281,90
+";
+    let record =
+        Record::from_observations(session(), &ObservationRow::parse_csv(csv).unwrap()).unwrap();
+    let vitals = &record.vitals;
+    assert_eq!(vitals.len(), 3);
+    assert_eq!(vitals[0].map_mmhg, Some(78.0));
+    assert_eq!(vitals[0].temp_arterial_c, None);
+    assert_eq!(vitals[0].temp_core_c, Some(36.4));
+    assert_eq!(vitals[2].time_s, 120.0);
+    assert_eq!(vitals[2].flow_l_min, Some(4.6));
+    assert_eq!(vitals[2].temp_arterial_c, Some(33.0));
+    assert_eq!(vitals[2].temp_venous_c, Some(34.2));
+    assert_eq!(vitals[2].hct_pct, Some(26.0));
+    // The simulator's own DO2i is the trend; the labs' DO2i is recomputed (no Hb here: none).
+    assert_eq!(vitals[1].do2i_ml_min_m2, Some(290.0));
+}
+
+#[test]
+fn a_long_session_is_downsampled_to_the_vitals_bound() {
+    // 48 h and one minute at one row a minute: 2,881 rows, kept every 3rd (961 samples).
+    let mut csv = String::from("time_s,phase,map_mmhg\n");
+    for minute in 0..=2880 {
+        csv.push_str(&format!("{},ecmo,70\n", minute * 60));
+    }
+    let rows = ObservationRow::parse_csv(&csv).unwrap();
+    let record = Record::from_observations(session(), &rows).unwrap();
+    assert_eq!(record.vitals.len(), 961);
+    assert!(record.vitals.len() <= perfuse_record::model::VitalsSample::MAX_SAMPLES);
+    assert_eq!(record.vitals[0].time_s, 0.0);
+    assert_eq!(record.vitals[1].time_s, 180.0);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+
+    /// However long the run and however often it was sampled, the record keeps at most the
+    /// vitals bound, evenly strided from the first row, in time order, and passes validation.
+    #[test]
+    fn vitals_of_any_run_fit_the_bound(rows in 1usize..6000, every_s in 1u32..120) {
+        let observations: Vec<ObservationRow> = (0..rows)
+            .map(|i| ObservationRow {
+                time_s: (i as u32 * every_s) as f64,
+                phase: "bypass".to_owned(),
+                map_mmhg: Some(60.0),
+                ..ObservationRow::default()
+            })
+            .collect();
+        let record = Record::from_observations(session(), &observations).unwrap();
+        let max = perfuse_record::model::VitalsSample::MAX_SAMPLES;
+        let stride = rows.div_ceil(max);
+        proptest::prop_assert!(record.vitals.len() <= max);
+        proptest::prop_assert_eq!(record.vitals.len(), rows.div_ceil(stride));
+        proptest::prop_assert_eq!(record.vitals[0].time_s, 0.0);
+        for pair in record.vitals.windows(2) {
+            proptest::prop_assert_eq!(pair[1].time_s - pair[0].time_s, (stride as u32 * every_s) as f64);
+        }
+    }
+}

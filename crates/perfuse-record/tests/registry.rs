@@ -105,6 +105,18 @@ fn perform_fields_of_the_sample() {
 }
 
 #[test]
+fn lowest_temperature_is_the_core_nadir_of_the_vitals() {
+    let mut stored = stored();
+    // The README's sample record charts core 36.2 → 32.1 (at 45 min) → 36.5 °C.
+    stored.record.vitals =
+        perfuse_record::Record::from_toml_str(include_str!("../../../docs/examples/case.toml"))
+            .unwrap()
+            .vitals;
+    let json = Registry::Sts.json(&[stored]);
+    assert_eq!(json[0]["lowest_temperature_c"], 32.1);
+}
+
+#[test]
 fn json_has_nulls_where_csv_is_empty() {
     let json = Registry::Sts.json(&[stored()]);
     assert_eq!(json[0]["lowest_temperature_c"], serde_json::Value::Null);

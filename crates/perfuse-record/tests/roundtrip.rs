@@ -6,7 +6,7 @@ mod common;
 use perfuse_record::model::{
     BloodProductKind, Cannula, Case, Category, Circuit, Event, LabSample, Patient, PatientIdentity,
     PlanSettings, PrimeComponent, PumpKind, RecordKind, Sex, TeamMember, TeamRole, TimelineEntry,
-    Urgency,
+    Urgency, VitalsSample,
 };
 use perfuse_record::time::ClockTime;
 use perfuse_record::{Date, Record, Store, StoredRecord};
@@ -125,6 +125,30 @@ fn lab() -> impl Strategy<Value = LabSample> {
         )
 }
 
+fn vitals_sample() -> impl Strategy<Value = VitalsSample> {
+    (
+        (
+            opt(0.0..300.0),
+            opt(0.0..10.0),
+            opt(0.0..45.0),
+            opt(0.0..45.0),
+        ),
+        (opt(0.0..45.0), opt(3.0..75.0), opt(0.0..2000.0)),
+    )
+        .prop_map(
+            |((map, flow, arterial, venous), (core, hct, do2i))| VitalsSample {
+                time_s: 0.0,
+                map_mmhg: map,
+                flow_l_min: flow,
+                temp_arterial_c: arterial,
+                temp_venous_c: venous,
+                temp_core_c: core,
+                hct_pct: hct,
+                do2i_ml_min_m2: do2i,
+            },
+        )
+}
+
 fn with_sorted_times<T>(mut items: Vec<(f64, T)>) -> Vec<(f64, T)> {
     items.sort_by(|a, b| a.0.total_cmp(&b.0));
     items
@@ -149,6 +173,7 @@ prop_compose! {
         bypass in proptest::option::of((0.0..10_000.0, 0.0..10_000.0)),
         events in proptest::collection::vec((0.0..20_000.0, event()), 0..12),
         labs in proptest::collection::vec((0.0..20_000.0, lab()), 0..8),
+        vitals in proptest::collection::vec((0.0..20_000.0, vitals_sample()), 0..8),
         notes in proptest::option::of(text()),
         start in proptest::option::of((0u8..24, 0u8..60, 0u8..60)),
     ) -> Record {
@@ -172,6 +197,7 @@ prop_compose! {
             plan: PlanSettings { cardiac_index_l_min_m2: plan.0, ebv_ml_per_kg: plan.1, heparin_units_per_kg: plan.2, planned_fluids_ml: plan.3 },
             timeline: with_sorted_times(timeline).into_iter().map(|(time_s, event)| TimelineEntry { time_s, event }).collect(),
             labs: with_sorted_times(labs).into_iter().map(|(time_s, sample)| LabSample { time_s, ..sample }).collect(),
+            vitals: with_sorted_times(vitals).into_iter().map(|(time_s, sample)| VitalsSample { time_s, ..sample }).collect(),
             notes,
             pints: None,
         }

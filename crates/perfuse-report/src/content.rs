@@ -307,7 +307,7 @@ impl Content {
         match chart::chart(record)? {
             Some(chart) => blocks.push(Block::Chart(chart)),
             None => blocks.push(Block::Text(format!(
-                "{DASH} no pump flow, Hct or DO2i recorded"
+                "{DASH} no MAP, pump flow, temperatures, Hct or DO2i recorded"
             ))),
         }
         blocks.push(events(record));

@@ -102,18 +102,11 @@ pub(crate) fn render(content: &Content, paper: Paper) -> String {
             Block::Fields(fields) => fields_html(&mut html, fields),
             Block::Table(table) => table_html(&mut html, table),
             Block::Chart(chart) => {
-                let caption = if chart.not_recorded.is_empty() {
-                    String::new()
-                } else {
-                    format!(" Not recorded: {}.", chart.not_recorded.join(", "))
-                };
                 let _ = writeln!(
                     html,
-                    "<figure class=\"chart\">{}<figcaption>Shaded: bypass (light), \
-                     cross-clamp (darker); lines: set pump flow, sampled Hct, DO2i computed \
-                     from each sample on bypass; grey: targets.{}</figcaption></figure>",
+                    "<figure class=\"chart\">{}<figcaption>{}</figcaption></figure>",
                     chart.svg,
-                    escape(&caption)
+                    escape(&chart.caption())
                 );
             }
             Block::Text(text) => {

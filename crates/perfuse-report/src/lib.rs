@@ -6,9 +6,9 @@
 //!   header, circuit and prime, plan, chart, events, labs with out-of-range flags, drugs,
 //!   fluids and blood products with totals, quality indicators with their targets,
 //!   amendments and the signature block. Missing data is written `—`, never guessed.
-//! - [`chart`]: the timeline chart (pump flow, Hct, DO2i over time, bypass and cross-clamp
-//!   shaded) as SVG text drawn by `plotters`.
-//! - [`ranges`]: the cited lab and indicator targets the flags are checked against.
+//! - [`chart`]: the timeline chart (MAP, pump flow, temperatures, Hct, DO2i over time, bypass
+//!   and cross-clamp shaded, targets drawn) as SVG text drawn by `plotters`.
+//! - [`ranges`]: the cited lab, vitals and indicator targets the flags and the chart use.
 //! - `html` and `pdf`: the two renderings of the same content. The PDF is laid out by hand
 //!   (tables split over pages with their header repeated, "page i of n" and the patient on
 //!   every page) and written by `krilla` with the DejaVu Sans Condensed font embedded; the

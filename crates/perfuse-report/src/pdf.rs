@@ -212,8 +212,9 @@ impl Layout<'_> {
     }
 
     fn heading(&mut self, text: &str) {
-        // Keep a heading with at least a few lines of what follows it.
-        self.ensure(60.0);
+        // Keep a heading with at least a few lines of what follows it (a table's header with its
+        // units and two rows).
+        self.ensure(90.0);
         self.y += 10.0;
         let (left, right) = (self.left, self.right);
         self.text(left, self.y + 10.0, 11.0, Face::Bold, BLACK, text);
@@ -514,16 +515,7 @@ pub(crate) fn render(
                 });
                 charts.push(svg_tree(&chart.svg)?);
                 layout.y += height + 2.0;
-                let mut caption = "Shaded: bypass (light), cross-clamp (darker); lines: set pump \
-                    flow, sampled Hct, DO2i computed from each sample on bypass; grey: targets."
-                    .to_owned();
-                if !chart.not_recorded.is_empty() {
-                    caption.push_str(&format!(
-                        " Not recorded: {}.",
-                        chart.not_recorded.join(", ")
-                    ));
-                }
-                layout.paragraph(&caption, SMALL_PT, GREY);
+                layout.paragraph(&chart.caption(), SMALL_PT, GREY);
             }
         }
     }

@@ -1,5 +1,6 @@
-//! The ranges a report flags lab values against, each with its source. They are targets for a
-//! patient on bypass or plain adult reference intervals, not the validation bounds of
+//! The ranges a report flags lab values against and draws on the chart, each with its source.
+//! They are targets for a patient on bypass or plain adult reference intervals, not the
+//! validation bounds of
 //! `perfuse_record::validate` (which only reject impossible values).
 
 use perfuse_clinical::oxygen::CRITICAL_DO2I_ML_MIN_M2;
@@ -121,6 +122,25 @@ pub const DO2I_ML_MIN_M2: Range = Range {
     high: None,
     on_bypass_only: true,
     source: "on bypass (Ranucci 2005)",
+};
+
+/// Mean arterial pressure on bypass 50–80 mmHg (EACTS/EACTA/EBCP guidelines on cardiopulmonary
+/// bypass in adult cardiac surgery, Wahba et al. 2020, class IIa).
+pub const MAP_MMHG: Range = Range {
+    low: Some(50.0),
+    high: Some(80.0),
+    on_bypass_only: true,
+    source: "on bypass (Wahba 2020, EACTS/EACTA/EBCP)",
+};
+
+/// Arterial outlet blood temperature ≤ 37 °C, to avoid cerebral hyperthermia on rewarming
+/// (STS/SCA/AmSECT temperature management guideline, Engelman et al. 2015, Ann Thorac Surg
+/// 100:748–757: arterial outlet temperature below 37 °C).
+pub const TEMP_ARTERIAL_C: Range = Range {
+    low: None,
+    high: Some(37.0),
+    on_bypass_only: true,
+    source: "on bypass (Engelman 2015, STS/SCA/AmSECT)",
 };
 
 #[cfg(test)]

@@ -158,18 +158,57 @@ fn html_chart_is_inline_svg_with_units() {
     let start = page.find("<svg").expect("an inline SVG chart");
     let end = page.find("</svg>").expect("closed");
     let svg = &page[start..end];
-    for label in [
-        "pump flow (L/min)",
-        "Hct (%)",
-        "DO2i (mL/min/m²)",
-        "time from the start of the record (min)",
-    ] {
+    for label in CHART_LABELS {
         assert!(svg.contains(label), "{label}");
     }
     // Presentation attributes only: renders under style-src without 'unsafe-inline'.
     assert!(!page.contains(" style="));
     assert!(!page.contains("<script"));
+    assert!(!page.contains("Not recorded"));
+    assert!(page.contains("lines: the monitored trend, pump flow as monitored;"));
+}
+
+/// The axis descriptions and legend entries of the sample's chart (it charts every panel).
+const CHART_LABELS: [&str; 11] = [
+    "MAP (mmHg)",
+    "pump flow (L/min)",
+    "temperatures (°C)",
+    "arterial outlet",
+    "venous",
+    "core (nasopharyngeal)",
+    "Hct (%)",
+    "lab samples",
+    "DO2i (mL/min/m²)",
+    "from lab samples",
+    "time from the start of the record (min)",
+];
+
+#[test]
+fn pdf_chart_keeps_its_labels_as_text() {
+    let document = parse(&pdf(&case(), &provenance(), Paper::A4).unwrap());
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    let text: String = pages
+        .iter()
+        .map(|&page| document.extract_text(&[page]).expect("text of the page"))
+        .collect();
+    for label in CHART_LABELS {
+        // Extraction may break a label where the SVG text runs are split.
+        let words: String = label.split_whitespace().collect();
+        let found: String = text.split_whitespace().collect();
+        assert!(found.contains(&words), "{label}");
+    }
+}
+
+#[test]
+fn a_record_without_vitals_charts_flow_settings_and_labs() {
+    let mut record = case();
+    record.vitals.clear();
+    let page = html(&record, &provenance(), Paper::A4).unwrap();
+    assert!(page.contains("lines: the monitored trend, pump flow as set;"));
     assert!(page.contains("Not recorded: MAP (mmHg), temperatures (°C)."));
+    // One line per remaining panel: no legend.
+    assert!(!page.contains("arterial outlet"));
+    assert!(!page.contains(">lab samples<"));
 }
 
 #[test]
@@ -199,6 +238,7 @@ fn missing_data_is_a_dash() {
     let mut record = case();
     record.case.patient.deidentify();
     record.labs.clear();
+    record.vitals.clear();
     let page = html(&record, &Provenance::default(), Paper::A4).unwrap();
     assert!(page.contains("<dt>Patient</dt><dd>de-identified</dd>"));
     assert!(page.contains("<dt>MRN</dt><dd>—</dd>"));

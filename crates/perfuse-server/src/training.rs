@@ -8,8 +8,8 @@ use perfuse_record::observations::{ObservationRow, TrainingSession};
 use perfuse_record::{Date, Record};
 use perfuse_scenario::Scenario;
 
-/// Rows kept per record: one a minute (every row becomes a lab sample, so a two-hour case is
-/// 120 samples, not 7,200).
+/// Rows kept per record: one a minute (every row becomes a lab sample and a vitals sample, so a
+/// two-hour case is 120 samples of each, not 7,200; a day fills the record's 1,440 vitals).
 pub const SAMPLE_EVERY_S: f64 = 60.0;
 
 /// Who ran the pump, under whom, on which day.

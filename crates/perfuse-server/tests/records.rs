@@ -487,6 +487,19 @@ async fn life_cycle_roles_and_case_log(backend: &str) {
     assert_eq!(training["record"]["pints"]["teamwork_communication"], 4.0);
     let notes = training["record"]["notes"].as_str().unwrap();
     assert!(notes.contains("Branch 1 (rewound): 0:00:20 to "), "{notes}");
+    // The vitals trend of the run, one sample a minute from its start: the routine scenario's
+    // patient starts normothermic (core 36.5 °C) and normotensive, before bypass (no flow).
+    let vitals = training["record"]["vitals"].as_array().unwrap();
+    assert!(!vitals.is_empty(), "{training}");
+    let first = &vitals[0];
+    assert_eq!(first["time_s"], 0.0);
+    assert_eq!(first["temp_core_c"], 36.5);
+    assert_eq!(first["flow_l_min"], 0.0);
+    let map = first["map_mmhg"].as_f64().unwrap();
+    assert!((65.0..=100.0).contains(&map), "{map}");
+    for sample in vitals {
+        assert_eq!(sample["time_s"].as_f64().unwrap() % 60.0, 0.0, "{sample}");
+    }
     let (status, _) = api
         .call(
             M::POST,
