@@ -740,7 +740,11 @@ impl Simulation {
         w.ejected_ml += q[AORTIC] * dt;
         let s = &mut self.sums;
         s.tissue_ml += q[PERIPHERAL] * dt;
-        s.pump_ml += pump_ml.max(0.0) - lost_ml;
+        // Reversed lines pump into the right atrium: that blood reaches the arteries (and its
+        // oxygen the tissues) only through the heart, as native flow.
+        if return_to == SA {
+            s.pump_ml += pump_ml.max(0.0) - lost_ml;
+        }
         s.ejected_ml += q[AORTIC] * dt;
         s.sa_sum += sa;
 
