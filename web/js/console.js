@@ -175,6 +175,12 @@ export class Console {
 
   select(id) { return el('select', { id }); }
 
+  /** A choice list and the button that sends `build(choice)`. */
+  choice(label, select, id, button, build) {
+    return el('div', { class: 'ctl' }, el('label', { for: select.id }, label), el('span', { class: 'inp' }, select),
+      el('button', { id, onclick: () => this.action(build(select.value)) }, button));
+  }
+
   /** Names for the speed buttons and choice lists come from the server's catalog, not a copy. */
   applyCatalog(catalog) {
     this.speedButtons = catalog.speeds.map((s) => el('button', { id: `speed-${s}`, onclick: () => this.control({ speed: s }) }, `×${s}`));
@@ -185,6 +191,9 @@ export class Console {
       if (names.includes(chosen)) select.value = chosen;
     };
     fill(this.cpKind, catalog.cardioplegia_kinds);
+    fill(this.cpRoute, catalog.cardioplegia_routes);
+    fill(this.site, catalog.cannulation_sites);
+    fill(this.faultFix, catalog.fixable_faults);
     fill(this.fluidKind, catalog.fluid_kinds);
     fill(this.drugSelect, catalog.drugs.map((d) => d.name));
     const unit = () => { this.drugUnit.textContent = catalog.drugs.find((d) => d.name === this.drugSelect.value).unit; };
@@ -196,6 +205,9 @@ export class Console {
     this.cpKind = this.select('cp-kind');
     this.fluidKind = this.select('fluid-kind');
     this.drugSelect = this.select('drug');
+    this.cpRoute = this.select('cp-route');
+    this.site = this.select('cannulation-site');
+    this.faultFix = this.select('fix-fault');
     this.status = el('div', { class: 'status', id: 'control-status' });
     const drugDose = this.row('Dose', 'drug-dose', '100', '', '10', 'Give', (v) => ({ action: 'give-drug', drug: this.drugSelect.value, dose: v }));
     this.drugUnit = drugDose.querySelector('.inp > span');
@@ -228,10 +240,14 @@ export class Console {
           el('button', { id: 'btn-xc-off', onclick: () => this.action({ action: 'cross-clamp-off' }) }, 'Cross-clamp OFF')),
         el('div', { class: 'ctl' }, el('label', {}, 'Cardioplegia'), el('span', { class: 'inp' }, this.cpKind),
           el('span')),
-        this.row('Dose', 'cp-ml', '1000', 'mL', '50', 'Deliver', (v) => ({ action: 'cardioplegia', ml: v, kind: this.cpKind.value }))),
+        this.row('Dose', 'cp-ml', '1000', 'mL', '50', 'Deliver', (v) => ({ action: 'cardioplegia', ml: v, kind: this.cpKind.value })),
+        this.choice('Route', this.cpRoute, 'btn-cp-route', 'Set', (route) => ({ action: 'cardioplegia-route', route }))),
       section('Anticoagulation',
         this.row('Heparin', 'heparin', '30000', 'U', '1000', 'Give', (v) => ({ action: 'heparin', units: v })),
-        this.row('Protamine', 'protamine', '300', 'mg', '10', 'Give', (v) => ({ action: 'protamine', mg: v }))),
+        this.row('Protamine', 'protamine', '300', 'mg', '10', 'Give', (v) => ({ action: 'protamine', mg: v })),
+        this.row('AT conc.', 'antithrombin', '1000', 'IU', '250', 'Give', (v) => ({ action: 'give-antithrombin', iu: v })),
+        this.row('Bivalirudin', 'bivalirudin', '80', 'mg', '5', 'Bolus', (v) => ({ action: 'give-bivalirudin', mg: v })),
+        this.row('Biv. infusion', 'bivalirudin-rate', '2.5', 'mg/kg/h', '0.25', 'Set', (v) => ({ action: 'give-bivalirudin', mg: 0, rate_mg_kg_h: v }))),
       section('Rhythm',
         this.row('Shock', 'shock-j', '20', 'J', '5', 'Defibrillate', (v) => ({ action: 'defibrillate', joules: v }), 'danger'),
         this.row('Pace', 'pace-bpm', '90', '/min', '5', 'Pace', (v) => ({ action: 'pace', rate_bpm: v }))),
@@ -242,7 +258,16 @@ export class Console {
         this.row('Ultrafilter', 'uf', '300', 'mL', '50', 'Remove', (v) => ({ action: 'ultrafiltrate', ml: v }))),
       section('Drugs',
         el('div', { class: 'ctl' }, el('label', {}, 'Drug'), el('span', { class: 'inp' }, this.drugSelect), el('span')),
-        drugDose),
+        drugDose,
+        this.row('Dantrolene', 'dantrolene', '200', 'mg', '20', 'Give', (v) => ({ action: 'give-dantrolene', mg: v }))),
+      // What a crisis needs: naming the fault fixed (the refusal says when it was not that),
+      // the hand crank, a new oxygenator, another artery.
+      section('Emergency',
+        this.choice('Fix', this.faultFix, 'btn-fix-fault', 'Fixed', (kind) => ({ action: 'resolve-fault', kind })),
+        this.row('Hand crank', 'crank-rpm', '60', '/min', '5', 'Crank', (v) => ({ action: 'hand-crank', rpm: v }), 'danger'),
+        this.choice('Cannulate', this.site, 'btn-recannulate', 'Move', (site) => ({ action: 'recannulate', site })),
+        el('div', { class: 'btnrow' },
+          el('button', { id: 'btn-change-oxygenator', class: 'danger', onclick: () => this.action({ action: 'change-oxygenator' }) }, 'Change oxygenator'))),
       this.status,
     ];
   }

@@ -3,7 +3,8 @@
 //! read through the one vocabulary of `perfuse_sim::ACTIONS`).
 
 use perfuse_sim::{
-    Action, ActionSpec, Actor, CardioplegiaKind, Drug, FaultKind, FieldSource, FluidKind,
+    Action, ActionSpec, Actor, CannulationSite, CardioplegiaKind, CardioplegiaRoute, Drug,
+    FaultKind, FieldSource, FluidKind,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -329,6 +330,13 @@ pub struct SectionInfo {
 pub struct Catalog {
     /// Injectable faults.
     faults: Vec<&'static str>,
+    /// Faults the perfusionist ends with `resolve-fault` (the others are managed by their own
+    /// actions: dantrolene, re-cannulation, warming, bivalirudin).
+    fixable_faults: Vec<&'static str>,
+    /// Routes of cardioplegia (`cardioplegia-route`).
+    cardioplegia_routes: Vec<&'static str>,
+    /// Arteries for `recannulate`.
+    cannulation_sites: Vec<&'static str>,
     /// Drugs.
     drugs: Vec<DrugInfo>,
     /// Cardioplegia solutions.
@@ -349,6 +357,13 @@ pub struct Catalog {
 pub fn catalog() -> Catalog {
     Catalog {
         faults: FaultKind::NAMES.to_vec(),
+        fixable_faults: FaultKind::ALL
+            .iter()
+            .filter(|kind| kind.not_resolvable().is_none())
+            .map(|kind| kind.name())
+            .collect(),
+        cardioplegia_routes: CardioplegiaRoute::NAMES.to_vec(),
+        cannulation_sites: CannulationSite::NAMES.to_vec(),
         drugs: Drug::ALL
             .iter()
             .map(|d| DrugInfo {
