@@ -813,3 +813,77 @@ async fn crisis_checklist_timeline_in_the_debrief_in_chromium() {
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&profile);
 }
+
+/// A crisis managed through the console's Emergency controls: the instructor kinks the arterial
+/// line of a routine case on bypass; the student stops the pump, names a fault that is not the
+/// one (refused: not active), then the kink, and brings the flow back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    perfuse_no_browser,
+    ignore = "chromium and chromedriver are not installed (run .ci/browser.sh)"
+)]
+async fn kinked_line_fixed_from_the_emergency_controls_in_chromium() {
+    let base = serve().await;
+    let (client, _driver, profile) = open_browser().await;
+
+    let (code, instructor) = start_from_landing(&client, &base, "adult-cabg-routine", true).await;
+    wait_for("the clock", Duration::from_secs(15), || sim_time_s(&client)).await;
+    click(&client, "#speed-20").await;
+    let on_bypass_s = pause_after(&client, 0, 15 * 60).await;
+    instructor_post(
+        &client,
+        &code,
+        &instructor,
+        "actions",
+        r#"{"action":"fault","kind":"arterial-line-kink"}"#,
+    )
+    .await;
+    wait_for("the kink", Duration::from_secs(10), || async {
+        text(&client, "#event-log")
+            .await?
+            .contains("arterial-line-kink")
+            .then_some(())
+    })
+    .await;
+    set_control(&client, "flow", "0").await;
+    let fix = |kind: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .execute(
+                    "document.getElementById('fix-fault').value = arguments[0]",
+                    vec![kind.into()],
+                )
+                .await
+                .unwrap();
+            click(&client, "#btn-fix-fault").await;
+        }
+    };
+    fix("venous-airlock").await;
+    wait_for("the refusal", Duration::from_secs(10), || async {
+        text(&client, "#control-status")
+            .await?
+            .contains("not active")
+            .then_some(())
+    })
+    .await;
+    fix("arterial-line-kink").await;
+    wait_for("the fix in the log", Duration::from_secs(10), || async {
+        text(&client, "#event-log")
+            .await?
+            .contains("fixed by the perfusionist: arterial-line-kink")
+            .then_some(())
+    })
+    .await;
+    set_control(&client, "flow", "4.7").await;
+    resume(&client).await;
+    pause_after(&client, on_bypass_s, 60).await;
+    let line_pressure = number(&client, "#tile-linep").await;
+    assert!(
+        line_pressure.is_some_and(|p| p < 280.0),
+        "line pressure after the fix: {line_pressure:?}"
+    );
+
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+}
