@@ -225,12 +225,18 @@ impl Circulation {
         step_s: f64,
         dt_s: f64,
     ) -> [f64; N] {
+        // The links join compartment i to i + 1 and the last to the first (the aortic valve):
+        // the symmetric matrix is tridiagonal (`diag`, `upper`: row i, column i + 1) with the
+        // aortic link in its corners (`last`: row i, column N − 1, where elimination fills in).
+        const LAST: usize = N - 1;
         let mut g = [0.0; N];
-        let mut m = [[0.0; N]; N];
+        let mut diag = [0.0; N];
+        let mut upper = [0.0; N];
+        let mut last = [0.0; N];
         let mut rhs = [0.0; N];
         for i in 0..N {
-            m[i][i] = 1.0 / elastance[i];
-            rhs[i] = pressure[i] * m[i][i] + source_ml_s[i] * dt_s;
+            diag[i] = 1.0 / elastance[i];
+            rhs[i] = pressure[i] * diag[i] + source_ml_s[i] * dt_s;
         }
         for (k, &(a, b, valve)) in LINKS.iter().enumerate() {
             let closed = (valve && pressure[a] <= pressure[b]) || (k == AORTIC && !d.aortic_open);
@@ -244,39 +250,38 @@ impl Circulation {
             };
             g[k] = 1.0 / (r + step_s * (elastance[a] + elastance[b]));
             let h = dt_s * g[k];
-            m[a][a] += h;
-            m[b][b] += h;
-            m[a][b] -= h;
-            m[b][a] -= h;
-        }
-        // The links join compartment i to i + 1 and the last to the first (the aortic valve),
-        // so the matrix is tridiagonal with two corners: Gaussian elimination (symmetric
-        // positive definite, no pivoting) touches only the next row and the last one, and fills
-        // in only the last column.
-        const LAST: usize = N - 1;
-        for c in 0..LAST {
-            let next = c + 1;
-            let rows: &[usize] = if next == LAST { &[LAST] } else { &[next, LAST] };
-            for &r in rows {
-                if m[r][c] == 0.0 {
-                    continue;
-                }
-                let f = m[r][c] / m[c][c];
-                m[r][next] -= f * m[c][next];
-                if next != LAST {
-                    m[r][LAST] -= f * m[c][LAST];
-                }
-                rhs[r] -= f * rhs[c];
+            diag[a] += h;
+            diag[b] += h;
+            let (lo, hi) = (a.min(b), a.max(b));
+            if hi == lo + 1 {
+                upper[lo] -= h;
+            } else {
+                last[lo] -= h;
             }
         }
+        // Gaussian elimination, symmetric positive definite (no pivoting): the trailing block
+        // stays symmetric, so eliminating column c changes only row c + 1 and the last row.
+        for c in 0..LAST - 1 {
+            let f = upper[c] / diag[c];
+            diag[c + 1] -= f * upper[c];
+            rhs[c + 1] -= f * rhs[c];
+            if c + 1 == LAST - 1 {
+                upper[c + 1] -= f * last[c];
+            } else {
+                last[c + 1] -= f * last[c];
+            }
+            let h = last[c] / diag[c];
+            diag[LAST] -= h * last[c];
+            rhs[LAST] -= h * rhs[c];
+        }
+        let f = upper[LAST - 1] / diag[LAST - 1];
+        diag[LAST] -= f * upper[LAST - 1];
+        rhs[LAST] -= f * rhs[LAST - 1];
         let mut end = [0.0; N];
-        end[LAST] = rhs[LAST] / m[LAST][LAST];
-        for r in (0..LAST).rev() {
-            let mut v = rhs[r] - m[r][r + 1] * end[r + 1];
-            if r + 1 != LAST {
-                v -= m[r][LAST] * end[LAST];
-            }
-            end[r] = v / m[r][r];
+        end[LAST] = rhs[LAST] / diag[LAST];
+        end[LAST - 1] = (rhs[LAST - 1] - upper[LAST - 1] * end[LAST]) / diag[LAST - 1];
+        for r in (0..LAST - 1).rev() {
+            end[r] = (rhs[r] - upper[r] * end[r + 1] - last[r] * end[LAST]) / diag[r];
         }
         let mut q = [0.0; N];
         for (k, &(a, b, valve)) in LINKS.iter().enumerate() {

@@ -1447,8 +1447,33 @@ impl Simulation {
     /// Steps while `step_count · DT_S < time_s` (integer step counter, no drift).
     pub fn run_until(&mut self, time_s: f64) {
         while (self.step_count as f64) * Self::DT_S < time_s {
+            if !self.heart.beats() && self.count_still_steps(time_s) > 0 {
+                continue;
+            }
             self.step();
         }
+    }
+
+    /// While the heart is still, counts at once the steps that only wait for the next
+    /// [`STILL_HEART_STEPS`] grid point (none of them runs anything) and that `run_until`
+    /// would take before `time_s`, and returns how many; the grid step itself is left to
+    /// [`Self::step`].
+    fn count_still_steps(&mut self, time_s: f64) -> u64 {
+        let grid = u64::from(STILL_HEART_STEPS);
+        let waiting = grid - 1 - self.step_count % grid;
+        let mut n = 0;
+        while n < waiting && ((self.step_count + n) as f64) * Self::DT_S < time_s {
+            n += 1;
+        }
+        self.pending_steps += n as u32;
+        self.step_count += n;
+        if self.phase == Phase::Bypass {
+            self.bypass_steps += n;
+        }
+        if self.clamp_on {
+            self.clamp_steps += n;
+        }
+        n
     }
 
     /// Simulated time, s.
