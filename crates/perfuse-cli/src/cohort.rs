@@ -399,7 +399,8 @@ impl Progress {
 }
 
 /// Writes patients, summary (and timeseries) as Parquet, CSV with `csv`, and summary.md with
-/// `markdown`, from the chunks in order. Time series stream, one row group per chunk.
+/// `markdown`, from the chunks in order. Time series stream, one row group per chunk; patients
+/// and summary in row groups of [`TABLE_ROW_GROUP_ROWS`] rows.
 fn write_outputs(
     job: &Job,
     out: &Path,
@@ -412,29 +413,30 @@ fn write_outputs(
         Some(_) => Some(Output::create(out, "timeseries", &series_columns, csv)?),
         None => None,
     };
-    let mut patients = Vec::new();
-    let mut summary = Vec::new();
+    let mut patients = Table::create(out, "patients", PATIENT_COLUMNS, csv)?;
+    let mut summary = Table::create(out, "summary", SUMMARY_COLUMNS, csv)?;
+    // summary.md's medians and bootstrap need every run's summary row (≈ 0.5 kB each); the
+    // tables themselves stream to disk.
+    let mut summary_rows = Vec::new();
     for chunk in chunks {
         let chunk = chunk?;
-        patients.extend(parse_rows(PATIENT_COLUMNS, &chunk.patients)?);
-        summary.extend(parse_rows(SUMMARY_COLUMNS, &chunk.summary)?);
+        patients.add(parse_rows(PATIENT_COLUMNS, &chunk.patients)?)?;
+        let rows = parse_rows(SUMMARY_COLUMNS, &chunk.summary)?;
+        if markdown {
+            summary_rows.extend(rows.iter().cloned());
+        }
+        summary.add(rows)?;
         if let Some(series) = &mut series {
             series.write(&parse_rows(&series_columns, &chunk.timeseries)?)?;
         }
     }
-    for (name, columns, rows) in [
-        ("patients", PATIENT_COLUMNS, &patients),
-        ("summary", SUMMARY_COLUMNS, &summary),
-    ] {
-        let mut output = Output::create(out, name, columns, csv)?;
-        output.write(rows)?;
-        output.finish()?;
-    }
+    patients.finish()?;
+    summary.finish()?;
     if let Some(series) = series {
         series.finish()?;
     }
     if markdown {
-        let text = perfuse_cohort::stats::markdown(job.cohort.spec(), job.patients, &summary);
+        let text = perfuse_cohort::stats::markdown(job.cohort.spec(), job.patients, &summary_rows);
         write_atomically(&out.join("summary.md"), text.as_bytes())?;
         eprint!("{text}");
     }
@@ -448,6 +450,41 @@ fn parse_rows(columns: &[Column], lines: &[String]) -> anyhow::Result<Vec<Vec<Ce
         .map(|line| table::parse_csv_row(columns, line).map_err(anyhow::Error::msg))
         .collect::<anyhow::Result<_>>()
         .context("a part file is damaged; delete the parts directory and run again")
+}
+
+/// Rows per Parquet row group of the patients and summary tables: what is held in memory of
+/// each while a cohort's chunks are merged.
+const TABLE_ROW_GROUP_ROWS: usize = 8192;
+
+/// A table written as it is read, in row groups of [`TABLE_ROW_GROUP_ROWS`] rows.
+struct Table {
+    output: Output,
+    pending: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    fn create(out: &Path, name: &str, columns: &[Column], csv: bool) -> anyhow::Result<Table> {
+        Ok(Table {
+            output: Output::create(out, name, columns, csv)?,
+            pending: Vec::new(),
+        })
+    }
+
+    fn add(&mut self, rows: Vec<Vec<Cell>>) -> anyhow::Result<()> {
+        self.pending.extend(rows);
+        if self.pending.len() >= TABLE_ROW_GROUP_ROWS {
+            self.output.write(&self.pending)?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> anyhow::Result<()> {
+        if !self.pending.is_empty() {
+            self.output.write(&self.pending)?;
+        }
+        self.output.finish()
+    }
 }
 
 /// One table's Parquet file and, optionally, CSV file, written under temporary names and

@@ -299,3 +299,24 @@ fn empirical_distributions_read_inline_tables_and_csv_files() {
     let e = parse(&spec, "spec.toml").unwrap_err();
     assert_eq!(e.field, "population.age_years.file");
 }
+
+#[test]
+fn every_shipped_spec_binds_to_its_base_scenario() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../cohorts");
+    let mut specs = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        if path.extension().is_none_or(|e| e != "toml") || !text.contains("[cohort]") {
+            continue;
+        }
+        let file = path.display().to_string();
+        let spec = parse(&text, &file).unwrap_or_else(|e| panic!("{e}"));
+        let scenario_path = dir.join(&spec.scenario);
+        let scenario = std::fs::read_to_string(&scenario_path).unwrap();
+        Cohort::new(spec, &scenario, &scenario_path.display().to_string())
+            .unwrap_or_else(|e| panic!("{e}"));
+        specs += 1;
+    }
+    assert!(specs >= 3, "{specs} specs in {}", dir.display());
+}

@@ -26,6 +26,8 @@ impl Simulation {
         if let Err(reason) = self.refusal(action) {
             return Applied::Ignored(reason);
         }
+        // The still heart's pending hemodynamics run with the state before the action.
+        self.catch_up();
         let on_bypass = self.phase == Phase::Bypass;
         let now_s = self.time_s();
         match *action {

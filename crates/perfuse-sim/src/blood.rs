@@ -4,8 +4,11 @@
 //! Gases are handled at 37 °C (alpha-stat reporting): contents are conserved when a sample is
 //! warmed in the analyser, so the 37 °C curve converts contents to reported partial pressures.
 
-use perfuse_clinical::acid_base::{hco3_mmol_l, sbe_mmol_l, sbe_slope_per_ph};
+use perfuse_clinical::acid_base::{
+    CO2_SOLUBILITY_MMOL_L_MMHG, PKA_BICARBONATE, sbe_mmol_l, sbe_slope_per_ph,
+};
 use perfuse_clinical::oxygen::{HUFNER_ML_O2_PER_G_HB, O2_SOLUBILITY_ML_DL_MMHG, so2_standard_pct};
+use std::f64::consts::LN_10;
 
 /// Mean corpuscular hemoglobin concentration: Hb (g/dL) = Hct (%) × 0.33 (MCHC 33 g/dL;
 /// Guyton & Hall, *Textbook of Medical Physiology*).
@@ -30,9 +33,11 @@ pub const WATER_VAPOUR_MMHG: f64 = 47.0;
 pub const VENTILATION_CONSTANT: f64 = 0.863;
 
 /// Multiplier from pH and PCO2 to the Severinghaus "virtual" PO2 at 37 °C:
-/// 10^(0.40·(pH − 7.40) + 0.06·log10(40/PCO2)) (Severinghaus JW, J Appl Physiol 1979;46:599).
+/// 10^(0.40·(pH − 7.40) + 0.06·log10(40/PCO2)) (Severinghaus JW, J Appl Physiol 1979;46:599),
+/// computed as e^(0.40·ln 10·(pH − 7.40) + 0.06·ln(40/PCO2)): one exp and one ln, cheaper than
+/// powf and log10 in the slow step.
 pub fn bohr_factor(ph: f64, pco2_mmhg: f64) -> f64 {
-    10f64.powf(0.40 * (ph - 7.40) + 0.06 * (40.0 / pco2_mmhg.max(1.0)).log10())
+    (0.40 * LN_10 * (ph - 7.40) + 0.06 * (40.0 / pco2_mmhg.max(1.0)).ln()).exp()
 }
 
 /// O2 saturation (fraction 0–1) at 37 °C from PO2 and the [`bohr_factor`].
@@ -97,13 +102,14 @@ pub fn pco2_from_content(content_ml_dl: f64) -> f64 {
 
 /// pH at 37 °C from standard base excess and PCO2: solves the Van Slyke equation
 /// SBE = 0.93·(HCO3 − 24.4 + 14.8·(pH − 7.4)) with Henderson–Hasselbalch
-/// HCO3 = 0.0307·PCO2·10^(pH − 6.1) for pH by Newton's method (convex, increasing: started
-/// above the root it converges monotonically).
+/// HCO3 = 0.0307·PCO2·10^(pH − 6.1) for pH by Newton's method (convex, increasing: from
+/// any start the iterates fall monotonically onto the root after the first step; started at a
+/// normal 7.4 they need three or four steps, and 10^x is taken as e^(x·ln 10)).
 pub fn ph_from_sbe(base_excess_mmol_l: f64, pco2_mmhg: f64) -> f64 {
     let pco2 = pco2_mmhg.max(1.0);
-    let mut ph: f64 = 8.5;
+    let mut ph: f64 = 7.4;
     for _ in 0..30 {
-        let hco3 = hco3_mmol_l(ph, pco2);
+        let hco3 = CO2_SOLUBILITY_MMOL_L_MMHG * pco2 * ((ph - PKA_BICARBONATE) * LN_10).exp();
         let f = sbe_mmol_l(ph, hco3) - base_excess_mmol_l;
         let slope = sbe_slope_per_ph(hco3);
         let step = f / slope;

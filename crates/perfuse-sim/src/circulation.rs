@@ -206,6 +206,91 @@ impl Circulation {
         q
     }
 
+    /// Flows through every link over a long step of `dt_s` while the ventricles are still,
+    /// mL/s: backward Euler on the network whose conductances are those of [`Self::flows`] at
+    /// the short step `step_s`, 1/(R + `step_s`·(E_up + E_down)). With the same conductances
+    /// the steady state is exactly that of the short steps, and the implicit step is stable at
+    /// any length: it solves (C + dt·L)·P′ = C·P for the end-of-step pressures P′ (C the
+    /// compliances, the ventricles' the reciprocal of their passive slope; L the network's
+    /// conductance matrix) and takes the flows from P′. `source_ml_s` is what the circuit adds
+    /// to (or takes from) each compartment meanwhile, in the solve as it is in the volumes, so
+    /// that it shifts no pressure. A valve conducts in the solve when it is open at the start of
+    /// the step, and never reverses.
+    pub fn still_flows(
+        p: &CirculationParams,
+        d: &Drive,
+        pressure: &[f64; N],
+        elastance: &[f64; N],
+        source_ml_s: &[f64; N],
+        step_s: f64,
+        dt_s: f64,
+    ) -> [f64; N] {
+        // The links join compartment i to i + 1 and the last to the first (the aortic valve):
+        // the symmetric matrix is tridiagonal (`diag`, `upper`: row i, column i + 1) with the
+        // aortic link in its corners (`last`: row i, column N − 1, where elimination fills in).
+        const LAST: usize = N - 1;
+        let mut g = [0.0; N];
+        let mut diag = [0.0; N];
+        let mut upper = [0.0; N];
+        let mut last = [0.0; N];
+        let mut rhs = [0.0; N];
+        for i in 0..N {
+            diag[i] = 1.0 / elastance[i];
+            rhs[i] = pressure[i] * diag[i] + source_ml_s[i] * dt_s;
+        }
+        for (k, &(a, b, valve)) in LINKS.iter().enumerate() {
+            let closed = (valve && pressure[a] <= pressure[b]) || (k == AORTIC && !d.aortic_open);
+            if closed {
+                continue;
+            }
+            let r = if k == PERIPHERAL {
+                d.peripheral_resistance
+            } else {
+                p.resistance[k]
+            };
+            g[k] = 1.0 / (r + step_s * (elastance[a] + elastance[b]));
+            let h = dt_s * g[k];
+            diag[a] += h;
+            diag[b] += h;
+            let (lo, hi) = (a.min(b), a.max(b));
+            if hi == lo + 1 {
+                upper[lo] -= h;
+            } else {
+                last[lo] -= h;
+            }
+        }
+        // Gaussian elimination, symmetric positive definite (no pivoting): the trailing block
+        // stays symmetric, so eliminating column c changes only row c + 1 and the last row.
+        for c in 0..LAST - 1 {
+            let f = upper[c] / diag[c];
+            diag[c + 1] -= f * upper[c];
+            rhs[c + 1] -= f * rhs[c];
+            if c + 1 == LAST - 1 {
+                upper[c + 1] -= f * last[c];
+            } else {
+                last[c + 1] -= f * last[c];
+            }
+            let h = last[c] / diag[c];
+            diag[LAST] -= h * last[c];
+            rhs[LAST] -= h * rhs[c];
+        }
+        let f = upper[LAST - 1] / diag[LAST - 1];
+        diag[LAST] -= f * upper[LAST - 1];
+        rhs[LAST] -= f * rhs[LAST - 1];
+        let mut end = [0.0; N];
+        end[LAST] = rhs[LAST] / diag[LAST];
+        end[LAST - 1] = (rhs[LAST - 1] - upper[LAST - 1] * end[LAST]) / diag[LAST - 1];
+        for r in (0..LAST - 1).rev() {
+            end[r] = (rhs[r] - upper[r] * end[r + 1] - last[r] * end[LAST]) / diag[r];
+        }
+        let mut q = [0.0; N];
+        for (k, &(a, b, valve)) in LINKS.iter().enumerate() {
+            let flow = g[k] * (end[a] - end[b]);
+            q[k] = if valve { flow.max(0.0) } else { flow };
+        }
+        q
+    }
+
     /// Moves volume along the links for `dt_s`. A compartment never gives more than it holds:
     /// when its outflows in one step would exceed its volume (an emptied heart or vein,
     /// exsanguination) they are scaled down together — a positivity-preserving limiter, so no
@@ -260,5 +345,59 @@ mod tests {
             circ.volume_ml
         );
         assert!((circ.total_ml() - before).abs() < 1e-9);
+    }
+
+    /// A still heart on bypass: drainage from the right atrium pumped into the aorta.
+    fn still_on_bypass(steps: u32, n: u32) -> [f64; N] {
+        let p = CirculationParams::scaled(5600.0, 1.95);
+        let d = Drive {
+            activation: 0.0,
+            emax_factor: 1.0,
+            diastolic_stiffness: 1.0,
+            peripheral_resistance: 1.0,
+            venous_unstressed_ml: p.unstressed_ml[SV],
+            aortic_open: false,
+        };
+        let mut circ = Circulation {
+            volume_ml: [
+                100.0, 700.0, 2700.0, 50.0, 60.0, 10.0, 150.0, 150.0, 40.0, 30.0,
+            ],
+        };
+        let step_s = 0.005;
+        let dt = step_s * f64::from(steps);
+        for _ in 0..n {
+            let (pressure, elastance) = circ.pressures(&p, &d);
+            let x = pressure[RA].max(0.0);
+            let mut source_ml_s = [0.0; N];
+            source_ml_s[SA] = 150.0 * x / (1.0 + x);
+            source_ml_s[RA] = -source_ml_s[SA];
+            let q = if steps == 1 {
+                Circulation::flows(&p, &d, &pressure, &elastance, dt)
+            } else {
+                Circulation::still_flows(&p, &d, &pressure, &elastance, &source_ml_s, step_s, dt)
+            };
+            circ.advance(&q, dt);
+            circ.volume_ml[SA] += source_ml_s[SA] * dt;
+            circ.volume_ml[RA] += source_ml_s[RA] * dt;
+        }
+        circ.pressures(&p, &d).0
+    }
+
+    #[test]
+    fn long_still_steps_settle_where_short_steps_do() {
+        // 200 s: 40,000 short steps, 4,000 long ones of ten short steps, 2,000 of twenty.
+        let short = still_on_bypass(1, 40_000);
+        for (steps, n) in [(10, 4_000), (20, 2_000)] {
+            let long = still_on_bypass(steps, n);
+            for i in 0..N {
+                assert!(
+                    (long[i] - short[i]).abs() < 0.01,
+                    "{steps} steps: compartment {i}: {} vs {}",
+                    long[i],
+                    short[i]
+                );
+            }
+        }
+        assert!(short[SA] > 30.0, "{short:?}");
     }
 }

@@ -1,7 +1,9 @@
 //! [`Simulation`]: the patient and the circuit stepped together at a fixed step, driven only by
 //! [`Action`]s. Hemodynamics, drainage, the pump and its safety systems run every
-//! [`Simulation::DT_S`]; gases, temperatures, drugs, fluids, the myocardium, reflex, labs and
-//! alarms every [`SLOW_EVERY`] steps. Nothing depends on when or how often it is observed.
+//! [`Simulation::DT_S`] — or, while the ventricles are still, once every
+//! [`STILL_HEART_STEPS`] steps with that many steps' time (multirate; docs/model.md,
+//! numerics); gases, temperatures, drugs, fluids, the myocardium, reflex, labs and alarms every
+//! [`SLOW_EVERY`] steps. Nothing depends on when or how often it is observed.
 //! `apply.rs` holds [`Simulation::apply`].
 
 use crate::action::{CardioplegiaRoute, FaultKind};
@@ -59,6 +61,18 @@ impl Default for Conditions {
 
 /// Slow subsystems run every this many hemodynamic steps (0.1 s).
 pub const SLOW_EVERY: u64 = 20;
+/// While the ventricles are still (cardioplegic arrest, asystole, fibrillation) nothing in the
+/// circulation beats: the hemodynamics of this many steps (50 ms) are integrated as one step,
+/// at the end of each 50 ms of the step grid — before the slow step, which falls on the same
+/// grid — or earlier when an action is applied. 50 ms is within the stability of the
+/// linearised backward-Euler flows (docs/model.md, numerics: the stiffest still compartment,
+/// the systemic arteries, relaxes with τ ≈ 17 ms and the flow through one resistance is
+/// implicit in its two pressures), and the steady pump flow, drainage and vent are integrated
+/// exactly over it.
+pub const STILL_HEART_STEPS: u32 = 10;
+const _: () = assert!(
+    SLOW_EVERY % STILL_HEART_STEPS as u64 == 0 && WINDOW_MIN_STEPS % STILL_HEART_STEPS == 0
+);
 /// The window for MAP, SBP, DBP, CVP and cardiac output closes at the first beat after
 /// `WINDOW_MIN_STEPS` (1 s), so it holds whole beats, or after `WINDOW_MAX_STEPS` (3 s) when
 /// the heart is slow; with the heart still the flow is the pump's, steady, and the window
@@ -360,6 +374,9 @@ pub struct Simulation {
     pub(crate) clamp_on: bool,
     pub(crate) faults: u32,
     step_count: u64,
+    /// Steps counted in `step_count` whose hemodynamics are not integrated yet (fewer than
+    /// [`STILL_HEART_STEPS`], only while the ventricles are still).
+    pending_steps: u32,
     bypass_steps: u64,
     clamp_steps: u64,
     urine_ml: f64,
@@ -549,6 +566,7 @@ impl Simulation {
             clamp_on: false,
             faults: 0,
             step_count: 0,
+            pending_steps: 0,
             bypass_steps: 0,
             clamp_steps: 0,
             urine_ml: 0.0,
@@ -599,14 +617,41 @@ impl Simulation {
         self.alarms.reset_count();
     }
 
-    /// One internal step of [`Self::DT_S`].
+    /// One internal step of [`Self::DT_S`]. While the ventricles are still, its hemodynamics
+    /// wait for the end of the [`STILL_HEART_STEPS`] grid interval (or the next action).
     pub fn step(&mut self) {
-        let dt = Self::DT_S;
+        self.pending_steps += 1;
+        self.step_count += 1;
+        if self.phase == Phase::Bypass {
+            self.bypass_steps += 1;
+        }
+        if self.clamp_on {
+            self.clamp_steps += 1;
+        }
+        if self.heart.beats() || self.step_count % u64::from(STILL_HEART_STEPS) == 0 {
+            self.catch_up();
+        }
+        if self.step_count % SLOW_EVERY == 0 {
+            self.slow_step();
+        }
+    }
+
+    /// Integrates the hemodynamics of the pending steps as one step.
+    pub(crate) fn catch_up(&mut self) {
+        if self.pending_steps > 0 {
+            self.hemodynamics(self.pending_steps);
+            self.pending_steps = 0;
+        }
+    }
+
+    /// Hemodynamics, drainage, the pump and its safety systems over `steps` steps of
+    /// [`Self::DT_S`] taken as one (1 while the heart beats).
+    fn hemodynamics(&mut self, steps: u32) {
+        let dt = f64::from(steps) * Self::DT_S;
         let (activation, new_beat) = self.heart.advance(dt, self.period_s);
         self.drive.activation = activation;
         self.drive.aortic_open = !self.clamp_on;
         let (pressure, elastance) = self.circ.pressures(&self.p.circulation, &self.drive);
-        let q = Circulation::flows(&self.p.circulation, &self.drive, &pressure, &elastance, dt);
 
         // Reversed lines drain the aorta and return into the right atrium.
         let (drain_from, return_to) = if self.has_fault(FaultKind::ReversedCannulation) {
@@ -631,6 +676,30 @@ impl Simulation {
                         .drainage_ml_s(pressure[drain_from], self.machine.vavd_mmhg)
             };
         self.update_pump(pressure[return_to]);
+        let q = if steps == 1 {
+            Circulation::flows(&self.p.circulation, &self.drive, &pressure, &elastance, dt)
+        } else {
+            // What the circuit adds and takes meanwhile: the pump into the aorta, drainage
+            // from the right atrium (the other way round when the lines are reversed), the
+            // vent from the left ventricle.
+            let mut source_ml_s = [0.0; N];
+            source_ml_s[return_to] =
+                self.machine.flow_l_min * 1000.0 / 60.0 * (1.0 - self.pump_loss_fraction());
+            source_ml_s[drain_from] -= drainage_ml_s;
+            if self.clamp_on {
+                let excess_ml = self.circ.volume_ml[LV] - self.p.circulation.lv.unstressed_ml;
+                source_ml_s[LV] = -(self.vent_ml_s().min(excess_ml.max(0.0) / dt));
+            }
+            Circulation::still_flows(
+                &self.p.circulation,
+                &self.drive,
+                &pressure,
+                &elastance,
+                &source_ml_s,
+                Self::DT_S,
+                dt,
+            )
+        };
         self.circ.advance(&q, dt);
         // Neither side can give more blood than it holds: drainage is limited by the right
         // atrium, the vent by the left ventricle, forward pumping by the reservoir, retrograde
@@ -638,8 +707,7 @@ impl Simulation {
         let drain_ml = (drainage_ml_s * dt).min(self.circ.volume_ml[drain_from].max(0.0));
         let vent_ml = if self.clamp_on {
             let excess = self.circ.volume_ml[LV] - self.p.circulation.lv.unstressed_ml;
-            (self.full_flow_l_min() * VENT_FRACTION_OF_FULL_FLOW * 1000.0 / 60.0 * dt)
-                .min(excess.max(0.0))
+            (self.vent_ml_s() * dt).min(excess.max(0.0))
         } else {
             0.0
         };
@@ -724,7 +792,7 @@ impl Simulation {
                 sbp_mmhg: w.sa_max,
                 dbp_mmhg: w.sa_min,
                 cvp_mmhg: w.ra_sum / n,
-                cardiac_output_l_min: w.ejected_ml / (n * dt) * 60.0 / 1000.0,
+                cardiac_output_l_min: w.ejected_ml / (n * Self::DT_S) * 60.0 / 1000.0,
             };
             *w = Window::default();
         }
@@ -732,11 +800,13 @@ impl Simulation {
             w.sa_max = sa;
             w.sa_min = sa;
         }
-        w.steps += 1;
-        w.sa_sum += sa;
+        // Sums of pressures count every step the pressures stand for.
+        let weight = f64::from(steps);
+        w.steps += steps;
+        w.sa_sum += sa * weight;
         w.sa_max = w.sa_max.max(sa);
         w.sa_min = w.sa_min.min(sa);
-        w.ra_sum += pressure[RA];
+        w.ra_sum += pressure[RA] * weight;
         w.ejected_ml += q[AORTIC] * dt;
         let s = &mut self.sums;
         s.tissue_ml += q[PERIPHERAL] * dt;
@@ -746,22 +816,16 @@ impl Simulation {
             s.pump_ml += pump_ml.max(0.0) - lost_ml;
         }
         s.ejected_ml += q[AORTIC] * dt;
-        s.sa_sum += sa;
-
-        self.step_count += 1;
-        if self.phase == Phase::Bypass {
-            self.bypass_steps += 1;
-        }
-        if self.clamp_on {
-            self.clamp_steps += 1;
-        }
-        if self.step_count % SLOW_EVERY == 0 {
-            self.slow_step();
-        }
+        s.sa_sum += sa * weight;
     }
 }
 
 impl Simulation {
+    /// The left-ventricular vent's rate while the aorta is cross-clamped, mL/s.
+    fn vent_ml_s(&self) -> f64 {
+        self.full_flow_l_min() * VENT_FRACTION_OF_FULL_FLOW * 1000.0 / 60.0
+    }
+
     /// Pump speed, flow and pressures for this step: detectors, faults, the initiation ramp and
     /// the pressure servo.
     fn update_pump(&mut self, sa_mmhg: f64) {
@@ -891,9 +955,10 @@ impl Simulation {
         (self.on_pump_s() / INITIATION_RAMP_S).min(1.0)
     }
 
-    /// Time since bypass last started, s.
+    /// Time since bypass last started, s, at the start of the steps being integrated.
     fn on_pump_s(&self) -> f64 {
-        (self.step_count - self.bypass_start_step) as f64 * Self::DT_S
+        (self.step_count - u64::from(self.pending_steps) - self.bypass_start_step) as f64
+            * Self::DT_S
     }
 
     pub(crate) fn has_fault(&self, kind: FaultKind) -> bool {
@@ -1460,8 +1525,33 @@ impl Simulation {
     /// Steps while `step_count · DT_S < time_s` (integer step counter, no drift).
     pub fn run_until(&mut self, time_s: f64) {
         while (self.step_count as f64) * Self::DT_S < time_s {
+            if !self.heart.beats() && self.count_still_steps(time_s) > 0 {
+                continue;
+            }
             self.step();
         }
+    }
+
+    /// While the heart is still, counts at once the steps that only wait for the next
+    /// [`STILL_HEART_STEPS`] grid point (none of them runs anything) and that `run_until`
+    /// would take before `time_s`, and returns how many; the grid step itself is left to
+    /// [`Self::step`].
+    fn count_still_steps(&mut self, time_s: f64) -> u64 {
+        let grid = u64::from(STILL_HEART_STEPS);
+        let waiting = grid - 1 - self.step_count % grid;
+        let mut n = 0;
+        while n < waiting && ((self.step_count + n) as f64) * Self::DT_S < time_s {
+            n += 1;
+        }
+        self.pending_steps += n as u32;
+        self.step_count += n;
+        if self.phase == Phase::Bypass {
+            self.bypass_steps += n;
+        }
+        if self.clamp_on {
+            self.clamp_steps += n;
+        }
+        n
     }
 
     /// Simulated time, s.

@@ -3,7 +3,7 @@
 
 use perfuse_sim::{
     ACTIONS, Action, CardioplegiaKind, CircuitConfig, FaultKind, FieldKind, FieldSource,
-    FieldValue, NumberDefault, Observations, PatientConfig, PumpKind, Simulation,
+    FieldValue, NumberDefault, Observations, PatientConfig, PumpKind, Rhythm, Simulation,
 };
 use proptest::prelude::*;
 
@@ -64,6 +64,46 @@ fn same_seed_gives_identical_observations() {
 fn observing_every_step_or_every_ten_seconds_gives_the_same_trajectory() {
     let steps_per_mark = (10.0 / Simulation::DT_S).round() as u64;
     assert_eq!(run(3, 1, 360.0), run(3, steps_per_mark, 360.0));
+}
+
+/// Runs the case with its events 7 ms off the step grid to `end_s`, stopping at every
+/// `stop_s` on the way (0: only at events and marks), and returns the observations at the 10 s
+/// marks.
+fn run_with_stops(stop_s: f64, end_s: f64) -> Vec<Observations> {
+    let mut sim =
+        Simulation::new(&PatientConfig::default(), &CircuitConfig::default(), 5).expect("valid");
+    let mut events = case_events().into_iter().peekable();
+    let mut marks = Vec::new();
+    let mut stop = 0.0;
+    for mark in 1..=(end_s / 10.0) as u32 {
+        let mark_s = f64::from(mark) * 10.0;
+        while let Some((at_s, action)) = events.next_if(|(at_s, _)| at_s + 0.007 <= mark_s) {
+            while stop_s > 0.0 && stop + stop_s < at_s + 0.007 {
+                stop += stop_s;
+                sim.run_until(stop);
+                sim.observe();
+            }
+            sim.run_until(at_s + 0.007);
+            sim.apply(&action);
+        }
+        while stop_s > 0.0 && stop + stop_s < mark_s {
+            stop += stop_s;
+            sim.run_until(stop);
+            sim.observe();
+        }
+        sim.run_until(mark_s);
+        marks.push(sim.observe());
+    }
+    marks
+}
+
+#[test]
+fn stopping_anywhere_while_the_heart_is_still_gives_the_same_trajectory() {
+    // The heart is arrested from ≈ 100 s; its hemodynamics then run once per 50 ms of the step
+    // grid, and stopping 13.7 ms apart (or acting off the grid) must not change them.
+    let straight = run_with_stops(0.0, 360.0);
+    assert!(straight.iter().any(|o| o.rhythm == Rhythm::Asystole));
+    assert_eq!(straight, run_with_stops(0.0137, 360.0));
 }
 
 #[test]
