@@ -68,6 +68,12 @@ named_enum! {
         /// up — the CVP climbs and the cerebral perfusion pressure (MAP − CVP) falls. Resolving
         /// it is the surgeon repositioning the cannula.
         CannulaMalposition => "cannula-malposition",
+        /// Type III protamine reaction: catastrophic pulmonary vasoconstriction (thromboxane)
+        /// minutes after protamine — the pulmonary vascular resistance climbs, the right
+        /// ventricle fails and distends, the CVP rises while the MAP and the saturation fall.
+        /// Managed by re-heparinising and going back on bypass until it passes; it wanes when
+        /// cleared (the instructor's).
+        PulmonaryVasoconstriction => "pulmonary-vasoconstriction",
     }
 }
 
@@ -84,6 +90,9 @@ impl FaultKind {
             }
             FaultKind::ColdAgglutinins => Some(
                 "cold agglutinins are the patient's: keep the blood above their thermal amplitude",
+            ),
+            FaultKind::PulmonaryVasoconstriction => Some(
+                "a type III protamine reaction is the patient's: re-heparinise and go back on bypass until it passes",
             ),
             FaultKind::HitAntibodies => Some(
                 "HIT antibodies are the patient's: anticoagulate with give-bivalirudin, give no heparin",

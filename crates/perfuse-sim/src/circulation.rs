@@ -50,6 +50,9 @@ const LINKS: [(usize, usize, bool); N] = [
 pub const AORTIC: usize = 0;
 /// Index of the systemic peripheral resistance in [`LINKS`].
 pub const PERIPHERAL: usize = 2;
+/// Indices of the pulmonary arterial and arteriolar resistances in [`LINKS`] (what a
+/// pulmonary vasoconstriction raises).
+pub const PULMONARY: [usize; 2] = [6, 7];
 
 /// Reference blood volume of Ursino's adult, mL (the scale for compliances and volumes).
 pub const REFERENCE_BLOOD_VOLUME_ML: f64 = 5300.0;

@@ -12,7 +12,7 @@ use crate::blood::HB_G_DL_PER_HCT_PCT;
 use crate::cerebral::{CerebralInputs, rso2_pct};
 use crate::circuit::{CircuitParams, FULL_FLOW_INDEX_L_MIN_M2};
 use crate::circulation::{
-    AORTIC, Circulation, CirculationParams, Drive, LV, N, PERIPHERAL, RA,
+    AORTIC, Circulation, CirculationParams, Drive, LV, N, PERIPHERAL, PULMONARY, RA,
     REFERENCE_BLOOD_VOLUME_ML, RV, SA, SP, SV,
 };
 use crate::config::{CircuitConfig, ConfigError, PatientConfig, PumpKind};
@@ -39,6 +39,8 @@ pub(crate) struct Conditions {
     pub bleeding_ml_min: f64,
     /// Malignant hyperthermia's hypermetabolic drive, 0 (none) to 1 (fulminant).
     pub mh_drive: f64,
+    /// A type III protamine reaction's pulmonary vasoconstriction, 0 (none) to 1 (full).
+    pub pulmonary_constriction: f64,
     /// Dantrolene given, mg (its 12 h half-life makes it last the case).
     pub dantrolene_mg: f64,
     /// Antithrombin concentrate given, IU (its 2–3-day half-life makes it last the case).
@@ -53,6 +55,7 @@ impl Default for Conditions {
             metabolic_rate: 1.0,
             bleeding_ml_min: 0.0,
             mh_drive: 0.0,
+            pulmonary_constriction: 0.0,
             dantrolene_mg: 0.0,
             antithrombin_iu: 0.0,
         }
@@ -242,6 +245,15 @@ const AT_PCT_PER_IU_KG: f64 = 1.4;
 /// within minutes of an effective dose).
 const DANTROLENE_MG_KG: f64 = 2.5;
 const MH_RESOLVE_TAU_MIN: f64 = 5.0;
+/// Type III protamine reaction (Kimmel SE et al., Anesth Analg 1998;86:1168 — catastrophic
+/// pulmonary vasoconstriction; Lowenstein E et al., Anesthesiology 1983;59:470: pulmonary
+/// artery pressure doubled or more with right-ventricular failure): the pulmonary resistances
+/// rise 26-fold at full constriction, reached with τ 1 min, and wane with τ 5 min once the
+/// cause ends (magnitudes and times assumed, sized so that an adult's cardiac output halves and
+/// the MAP falls by a third or more within 2 min).
+const PULMONARY_CONSTRICTION_GAIN: f64 = 25.0;
+const PULMONARY_CONSTRICTION_RISE_TAU_MIN: f64 = 1.0;
+const PULMONARY_CONSTRICTION_WANE_TAU_MIN: f64 = 5.0;
 /// Cold agglutinins: below the patient's thermal amplitude
 /// (`PatientConfig::cold_agglutinin_amplitude_c`), red cells agglutinate in the heat
 /// exchanger and oxygenator at 0.03/min per °C below it; above it they disperse with τ = 5 min
@@ -303,6 +315,8 @@ pub(crate) struct Params {
     pub initial_sweep_l_min: f64,
     pub plasma0_ml: f64,
     pub rso2_baseline_pct: f64,
+    /// The pulmonary resistances (arterial, arteriolar) before any constriction, mmHg·s/mL.
+    pub pulmonary_resistance_basal: [f64; 2],
 }
 
 /// Running sums over the display window.
@@ -456,6 +470,7 @@ impl Simulation {
 
         let prime_static = circuit_params.static_volume_ml;
         let plasma0 = ebv * (1.0 - hct0 / 100.0);
+        let pulmonary_resistance_basal = PULMONARY.map(|k| circulation.resistance[k]);
         let p = Params {
             weight_kg: patient.weight_kg,
             bsa_m2: bsa,
@@ -477,6 +492,7 @@ impl Simulation {
             initial_sweep_l_min: circuit.initial_sweep_l_min,
             plasma0_ml: plasma0,
             rso2_baseline_pct: 0.0,
+            pulmonary_resistance_basal,
         };
         let gas = Gas::new(
             bsa,
@@ -1321,6 +1337,18 @@ impl Simulation {
         };
         c.mh_drive += (target - c.mh_drive) * (dt_min / tau_min).min(1.0);
         self.pharm.k_excess_mmol += MH_K_MMOL_KG_MIN * weight_kg * c.mh_drive * dt_min;
+        let constricted = self.faults & fault_bit(FaultKind::PulmonaryVasoconstriction) != 0;
+        let (target, tau_min) = if constricted {
+            (1.0, PULMONARY_CONSTRICTION_RISE_TAU_MIN)
+        } else {
+            (0.0, PULMONARY_CONSTRICTION_WANE_TAU_MIN)
+        };
+        c.pulmonary_constriction +=
+            (target - c.pulmonary_constriction) * (dt_min / tau_min).min(1.0);
+        let factor = 1.0 + PULMONARY_CONSTRICTION_GAIN * c.pulmonary_constriction;
+        for (k, basal) in PULMONARY.into_iter().zip(self.p.pulmonary_resistance_basal) {
+            self.p.circulation.resistance[k] = basal * factor;
+        }
 
         let m = &mut self.machine;
         let below_c = self.p.cold_agglutinin_amplitude_c - self.thermal.arterial_c;

@@ -829,3 +829,47 @@ fn antithrombin_restores_the_heparin_response_up_to_normal() {
     assert!((half - midway).abs() < 0.03 * normal, "{half} vs {midway}");
     assert_eq!(act_after(1.0, full_dose), normal, "no effect beyond normal");
 }
+
+/// A type III protamine reaction after weaning (Kimmel 1998; Lowenstein 1983): pulmonary
+/// vasoconstriction halves the cardiac output and drops the MAP by a third within minutes;
+/// back on bypass (re-heparinised) the pump carries the circulation past the lungs.
+#[test]
+fn pulmonary_vasoconstriction_collapses_the_output_until_back_on_bypass() {
+    let mut sim = adult();
+    sim.apply(&Action::Heparin { units: 32000.0 });
+    sim.run_until(180.0);
+    let before = after(&mut sim, 5.0);
+    sim.apply(&Action::Fault(FaultKind::PulmonaryVasoconstriction));
+    let refused = sim.apply(&Action::ResolveFault(FaultKind::PulmonaryVasoconstriction));
+    assert!(matches!(refused, perfuse_sim::Applied::Ignored(_)));
+    let o = after(&mut sim, 3.0);
+    assert!(
+        o.cardiac_output_l_min < 0.6 * before.cardiac_output_l_min,
+        "CO {} → {}",
+        before.cardiac_output_l_min,
+        o.cardiac_output_l_min
+    );
+    assert!(
+        o.map_mmhg < 0.7 * before.map_mmhg,
+        "MAP {} → {}",
+        before.map_mmhg,
+        o.map_mmhg
+    );
+    sim.apply(&Action::StartBypass {
+        flow_l_min: sim.full_flow_l_min(),
+    });
+    let o = after(&mut sim, 3.0);
+    assert!(o.map_mmhg > 60.0, "MAP on bypass {}", o.map_mmhg);
+    // Cleared, the constriction wanes and the native output returns.
+    sim.apply(&Action::ClearFault(FaultKind::PulmonaryVasoconstriction));
+    after(&mut sim, 20.0);
+    sim.apply(&Action::SetVenousOcclusion { pct: 80.0 });
+    after(&mut sim, 1.0);
+    sim.apply(&Action::EndBypass);
+    let o = after(&mut sim, 5.0);
+    assert!(
+        o.cardiac_output_l_min > 0.8 * before.cardiac_output_l_min,
+        "CO {}",
+        o.cardiac_output_l_min
+    );
+}
