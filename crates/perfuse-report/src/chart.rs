@@ -46,6 +46,28 @@ struct Series {
     color: RGBColor,
 }
 
+impl Series {
+    /// A line through one run of points (a trend).
+    fn line(name: &'static str, points: Vec<(f64, f64)>, color: RGBColor) -> Series {
+        Series {
+            name,
+            segments: vec![points],
+            dots: false,
+            color,
+        }
+    }
+
+    /// Points drawn as dots (lab samples).
+    fn dots(name: &'static str, points: Vec<(f64, f64)>, color: RGBColor) -> Series {
+        Series {
+            name,
+            segments: vec![points],
+            dots: true,
+            color,
+        }
+    }
+}
+
 /// One quantity over time.
 struct Panel {
     /// Axis label with its unit.
@@ -132,12 +154,11 @@ pub fn chart(record: &Record) -> Result<Option<Chart>, ReportError> {
 
     candidates.push(Panel {
         label: "MAP (mmHg)",
-        series: present([Series {
-            name: "MAP",
-            segments: vec![trend(vitals, |sample| sample.map_mmhg)],
-            dots: false,
-            color: RGBColor(192, 0, 0),
-        }]),
+        series: present([Series::line(
+            "MAP",
+            trend(vitals, |sample| sample.map_mmhg),
+            RGBColor(192, 0, 0),
+        )]),
         y_span: (40.0, 100.0),
         thresholds: targets(&MAP_MMHG, |value| format!("{value}")),
     });
@@ -164,24 +185,21 @@ pub fn chart(record: &Record) -> Result<Option<Chart>, ReportError> {
     candidates.push(Panel {
         label: "temperatures (°C)",
         series: present([
-            Series {
-                name: "arterial outlet",
-                segments: vec![trend(vitals, |sample| sample.temp_arterial_c)],
-                dots: false,
-                color: RGBColor(214, 96, 0),
-            },
-            Series {
-                name: "venous",
-                segments: vec![trend(vitals, |sample| sample.temp_venous_c)],
-                dots: false,
-                color: RGBColor(0, 128, 128),
-            },
-            Series {
-                name: "core (nasopharyngeal)",
-                segments: vec![trend(vitals, |sample| sample.temp_core_c)],
-                dots: false,
-                color: RGBColor(90, 90, 90),
-            },
+            Series::line(
+                "arterial outlet",
+                trend(vitals, |sample| sample.temp_arterial_c),
+                RGBColor(214, 96, 0),
+            ),
+            Series::line(
+                "venous",
+                trend(vitals, |sample| sample.temp_venous_c),
+                RGBColor(0, 128, 128),
+            ),
+            Series::line(
+                "core (nasopharyngeal)",
+                trend(vitals, |sample| sample.temp_core_c),
+                RGBColor(90, 90, 90),
+            ),
         ]),
         y_span: (30.0, 38.0),
         thresholds: targets(&TEMP_ARTERIAL_C, |value| format!("{value} arterial")),
@@ -195,18 +213,12 @@ pub fn chart(record: &Record) -> Result<Option<Chart>, ReportError> {
     candidates.push(Panel {
         label: "Hct (%)",
         series: present([
-            Series {
-                name: "trend",
-                segments: vec![trend(vitals, |sample| sample.hct_pct)],
-                dots: false,
-                color: RGBColor(112, 48, 160),
-            },
-            Series {
-                name: "lab samples",
-                segments: vec![hct_labs],
-                dots: true,
-                color: RGBColor(112, 48, 160),
-            },
+            Series::line(
+                "trend",
+                trend(vitals, |sample| sample.hct_pct),
+                RGBColor(112, 48, 160),
+            ),
+            Series::dots("lab samples", hct_labs, RGBColor(112, 48, 160)),
         ]),
         y_span: (15.0, 45.0),
         thresholds: targets(&HCT_PCT, |value| format!("{value} %")),
@@ -225,18 +237,12 @@ pub fn chart(record: &Record) -> Result<Option<Chart>, ReportError> {
     candidates.push(Panel {
         label: "DO2i (mL/min/m²)",
         series: present([
-            Series {
-                name: "trend",
-                segments: vec![trend(vitals, |sample| sample.do2i_ml_min_m2)],
-                dots: false,
-                color: RGBColor(56, 118, 29),
-            },
-            Series {
-                name: "from lab samples",
-                segments: vec![do2i_labs],
-                dots: true,
-                color: RGBColor(56, 118, 29),
-            },
+            Series::line(
+                "trend",
+                trend(vitals, |sample| sample.do2i_ml_min_m2),
+                RGBColor(56, 118, 29),
+            ),
+            Series::dots("from lab samples", do2i_labs, RGBColor(56, 118, 29)),
         ]),
         y_span: (0.0, 500.0),
         thresholds: targets(&DO2I_ML_MIN_M2, |value| format!("{value} (Ranucci 2005)")),
