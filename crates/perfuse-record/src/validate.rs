@@ -21,6 +21,21 @@ pub(crate) fn check_range(field: &str, value: f64, min: f64, max: f64, unit: &st
     }
 }
 
+/// Checks a time of a list kept in time order: within the record's span and not before the
+/// `previous_s` of the item before it (then the new `previous_s`); `item` names the item in the
+/// message ("sample", "entry").
+fn check_time_in_order(field: String, time_s: f64, previous_s: &mut f64, item: &str) -> Result<()> {
+    check_range(&field, time_s, 0.0, MAX_TIME_S, "s")?;
+    if time_s < *previous_s {
+        return Err(Error::invalid(
+            field,
+            format!("{time_s}: earlier than the {item} before it"),
+        ));
+    }
+    *previous_s = time_s;
+    Ok(())
+}
+
 /// Checks that a one-line text field (a name, an MRN, a procedure) is not blank, not too long
 /// and free of control and invisible format characters.
 pub(crate) fn check_text(field: &str, value: &str) -> Result<()> {
@@ -217,15 +232,12 @@ pub fn validate(record: &Record) -> Result<()> {
     validate_timeline(record)?;
     let mut previous_s = 0.0;
     for (i, sample) in record.labs.iter().enumerate() {
-        let field = format!("labs[{i}].time_s");
-        check_range(&field, sample.time_s, 0.0, MAX_TIME_S, "s")?;
-        if sample.time_s < previous_s {
-            return Err(Error::invalid(
-                field,
-                format!("{}: earlier than the sample before it", sample.time_s),
-            ));
-        }
-        previous_s = sample.time_s;
+        check_time_in_order(
+            format!("labs[{i}].time_s"),
+            sample.time_s,
+            &mut previous_s,
+            "sample",
+        )?;
         validate_lab(i, sample)?;
     }
     validate_vitals(&record.vitals)?;
@@ -266,14 +278,7 @@ fn validate_timeline(record: &Record) -> Result<()> {
     let (mut on_bypass, mut clamped) = (false, false);
     for (i, entry) in record.timeline.iter().enumerate() {
         let at = |name: &str| format!("timeline[{i}].{name}");
-        check_range(&at("time_s"), entry.time_s, 0.0, MAX_TIME_S, "s")?;
-        if entry.time_s < previous_s {
-            return Err(Error::invalid(
-                at("time_s"),
-                format!("{}: earlier than the entry before it", entry.time_s),
-            ));
-        }
-        previous_s = entry.time_s;
+        check_time_in_order(at("time_s"), entry.time_s, &mut previous_s, "entry")?;
         let out_of_order = |what: &str| Err(Error::invalid(at("event.kind"), what.to_owned()));
         match &entry.event {
             Event::BypassOn if on_bypass => {
@@ -382,14 +387,7 @@ fn validate_vitals(vitals: &[VitalsSample]) -> Result<()> {
     let mut previous_s = 0.0;
     for (i, sample) in vitals.iter().enumerate() {
         let field = |name: &str| format!("vitals[{i}].{name}");
-        check_range(&field("time_s"), sample.time_s, 0.0, MAX_TIME_S, "s")?;
-        if sample.time_s < previous_s {
-            return Err(Error::invalid(
-                field("time_s"),
-                format!("{}: earlier than the sample before it", sample.time_s),
-            ));
-        }
-        previous_s = sample.time_s;
+        check_time_in_order(field("time_s"), sample.time_s, &mut previous_s, "sample")?;
         let checks: [(&str, Option<f64>, f64, f64, &str); 7] = [
             ("map_mmhg", sample.map_mmhg, 0.0, 300.0, "mmHg"),
             ("flow_l_min", sample.flow_l_min, 0.0, 10.0, "L/min"),
