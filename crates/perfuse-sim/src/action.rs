@@ -78,6 +78,20 @@ named_enum! {
 }
 
 impl FaultKind {
+    /// Why this fault's fix (`resolve-fault`) must wait for the pump to stop, when it must: a
+    /// boot replaced or lines reconnected with the roller turning would spray or entrain.
+    pub fn fix_needs_pump_stopped(self) -> Option<&'static str> {
+        match self {
+            FaultKind::RacewayRupture => {
+                Some("stop the pump and clamp the lines before replacing the raceway")
+            }
+            FaultKind::ReversedCannulation => {
+                Some("stop the pump and clamp the lines before reconnecting them")
+            }
+            _ => None,
+        }
+    }
+
     /// Why `resolve-fault` cannot end this crisis, when it is not an equipment fault the
     /// perfusionist fixes but one they manage with another action.
     pub fn not_resolvable(self) -> Option<&'static str> {

@@ -212,16 +212,9 @@ impl Simulation {
                 if let Some(reason) = kind.not_resolvable() {
                     return Err(reason);
                 }
-                match kind {
-                    FaultKind::RacewayRupture => refuse(
-                        pump_moving,
-                        "stop the pump and clamp the lines before replacing the raceway",
-                    ),
-                    FaultKind::ReversedCannulation => refuse(
-                        pump_moving,
-                        "stop the pump and clamp the lines before reconnecting them",
-                    ),
-                    _ => Ok(()),
+                match kind.fix_needs_pump_stopped() {
+                    Some(reason) => refuse(pump_moving, reason),
+                    None => Ok(()),
                 }
             }
             Action::ChangeOxygenator => refuse(

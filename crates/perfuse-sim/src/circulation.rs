@@ -53,6 +53,7 @@ pub const PERIPHERAL: usize = 2;
 /// Indices of the pulmonary arterial and arteriolar resistances in [`LINKS`] (what a
 /// pulmonary vasoconstriction raises).
 pub const PULMONARY: [usize; 2] = [6, 7];
+const _: () = assert!(LINKS[PULMONARY[0]].0 == PA && LINKS[PULMONARY[1]].1 == PV);
 
 /// Reference blood volume of Ursino's adult, mL (the scale for compliances and volumes).
 pub const REFERENCE_BLOOD_VOLUME_ML: f64 = 5300.0;

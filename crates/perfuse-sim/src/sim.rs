@@ -415,9 +415,12 @@ pub struct Snapshot {
     sim: Simulation,
 }
 
+/// The fault's bit in [`Simulation::faults`]: its declaration index (the enum's discriminant),
+/// checked in the hot path, so no search.
 pub(crate) fn fault_bit(kind: FaultKind) -> u32 {
-    1 << FaultKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)
+    1 << kind as u32
 }
+const _: () = assert!(FaultKind::ALL.len() <= 32, "faults are bits of a u32");
 
 impl Simulation {
     /// Fixed internal step, seconds (hemodynamics).
@@ -636,14 +639,7 @@ impl Simulation {
     /// One internal step of [`Self::DT_S`]. While the ventricles are still, its hemodynamics
     /// wait for the end of the [`STILL_HEART_STEPS`] grid interval (or the next action).
     pub fn step(&mut self) {
-        self.pending_steps += 1;
-        self.step_count += 1;
-        if self.phase == Phase::Bypass {
-            self.bypass_steps += 1;
-        }
-        if self.clamp_on {
-            self.clamp_steps += 1;
-        }
+        self.count_steps(1);
         if self.heart.beats() || self.step_count % u64::from(STILL_HEART_STEPS) == 0 {
             self.catch_up();
         }
@@ -1292,7 +1288,7 @@ impl Simulation {
                     ((CLOT_ACT_THRESHOLD_S - self.act_s()) / CLOT_ACT_THRESHOLD_S).max(0.0);
                 rate_per_min += CLOT_RATE_PER_MIN * shortfall.powi(3);
             }
-            let heparin_u_ml = self.pharm.heparin_u / self.heparin_space_ml();
+            let heparin_u_ml = self.heparin_u_ml();
             if self.has_fault(FaultKind::HitAntibodies) {
                 rate_per_min += HIT_CLOT_RATE_PER_MIN_PER_U_ML * heparin_u_ml;
             }
@@ -1533,6 +1529,11 @@ impl Simulation {
         )
     }
 
+    /// Plasma heparin, U/mL.
+    fn heparin_u_ml(&self) -> f64 {
+        self.pharm.heparin_u / self.heparin_space_ml()
+    }
+
     /// Heparin sensitivity with the antithrombin given: taken to follow antithrombin activity,
     /// which 1 IU/kg raises by 1.4 % (Thrombate III label: dose = (target − baseline %) × kg /
     /// 1.4), up to normal and no further (assumption: supranormal antithrombin adds little;
@@ -1571,6 +1572,13 @@ impl Simulation {
         while n < waiting && ((self.step_count + n) as f64) * Self::DT_S < time_s {
             n += 1;
         }
+        self.count_steps(n);
+        n
+    }
+
+    /// Counts `n` steps taken (their hemodynamics pending) on the clocks of the run, of bypass
+    /// and of the cross-clamp.
+    fn count_steps(&mut self, n: u64) {
         self.pending_steps += n as u32;
         self.step_count += n;
         if self.phase == Phase::Bypass {
@@ -1579,7 +1587,6 @@ impl Simulation {
         if self.clamp_on {
             self.clamp_steps += n;
         }
-        n
     }
 
     /// Simulated time, s.
@@ -1659,7 +1666,7 @@ impl Simulation {
             rso2_pct: self.rso2_pct,
             k_mmol_l: self.k_mmol_l(),
             act_s: self.act_s(),
-            heparin_u_ml: self.pharm.heparin_u / self.heparin_space_ml(),
+            heparin_u_ml: self.heparin_u_ml(),
             temp_core_c: core_c,
             temp_arterial_c: self.thermal.arterial_c,
             temp_venous_c: self.thermal.venous_c,
