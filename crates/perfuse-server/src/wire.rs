@@ -331,7 +331,7 @@ pub struct Catalog {
     /// Injectable faults.
     faults: Vec<&'static str>,
     /// Faults the perfusionist ends with `resolve-fault` (the others are managed by their own
-    /// actions: dantrolene, re-cannulation, warming, bivalirudin).
+    /// actions: dantrolene, re-cannulation, warming, bivalirudin, heparin and bypass).
     fixable_faults: Vec<&'static str>,
     /// Routes of cardioplegia (`cardioplegia-route`).
     cardioplegia_routes: Vec<&'static str>,

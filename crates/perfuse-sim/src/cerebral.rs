@@ -35,9 +35,10 @@ const CONTENT_COMPENSATION: f64 = 0.5;
 /// already has a raised cerebral flow before bypass.
 const NORMAL_HB_G_DL: f64 = 13.5;
 
-/// Intracranial pressure, mmHg (normal 7–15; Guyton & Hall): the brain's perfusion pressure is
-/// MAP − ICP, or MAP − CVP once the superior vena cava backs up above it (a malpositioned or
-/// obstructed venous cannula).
+/// Intracranial pressure, mmHg (normal 7–15 in adults; Guyton & Hall): the brain's perfusion
+/// pressure is MAP − ICP, or MAP − CVP once the superior vena cava backs up above it (a
+/// malpositioned or obstructed venous cannula). The adult value for every age: an infant's ICP
+/// is lower (≈ 2–6 mmHg), so for them the venous penalty starts a few mmHg late.
 const ICP_MMHG: f64 = 10.0;
 
 /// What cerebral oximetry depends on.
