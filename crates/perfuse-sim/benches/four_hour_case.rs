@@ -44,10 +44,19 @@ fn four_hour_case() -> f64 {
     sim.observe().map_mmhg
 }
 
+/// Creating (and calibrating) the patient alone: the fixed cost of every case.
+fn start_up() -> f64 {
+    Simulation::new(&PatientConfig::default(), &CircuitConfig::default(), 1)
+        .expect("default configuration is valid")
+        .observe()
+        .map_mmhg
+}
+
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("four_hour_case");
     group.sample_size(10);
     group.bench_function("adult_4h", |b| b.iter(four_hour_case));
+    group.bench_function("start_up", |b| b.iter(start_up));
     group.finish();
 }
 

@@ -62,9 +62,6 @@ pub fn po2_from_content(content_ml_dl: f64, hb_g_dl: f64, bohr: f64, guess_mmhg:
     if content_ml_dl <= 0.0 {
         return 0.0;
     }
-    if content_ml_dl >= o2_content_ml_dl(hb_g_dl, hi, bohr) {
-        return hi;
-    }
     let mut p = guess_mmhg.clamp(1.0, hi - 1.0);
     for _ in 0..60 {
         let f = o2_content_ml_dl(hb_g_dl, p, bohr) - content_ml_dl;
@@ -72,6 +69,13 @@ pub fn po2_from_content(content_ml_dl: f64, hb_g_dl: f64, bohr: f64, guess_mmhg:
             hi = p;
         } else {
             lo = p;
+            // Above the top of the range only when the iterate is already near it (rare): the
+            // ceiling is checked then, not on every call.
+            if p > 0.5 * PO2_MAX_MMHG
+                && content_ml_dl >= o2_content_ml_dl(hb_g_dl, PO2_MAX_MMHG, bohr)
+            {
+                return PO2_MAX_MMHG;
+            }
         }
         // d(content)/dPO2 from the Severinghaus form S = x/(x + 23400), x = v³ + 150·v.
         let v = p * bohr;
@@ -104,10 +108,11 @@ pub fn pco2_from_content(content_ml_dl: f64) -> f64 {
 /// SBE = 0.93·(HCO3 − 24.4 + 14.8·(pH − 7.4)) with Henderson–Hasselbalch
 /// HCO3 = 0.0307·PCO2·10^(pH − 6.1) for pH by Newton's method (convex, increasing: from
 /// any start the iterates fall monotonically onto the root after the first step; started at a
-/// normal 7.4 they need three or four steps, and 10^x is taken as e^(x·ln 10)).
-pub fn ph_from_sbe(base_excess_mmol_l: f64, pco2_mmhg: f64) -> f64 {
+/// normal 7.4 they need three or four steps, from the last result one or two, and 10^x is taken
+/// as e^(x·ln 10)).
+pub fn ph_from_sbe(base_excess_mmol_l: f64, pco2_mmhg: f64, guess_ph: f64) -> f64 {
     let pco2 = pco2_mmhg.max(1.0);
-    let mut ph: f64 = 7.4;
+    let mut ph = guess_ph;
     for _ in 0..30 {
         let hco3 = CO2_SOLUBILITY_MMOL_L_MMHG * pco2 * ((ph - PKA_BICARBONATE) * LN_10).exp();
         let f = sbe_mmol_l(ph, hco3) - base_excess_mmol_l;
@@ -145,8 +150,8 @@ mod tests {
 
     #[test]
     fn ph_from_sbe_matches_normal_values() {
-        assert!((ph_from_sbe(0.0, 40.0) - 7.40).abs() < 0.005);
-        let acid = ph_from_sbe(-10.0, 40.0);
+        assert!((ph_from_sbe(0.0, 40.0, 7.4) - 7.40).abs() < 0.005);
+        let acid = ph_from_sbe(-10.0, 40.0, 7.4);
         assert!(acid < 7.30 && acid > 7.15, "{acid}");
     }
 }

@@ -60,10 +60,22 @@ pub struct CerebralInputs {
     pub hb_g_dl: f64,
     /// Brain (≈ core) temperature, °C.
     pub brain_c: f64,
+    /// Where the solve for the jugular venous PO2 starts, mmHg: the last result (only the
+    /// number of iterations depends on it).
+    pub jugular_po2_guess_mmhg: f64,
 }
 
-/// Regional cerebral saturation, %.
-pub fn rso2_pct(u: &CerebralInputs) -> f64 {
+/// What the cerebral oximeter shows, and the jugular venous blood behind it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CerebralOximetry {
+    /// Regional cerebral O2 saturation, %.
+    pub rso2_pct: f64,
+    /// Jugular bulb venous PO2, mmHg.
+    pub jugular_po2_mmhg: f64,
+}
+
+/// Regional cerebral saturation and jugular venous PO2.
+pub fn cerebral_oximetry(u: &CerebralInputs) -> CerebralOximetry {
     let bohr = bohr_factor(u.ph, u.paco2_mmhg);
     let ca = o2_content_ml_dl(u.hb_g_dl, u.pao2_mmhg, bohr);
     let ca0 = o2_content_ml_dl(NORMAL_HB_G_DL, 95.0, 1.0);
@@ -80,10 +92,13 @@ pub fn rso2_pct(u: &CerebralInputs) -> f64 {
     let cmro2 = CMRO2_37_ML_100G_MIN * CEREBRAL_Q10.powf((u.brain_c - 37.0) / 10.0);
     // Venous content: arterial minus what the brain extracts (never below 0; anaerobic then).
     let cv = (ca - 100.0 * cmro2 / cbf.max(1e-3)).max(0.0);
-    let pv = po2_from_content(cv, u.hb_g_dl, bohr, 30.0);
+    let pv = po2_from_content(cv, u.hb_g_dl, bohr, u.jugular_po2_guess_mmhg);
     let sjvo2 = so2_fraction(pv, bohr);
     let sao2 = so2_fraction(u.pao2_mmhg, bohr);
-    100.0 * (ARTERIAL_SHARE * sao2 + (1.0 - ARTERIAL_SHARE) * sjvo2)
+    CerebralOximetry {
+        rso2_pct: 100.0 * (ARTERIAL_SHARE * sao2 + (1.0 - ARTERIAL_SHARE) * sjvo2),
+        jugular_po2_mmhg: pv,
+    }
 }
 
 #[cfg(test)]
@@ -100,7 +115,12 @@ mod tests {
             pao2_mmhg: 95.0,
             hb_g_dl: 13.2,
             brain_c: 37.0,
+            jugular_po2_guess_mmhg: 30.0,
         }
+    }
+
+    fn rso2_pct(u: &CerebralInputs) -> f64 {
+        cerebral_oximetry(u).rso2_pct
     }
 
     /// Baseline 60–75 % (Murkin JM, Arango M, Br J Anaesth 2009;103:i3); falls with low

@@ -146,6 +146,8 @@ pub struct Gas {
     pub paco2_mmhg: f64,
     /// Arterial pH.
     pub ph: f64,
+    /// Mixed venous pH (the Bohr shift of the venous blood; also the next solve's start).
+    pub ph_venous: f64,
     /// Arterial SO2, fraction.
     pub sao2: f64,
     /// Venous SO2, fraction.
@@ -279,6 +281,7 @@ impl Gas {
             pvo2_mmhg: 40.0,
             paco2_mmhg: paco2,
             ph: 7.40,
+            ph_venous: 7.37,
             sao2: 0.98,
             svo2: 0.75,
             sbe_mmol_l: 0.0,
@@ -427,12 +430,13 @@ impl Gas {
     /// Partial pressures, saturations and pH from the contents.
     fn derive(&mut self, hb_g_dl: f64) {
         self.paco2_mmhg = pco2_from_content(self.ca_co2);
-        self.ph = ph_from_sbe(self.sbe_mmol_l, self.paco2_mmhg);
+        self.ph = ph_from_sbe(self.sbe_mmol_l, self.paco2_mmhg, self.ph);
         let bohr_a = bohr_factor(self.ph, self.paco2_mmhg);
         self.pao2_mmhg = po2_from_content(self.ca_o2, hb_g_dl, bohr_a, self.pao2_mmhg);
         self.sao2 = so2_fraction(self.pao2_mmhg, bohr_a);
         let pvco2 = pco2_from_content(self.cv_co2);
-        let bohr_v = bohr_factor(ph_from_sbe(self.sbe_mmol_l, pvco2), pvco2);
+        self.ph_venous = ph_from_sbe(self.sbe_mmol_l, pvco2, self.ph_venous);
+        let bohr_v = bohr_factor(self.ph_venous, pvco2);
         self.pvo2_mmhg = po2_from_content(self.cv_o2, hb_g_dl, bohr_v, self.pvo2_mmhg);
         self.svo2 = so2_fraction(self.pvo2_mmhg, bohr_v);
     }

@@ -3,13 +3,14 @@
 //! [`Simulation::DT_S`] — or, while the ventricles are still, once every
 //! [`STILL_HEART_STEPS`] steps with that many steps' time (multirate; docs/model.md,
 //! numerics); gases, temperatures, drugs, fluids, the myocardium, reflex, labs and alarms every
-//! [`SLOW_EVERY`] steps. Nothing depends on when or how often it is observed.
+//! [`SLOW_EVERY`] steps ([`SLOW_STILL_EVERY`] while the ventricles are still). Nothing depends on
+//! when or how often it is observed.
 //! `apply.rs` holds [`Simulation::apply`].
 
 use crate::action::{CardioplegiaRoute, FaultKind};
 use crate::alarms::{AlarmState, COUNT as ALARM_COUNT, Condition, id};
 use crate::blood::HB_G_DL_PER_HCT_PCT;
-use crate::cerebral::{CerebralInputs, rso2_pct};
+use crate::cerebral::{CerebralInputs, cerebral_oximetry};
 use crate::circuit::{CircuitParams, FULL_FLOW_INDEX_L_MIN_M2};
 use crate::circulation::{
     AORTIC, Circulation, CirculationParams, Drive, LV, N, PERIPHERAL, PULMONARY, RA,
@@ -64,6 +65,11 @@ impl Default for Conditions {
 
 /// Slow subsystems run every this many hemodynamic steps (0.1 s).
 pub const SLOW_EVERY: u64 = 20;
+/// While the ventricles are still they run every this many steps (0.5 s), on the same grid:
+/// with no beat to follow, what they integrate — gas contents, temperatures, drugs, fluids,
+/// the baroreflex — moves with time constants of seconds to hours (the fastest, the baroreflex's
+/// pressure sensor, τ ≈ 2 s), and alarms still answer within half a second.
+pub const SLOW_STILL_EVERY: u64 = 100;
 /// While the ventricles are still (cardioplegic arrest, asystole, fibrillation) nothing in the
 /// circulation beats: the hemodynamics of this many steps (50 ms) are integrated as one step,
 /// at the end of each 50 ms of the step grid — before the slow step, which falls on the same
@@ -74,7 +80,9 @@ pub const SLOW_EVERY: u64 = 20;
 /// exactly over it.
 pub const STILL_HEART_STEPS: u32 = 10;
 const _: () = assert!(
-    SLOW_EVERY % STILL_HEART_STEPS as u64 == 0 && WINDOW_MIN_STEPS % STILL_HEART_STEPS == 0
+    SLOW_EVERY % STILL_HEART_STEPS as u64 == 0
+        && SLOW_STILL_EVERY % SLOW_EVERY == 0
+        && WINDOW_MIN_STEPS % STILL_HEART_STEPS == 0
 );
 /// The window for MAP, SBP, DBP, CVP and cardiac output closes at the first beat after
 /// `WINDOW_MIN_STEPS` (1 s), so it holds whole beats, or after `WINDOW_MAX_STEPS` (3 s) when
@@ -343,6 +351,8 @@ struct Display {
 /// Flow sums over one slow interval, mL, and the pressure sum, mmHg·steps.
 #[derive(Clone, Debug, Default)]
 struct SlowSums {
+    /// Steps summed (the slow step's interval).
+    steps: u32,
     tissue_ml: f64,
     pump_ml: f64,
     ejected_ml: f64,
@@ -402,6 +412,8 @@ pub struct Simulation {
     pub(crate) fluid_in_ml: f64,
     pub(crate) fluid_out_ml: f64,
     rso2_pct: f64,
+    /// Jugular venous PO2 behind the rSO2, mmHg (where its next solve starts).
+    jugular_po2_mmhg: f64,
     window: Window,
     display: Display,
     sums: SlowSums,
@@ -594,6 +606,7 @@ impl Simulation {
             fluid_in_ml: 0.0,
             fluid_out_ml: 0.0,
             rso2_pct: 0.0,
+            jugular_po2_mmhg: 30.0,
             window: Window::default(),
             display: Display::default(),
             sums: SlowSums::default(),
@@ -643,7 +656,9 @@ impl Simulation {
         if self.heart.beats() || self.step_count % u64::from(STILL_HEART_STEPS) == 0 {
             self.catch_up();
         }
-        if self.step_count % SLOW_EVERY == 0 {
+        if self.step_count % SLOW_EVERY == 0
+            && (self.heart.beats() || self.step_count % SLOW_STILL_EVERY == 0)
+        {
             self.slow_step();
         }
     }
@@ -815,6 +830,7 @@ impl Simulation {
         // Sums of pressures count every step the pressures stand for.
         let weight = f64::from(steps);
         w.steps += steps;
+        self.sums.steps += steps;
         w.sa_sum += sa * weight;
         w.sa_max = w.sa_max.max(sa);
         w.sa_min = w.sa_min.min(sa);
@@ -1095,10 +1111,10 @@ impl Simulation {
 
     /// Gases, temperatures, drugs, fluids, the myocardium, reflex, urine, labs and alarms.
     fn slow_step(&mut self) {
-        let dt = Self::DT_S * SLOW_EVERY as f64;
+        let sums = std::mem::take(&mut self.sums);
+        let dt = Self::DT_S * f64::from(sums.steps);
         let dt_min = dt / 60.0;
         let per_min = 60.0 / (dt * 1000.0);
-        let sums = std::mem::take(&mut self.sums);
         let k = 1.0 - (-dt / FLOW_SMOOTHING_TAU_S).exp();
         let f = &mut self.flows;
         f.tissue_l_min += (sums.tissue_ml * per_min - f.tissue_l_min) * k;
@@ -1106,7 +1122,7 @@ impl Simulation {
         f.native_l_min += (sums.ejected_ml * per_min - f.native_l_min) * k;
         let (tissue_l_min, pump_l_min, native_l_min) =
             (f.tissue_l_min, f.pump_l_min, f.native_l_min);
-        let map_interval = sums.sa_sum / SLOW_EVERY as f64;
+        let map_interval = sums.sa_sum / f64::from(sums.steps);
         let on_bypass = self.phase == Phase::Bypass;
         let now_s = self.time_s();
 
@@ -1301,7 +1317,7 @@ impl Simulation {
             self.machine.clot = (self.machine.clot + rate_per_min * dt_min).min(1.0);
         }
 
-        self.rso2_pct = rso2_pct(&CerebralInputs {
+        let oximetry = cerebral_oximetry(&CerebralInputs {
             map_mmhg: self.display.map_mmhg,
             cvp_mmhg: self.display.cvp_mmhg,
             resting_map_mmhg: self.p.map_set_mmhg,
@@ -1310,7 +1326,10 @@ impl Simulation {
             pao2_mmhg: self.gas.pao2_mmhg,
             hb_g_dl,
             brain_c: self.thermal.core_c,
+            jugular_po2_guess_mmhg: self.jugular_po2_mmhg,
         });
+        self.rso2_pct = oximetry.rso2_pct;
+        self.jugular_po2_mmhg = oximetry.jugular_po2_mmhg;
         self.update_alarms(dt);
         self.machine.air_recent_ml = 0.0;
     }
