@@ -415,15 +415,18 @@ fn write_outputs(
     };
     let mut patients = Table::create(out, "patients", PATIENT_COLUMNS, csv)?;
     let mut summary = Table::create(out, "summary", SUMMARY_COLUMNS, csv)?;
-    // summary.md's medians and bootstrap need every run's summary row (≈ 0.5 kB each); the
-    // tables themselves stream to disk.
-    let mut summary_rows = Vec::new();
+    // summary.md's medians and bootstrap need every run's metrics (64 bytes a run); the tables
+    // themselves stream to disk.
+    let mut metrics =
+        markdown.then(|| perfuse_cohort::stats::MetricTable::new(job.cohort.spec(), job.patients));
     for chunk in chunks {
         let chunk = chunk?;
         patients.add(parse_rows(PATIENT_COLUMNS, &chunk.patients)?)?;
         let rows = parse_rows(SUMMARY_COLUMNS, &chunk.summary)?;
-        if markdown {
-            summary_rows.extend(rows.iter().cloned());
+        if let Some(metrics) = &mut metrics {
+            for row in &rows {
+                metrics.add(row);
+            }
         }
         summary.add(rows)?;
         if let Some(series) = &mut series {
@@ -435,8 +438,8 @@ fn write_outputs(
     if let Some(series) = series {
         series.finish()?;
     }
-    if markdown {
-        let text = perfuse_cohort::stats::markdown(job.cohort.spec(), job.patients, &summary_rows);
+    if let Some(metrics) = &metrics {
+        let text = perfuse_cohort::stats::markdown(job.cohort.spec(), job.patients, metrics);
         write_atomically(&out.join("summary.md"), text.as_bytes())?;
         eprint!("{text}");
     }

@@ -57,30 +57,103 @@ pub fn paired_bootstrap(
     Some((estimate, quantile(&means, 0.025)?, quantile(&means, 0.975)?))
 }
 
-/// `summary.md` for the `summary` rows of a whole cohort.
-pub fn markdown(spec: &Spec, patients: u32, rows: &[Vec<Cell>]) -> String {
+/// What `summary.md` needs of a cohort's `summary` rows, kept as they stream past: the
+/// [`METRICS`] of each run by arm and patient (8 numbers, 64 bytes a run; the rows themselves,
+/// ≈ 1 kB each with their text, go to disk) and the count of failed runs.
+pub struct MetricTable {
+    arm_names: Vec<String>,
+    arms: usize,
+    patients: usize,
+    /// `values[(metric · arms + arm) · patients + patient]`; NaN where there is no value.
+    values: Vec<f64>,
+    failed: usize,
+    columns: Columns,
+}
+
+/// Where the summary table keeps what [`MetricTable`] reads.
+struct Columns {
+    patient: usize,
+    arm: usize,
+    error: usize,
+    metrics: [usize; METRICS.len()],
+}
+
+impl Columns {
+    fn new() -> Option<Self> {
+        let index = |name: &str| SUMMARY_COLUMNS.iter().position(|c| c.name == name);
+        let mut metrics = [0; METRICS.len()];
+        for (slot, name) in metrics.iter_mut().zip(METRICS) {
+            *slot = index(name)?;
+        }
+        Some(Columns {
+            patient: index("patient_id")?,
+            arm: index("arm")?,
+            error: index("error")?,
+            metrics,
+        })
+    }
+}
+
+impl MetricTable {
+    /// Room for `patients` patients in each of the spec's arms.
+    pub fn new(spec: &Spec, patients: u32) -> Self {
+        let (arms, patients) = (spec.arms.len(), patients as usize);
+        MetricTable {
+            arm_names: spec.arms.iter().map(|a| a.name.clone()).collect(),
+            arms,
+            patients,
+            values: vec![f64::NAN; METRICS.len() * arms * patients],
+            failed: 0,
+            columns: Columns::new().expect("SUMMARY_COLUMNS has every summarised metric"),
+        }
+    }
+
+    /// Takes what is summarised from one `summary` row.
+    pub fn add(&mut self, row: &[Cell]) {
+        let c = &self.columns;
+        if row[c.error] != Cell::Null {
+            self.failed += 1;
+        }
+        let arm = match &row[c.arm] {
+            Cell::Text(name) => self.arm_names.iter().position(|a| a == name),
+            _ => None,
+        };
+        let (Some(arm), Cell::Int(patient)) = (arm, &row[c.patient]) else {
+            return;
+        };
+        let Ok(patient) = usize::try_from(*patient) else {
+            return;
+        };
+        if patient >= self.patients {
+            return;
+        }
+        for (m, &col) in c.metrics.iter().enumerate() {
+            let at = (m * self.arms + arm) * self.patients + patient;
+            self.values[at] = row[col].number().unwrap_or(f64::NAN);
+        }
+    }
+
+    /// One metric's values in one arm, by patient (NaN: none).
+    fn arm(&self, metric: usize, arm: usize) -> &[f64] {
+        let start = (metric * self.arms + arm) * self.patients;
+        &self.values[start..start + self.patients]
+    }
+}
+
+/// `summary.md` for a whole cohort.
+pub fn markdown(spec: &Spec, patients: u32, metrics: &MetricTable) -> String {
     let index = |name: &str| SUMMARY_COLUMNS.iter().position(|c| c.name == name);
-    let (Some(patient_col), Some(arm_col), Some(error_col)) =
-        (index("patient_id"), index("arm"), index("error"))
-    else {
-        return String::new();
-    };
-    let arm_of = |row: &Vec<Cell>| match &row[arm_col] {
-        Cell::Text(name) => spec.arms.iter().position(|a| &a.name == name),
-        _ => None,
-    };
-    let failed = rows.iter().filter(|r| r[error_col] != Cell::Null).count();
-    // value[arm][patient]
-    let n = patients as usize;
+    let present = |xs: &[f64]| -> Vec<f64> { xs.iter().copied().filter(|v| !v.is_nan()).collect() };
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", spec.name);
     let _ = writeln!(
         out,
-        "{patients} patients × {} arms, seed {}, base scenario `{}`. Runs that failed: {failed} \
+        "{patients} patients × {} arms, seed {}, base scenario `{}`. Runs that failed: {} \
          (their reasons are in the `error` column of summary).\n",
         spec.arms.len(),
         spec.seed,
-        spec.scenario
+        spec.scenario,
+        metrics.failed
     );
     let mut header = String::from("| metric |");
     let mut rule = String::from("|---|");
@@ -92,25 +165,17 @@ pub fn markdown(spec: &Spec, patients: u32, rows: &[Vec<Cell>]) -> String {
         out,
         "## Per arm: median [interquartile range]\n\n{header}\n{rule}"
     );
-    let mut values: Vec<Vec<Vec<Option<f64>>>> = Vec::new();
-    for metric in METRICS {
-        let Some(col) = index(metric) else { continue };
-        let decimals = match SUMMARY_COLUMNS[col].kind {
+    let decimals_of = |metric: &str| {
+        index(metric).map_or(0, |c| match SUMMARY_COLUMNS[c].kind {
             Kind::Float(d) => d,
             _ => 0,
-        };
-        let mut by_arm = vec![vec![None; n]; spec.arms.len()];
-        for row in rows {
-            let (Some(arm), Cell::Int(p)) = (arm_of(row), &row[patient_col]) else {
-                continue;
-            };
-            if let Some(slot) = by_arm[arm].get_mut(*p as usize) {
-                *slot = row[col].number();
-            }
-        }
+        })
+    };
+    for (m, metric) in METRICS.iter().enumerate() {
+        let decimals = decimals_of(metric);
         let _ = write!(out, "| {metric} |");
-        for arm in &by_arm {
-            let mut xs: Vec<f64> = arm.iter().flatten().copied().collect();
+        for arm in 0..spec.arms.len() {
+            let mut xs = present(metrics.arm(m, arm));
             xs.sort_by(f64::total_cmp);
             match (quantile(&xs, 0.5), quantile(&xs, 0.25), quantile(&xs, 0.75)) {
                 (Some(m), Some(q1), Some(q3)) => {
@@ -120,17 +185,12 @@ pub fn markdown(spec: &Spec, patients: u32, rows: &[Vec<Cell>]) -> String {
             }
         }
         out.push('\n');
-        values.push(by_arm);
     }
     // Share of patients under the critical DO2i, the exposure of Ranucci 2005 and de Somer 2011.
-    if let Some(do2i) = METRICS
-        .iter()
-        .position(|m| *m == "nadir_do2i_ml_min_m2")
-        .and_then(|i| values.get(i))
-    {
+    if let Some(do2i) = METRICS.iter().position(|m| *m == "nadir_do2i_ml_min_m2") {
         out.push_str("| patients with nadir DO2i < 272 mL/min/m² |");
-        for arm in do2i {
-            let ran: Vec<f64> = arm.iter().flatten().copied().collect();
+        for arm in 0..spec.arms.len() {
+            let ran = present(metrics.arm(do2i, arm));
             let below = ran.iter().filter(|&&v| v < 272.0).count();
             if ran.is_empty() {
                 out.push_str(" – |");
@@ -154,19 +214,19 @@ pub fn markdown(spec: &Spec, patients: u32, rows: &[Vec<Cell>]) -> String {
             rule.push_str("---|");
         }
         let _ = writeln!(out, "{header}\n{rule}");
-        for (metric, by_arm) in METRICS.iter().zip(&values) {
-            let decimals = index(metric)
-                .map(|c| match SUMMARY_COLUMNS[c].kind {
-                    Kind::Float(d) => d + 1,
-                    _ => 2,
-                })
-                .unwrap_or(2);
+        for (m, metric) in METRICS.iter().enumerate() {
+            let decimals = index(metric).map_or(2, |c| match SUMMARY_COLUMNS[c].kind {
+                Kind::Float(d) => d + 1,
+                _ => 2,
+            });
             let _ = write!(out, "| {metric} |");
-            for arm in &by_arm[1..] {
-                let differences: Vec<f64> = arm
+            for arm in 1..spec.arms.len() {
+                let differences: Vec<f64> = metrics
+                    .arm(m, arm)
                     .iter()
-                    .zip(&by_arm[0])
-                    .filter_map(|(b, a)| Some((*b)? - (*a)?))
+                    .zip(metrics.arm(m, 0))
+                    .map(|(b, a)| b - a)
+                    .filter(|d| !d.is_nan())
                     .collect();
                 match paired_bootstrap(&differences, BOOTSTRAP_RESAMPLES, &mut rng) {
                     Some((d, lo, hi)) => {

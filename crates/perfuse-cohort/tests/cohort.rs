@@ -320,3 +320,54 @@ fn every_shipped_spec_binds_to_its_base_scenario() {
     }
     assert!(specs >= 3, "{specs} specs in {}", dir.display());
 }
+
+/// summary.md keeps 8 numbers a run, not the rows: its medians are those of the runs, whatever
+/// order the rows arrive in, and a failed run is counted.
+#[test]
+fn summary_md_medians_are_the_runs_in_any_order() {
+    use perfuse_cohort::stats::{MetricTable, markdown, quantile};
+    use perfuse_cohort::table::{Cell, SUMMARY_COLUMNS, summary_row};
+    let cohort = cohort(&SPEC.replace("patients = 4", "patients = 3"));
+    let spec = cohort.spec();
+    let mut rows = Vec::new();
+    let mut nadir_hct = Vec::new();
+    for id in 0..3 {
+        let patient = cohort.patient(id).unwrap();
+        for arm in 0..2 {
+            let run = cohort.run(&patient, arm, |_| {});
+            if arm == 0 {
+                nadir_hct.push(run.outcome.as_ref().unwrap().nadir_hct_pct.unwrap());
+            }
+            rows.push(summary_row(spec, &run));
+        }
+    }
+    // A run that failed: its row carries the error and no metrics.
+    let error = SUMMARY_COLUMNS
+        .iter()
+        .position(|c| c.name == "error")
+        .unwrap();
+    let mut failed = rows[0].clone();
+    for cell in &mut failed[3..] {
+        *cell = Cell::Null;
+    }
+    failed[error] = Cell::Text("simulation diverged".into());
+    let table = |rows: &mut dyn Iterator<Item = &Vec<Cell>>| {
+        let mut t = MetricTable::new(spec, 3);
+        rows.for_each(|r| t.add(r));
+        markdown(spec, 3, &t)
+    };
+    let forward = table(&mut rows.iter());
+    assert_eq!(forward, table(&mut rows.iter().rev()));
+    nadir_hct.sort_by(f64::total_cmp);
+    let median = quantile(&nadir_hct, 0.5).unwrap();
+    assert!(
+        forward.contains(&format!("| nadir_hct_pct | {median:.1} [")),
+        "{median}\n{forward}"
+    );
+    assert!(forward.contains("Runs that failed: 0"));
+    let with_failure = table(&mut rows[1..].iter().chain([&failed]));
+    assert!(
+        with_failure.contains("Runs that failed: 1"),
+        "{with_failure}"
+    );
+}
