@@ -89,25 +89,62 @@ const RESTING_BY_AGE: [(f64, f64, f64); 7] = [
 
 /// Resting (pre-bypass) heart rate for an age, 1/min.
 pub fn resting_hr_bpm(age_years: f64) -> f64 {
-    resting_by_age(age_years).0
+    by_age(&RESTING_BY_AGE, age_years, |row| (row.0, row.1))
 }
 
 /// Resting (pre-bypass) mean arterial pressure for an age, mmHg.
 pub fn resting_map_mmhg(age_years: f64) -> f64 {
-    resting_by_age(age_years).1
+    by_age(&RESTING_BY_AGE, age_years, |row| (row.0, row.2))
 }
 
-fn resting_by_age(age_years: f64) -> (f64, f64) {
-    let pairs = RESTING_BY_AGE.windows(2);
-    for pair in pairs {
-        let ((a0, hr0, map0), (a1, hr1, map1)) = (pair[0], pair[1]);
+/// Awake resting cardiac index by age (years, L/min/m²), interpolated linearly.
+/// - 0 and 1 year, 3.5: Alverson DC et al., J Ultrasound Med 1987;6:519 (Doppler left
+///   ventricular output of 31 healthy infants followed from birth to 1 year: constant over the
+///   first year, 3.48 ± 0.74 L/min/m², 204 ± 45 mL/kg/min). The first days run higher, 236–241
+///   mL/kg/min (Alverson DC et al., Am J Perinatol 1984;1:148; Walther FJ et al., Pediatrics
+///   1985), with ductal flow that falls as the ductus closes (Winberg P et al., Arch Dis
+///   Child 1989;64:1374: 187 mL/kg/min by 24 h); the first-year value serves from birth.
+/// - 10 years, 4.0: Guyton AC, Hall JE, Textbook of Medical Physiology, 13th ed. 2016, ch. 20
+///   (the index rises to more than 4 L/min/m² at 10 years; 4 is the floor it states).
+/// - 18 years and over, 3.0: Guyton & Hall, ch. 20 (resting adult about 3 L/min/m²). Their
+///   decline to 2.4 at 80 years is left out: adults keep the one anaesthetised value the model
+///   was calibrated and validated with.
+///
+/// Between 1 and 10 years and between 10 and 18 linear (assumption: Guyton gives only the
+/// shape, a rapid rise to the peak at 10 years and a fall to the adult value).
+const AWAKE_CI_BY_AGE: [(f64, f64); 4] = [(0.0, 3.5), (1.0, 3.5), (10.0, 4.0), (18.0, 3.0)];
+/// Awake resting cardiac index of an adult, L/min/m² (Guyton & Hall, ch. 20).
+const AWAKE_CI_ADULT_L_MIN_M2: f64 = 3.0;
+/// Resting cardiac index of an anaesthetised adult before bypass, L/min/m² (Gravlee,
+/// *Cardiopulmonary Bypass: Principles and Practice*: 2.5–3).
+const ANAESTHETISED_CI_ADULT_L_MIN_M2: f64 = 2.6;
+
+/// Resting (pre-bypass) cardiac index of an anaesthetised patient of an age, L/min/m²: the
+/// awake index of `AWAKE_CI_BY_AGE` scaled by the adult's anaesthetised-to-awake ratio,
+/// 2.6/3.0 = 0.87 (Gravlee; Guyton & Hall). In infants inhaled anaesthesia at 1 MAC keeps
+/// 0.83 of the awake output with halothane or isoflurane (Murray DJ et al., Anesth Analg
+/// 1992) and all of it with sevoflurane (Wodey E et al., Anesthesiology 1997;87:795), so
+/// the adult ratio serves every age. 3.03 in the first year, 3.47 at 10 years, 2.6 from 18.
+/// Anaesthetised, ventilated infants of 8 months measure 155 mL/kg/min, ≈ 3.3 L/min/m²
+/// (Karlsson J et al., Anesth Analg 2022; validation target `cv-ci-infant-pre-bypass`).
+/// The start-up calibration sets the resting cardiac output to this times the BSA.
+pub fn resting_ci_l_min_m2(age_years: f64) -> f64 {
+    let awake = by_age(&AWAKE_CI_BY_AGE, age_years, |&row| row);
+    // Ratio first, so that an adult's index is exactly 2.6.
+    awake / AWAKE_CI_ADULT_L_MIN_M2 * ANAESTHETISED_CI_ADULT_L_MIN_M2
+}
+
+/// The value of a by-age table at an age: linear between the rows (`point` gives a row's age and
+/// value), the first row's value before it and the last's after it.
+fn by_age<T>(table: &[T], age_years: f64, point: impl Fn(&T) -> (f64, f64)) -> f64 {
+    for pair in table.windows(2) {
+        let ((a0, v0), (a1, v1)) = (point(&pair[0]), point(&pair[1]));
         if age_years < a1 {
             let w = ((age_years - a0) / (a1 - a0)).clamp(0.0, 1.0);
-            return (hr0 + w * (hr1 - hr0), map0 + w * (map1 - map0));
+            return v0 + w * (v1 - v0);
         }
     }
-    let (_, hr, map) = RESTING_BY_AGE[RESTING_BY_AGE.len() - 1];
-    (hr, map)
+    point(&table[table.len() - 1]).1
 }
 
 /// The patient. `Default` is a 65-year-old, 80 kg, 175 cm man with Hct 40 %.
@@ -375,6 +412,30 @@ mod tests {
         for pair in vitals.windows(2) {
             assert!(pair[1].0 <= pair[0].0, "HR falls with age");
             assert!(pair[1].1 >= pair[0].1, "MAP rises with age");
+        }
+    }
+
+    #[test]
+    fn resting_cardiac_index_follows_age() {
+        // Gravlee's anaesthetised adult, unchanged for every adult age.
+        assert_eq!(resting_ci_l_min_m2(18.0), 2.6);
+        assert_eq!(resting_ci_l_min_m2(65.0), 2.6);
+        // Awake indices (Alverson 1987: 3.48 in the first year; Guyton & Hall: > 4 at 10 years)
+        // times the adult's anaesthetised-to-awake ratio 2.6/3.0.
+        let ratio = 2.6 / 3.0;
+        assert!((resting_ci_l_min_m2(0.0) - 3.5 * ratio).abs() < 1e-12);
+        assert!((resting_ci_l_min_m2(0.5) - 3.5 * ratio).abs() < 1e-12);
+        assert!((resting_ci_l_min_m2(10.0) - 4.0 * ratio).abs() < 1e-12);
+        // Peak at 10 years: rising before, falling after.
+        let ci: Vec<_> = (0..=240)
+            .map(|i| resting_ci_l_min_m2(f64::from(i) / 10.0))
+            .collect();
+        for (i, pair) in ci.windows(2).enumerate() {
+            if i < 100 {
+                assert!(pair[1] >= pair[0], "CI rises to 10 years");
+            } else {
+                assert!(pair[1] <= pair[0], "CI falls from 10 years");
+            }
         }
     }
 

@@ -47,7 +47,8 @@ pub use action::{
 };
 pub use alarms::ALARM_CODES;
 pub use config::{
-    CircuitConfig, ConfigError, PatientConfig, PumpKind, Sex, resting_hr_bpm, resting_map_mmhg,
+    CircuitConfig, ConfigError, PatientConfig, PumpKind, Sex, resting_ci_l_min_m2, resting_hr_bpm,
+    resting_map_mmhg,
 };
 pub use labs::{ABG_DELAY_S, ACT_HANDLING_S};
 pub use observe::{Alarm, BloodGas, Observations, Phase, Priority, Rhythm};

@@ -16,7 +16,7 @@ use crate::circulation::{
     AORTIC, Circulation, CirculationParams, Drive, LV, N, PERIPHERAL, PULMONARY, RA,
     REFERENCE_BLOOD_VOLUME_ML, RV, SA, SP, SV,
 };
-use crate::config::{CircuitConfig, ConfigError, PatientConfig, PumpKind};
+use crate::config::{CircuitConfig, ConfigError, PatientConfig, PumpKind, resting_ci_l_min_m2};
 use crate::fluids::{Exchange, Fluids, colloid_osmotic_mmhg};
 use crate::gas::{Gas, GasInputs, Oxygenator};
 use crate::heart::{Heart, HeartInputs};
@@ -93,8 +93,6 @@ const WINDOW_MAX_STEPS: u32 = 600;
 /// Time constant smoothing the flows seen by gases and temperatures, s (beat-to-beat
 /// pulsatility removed; blood transit through the lungs and arteries takes a few seconds).
 const FLOW_SMOOTHING_TAU_S: f64 = 3.0;
-/// Resting cardiac index of an anaesthetised adult before bypass, L/min/m² (Gravlee: 2.5–3).
-const RESTING_CI_L_MIN_M2: f64 = 2.6;
 /// Native share of total flow below which bypass is "full" and ventilation stops (Gravlee,
 /// *Cardiopulmonary Bypass*: ventilation is discontinued once full flow is reached and the
 /// heart has emptied; the 10 % figure is an assumption), and above which — the heart ejecting
@@ -439,8 +437,8 @@ impl Simulation {
     pub const DT_S: f64 = 0.005;
 
     /// Builds the patient and circuit, then lets the patient settle for a few simulated minutes
-    /// (calibrating peripheral resistance and venous tone to the configured MAP and a resting
-    /// cardiac index of 2.6 L/min/m²) before t = 0.
+    /// (calibrating peripheral resistance and venous tone to the configured MAP and the resting
+    /// cardiac index for the age, [`resting_ci_l_min_m2`]: 2.6 L/min/m² in adults) before t = 0.
     pub fn new(
         patient: &PatientConfig,
         circuit: &CircuitConfig,
@@ -453,7 +451,7 @@ impl Simulation {
         let volume_scale = ebv / REFERENCE_BLOOD_VOLUME_ML;
         let circulation = CirculationParams::scaled(ebv, bsa);
         let circuit_params = CircuitParams::new(circuit, bsa);
-        let co_l_min = RESTING_CI_L_MIN_M2 * bsa;
+        let co_l_min = resting_ci_l_min_m2(patient.age_years) * bsa;
         let hct0 = patient.hct_pct;
         let hb0 = hct0 * HB_G_DL_PER_HCT_PCT;
 
