@@ -271,8 +271,10 @@ pub struct CircuitConfig {
     pub prime_ml: f64,
     /// Hematocrit of the prime, % (0 = crystalloid).
     pub prime_hct_pct: f64,
-    /// Protein in the prime's fluid, g/L (0 = crystalloid; albumin 5 % = 50; fresh frozen
-    /// plasma ≈ 60). Sets the colloid osmotic pressure the patient's plasma is diluted with.
+    /// Protein in the prime's fluid as plasma-protein equivalent, g/L (0 = crystalloid; fresh
+    /// frozen plasma ≈ 60; 5 % albumin ≈ 59, the plasma-protein concentration with its 20 mmHg
+    /// colloid osmotic pressure, as `give-fluid` counts it). Sets the colloid osmotic pressure
+    /// the patient's plasma is diluted with.
     pub prime_protein_g_l: f64,
     /// Venous reservoir capacity, mL.
     pub reservoir_capacity_ml: f64,

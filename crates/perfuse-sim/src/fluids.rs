@@ -202,6 +202,16 @@ mod tests {
         assert!((colloid_osmotic_mmhg(3.0) - 8.0).abs() < 0.1);
     }
 
+    /// 5 % albumin exerts 20.0 mmHg (Landis & Pappenheimer's albumin equation at 5 g/dL); its
+    /// plasma-protein equivalent must give the same pressure through the plasma-mix equation.
+    #[test]
+    fn five_percent_albumin_is_iso_oncotic_at_20_mmhg() {
+        let albumin_mmhg: f64 = 5.0 * (2.8 + 5.0 * (0.18 + 0.012 * 5.0));
+        assert!((albumin_mmhg - 20.0).abs() < 1e-9);
+        let equivalent = colloid_osmotic_mmhg(100.0 * crate::sim::ALBUMIN_5_G_ML);
+        assert!((equivalent - albumin_mmhg).abs() < 0.05, "{equivalent}");
+    }
+
     #[test]
     fn ecf_falls_with_age() {
         assert!((ecf_l_per_kg(0.0) - 0.45).abs() < 1e-9);

@@ -109,11 +109,13 @@ const VENTILATION_STOP_MAX_S: f64 = 90.0;
 const HEPARIN_EXTRAVASCULAR_ML_PER_KG: f64 = 30.0;
 /// Hematocrit of packed red cells, % (scenario.md).
 pub(crate) const PRBC_HCT_PCT: f64 = 60.0;
-/// Protein of 5 % albumin as plasma-protein equivalent, g/mL: 0.05 g/mL of albumin, counted
-/// 1.3 times because albumin exerts more colloid osmotic pressure per gram than the plasma
-/// protein mix the Landis–Pappenheimer equation describes (albumin alone: π = 2.8C + 0.18C² +
-/// 0.012C³ vs 2.1C + 0.16C² + 0.009C³; Landis & Pappenheimer 1963).
-pub(crate) const ALBUMIN_5_G_ML: f64 = 0.05 * 1.3;
+/// Protein of 5 % albumin as plasma-protein equivalent, g/mL: the plasma-protein concentration
+/// with the same colloid osmotic pressure. Albumin alone exerts π = 2.8C + 0.18C² + 0.012C³,
+/// 20.0 mmHg at 5 g/dL; the plasma mix's 2.1C + 0.16C² + 0.009C³ reaches 20.0 mmHg at
+/// 5.94 g/dL (Landis EM, Pappenheimer JR, Handbook of Physiology 1963), so each gram of albumin
+/// counts 1.19 g. (Scaling the concentration by the 1.3 ratio of the linear terms overstated the
+/// solution at 22.9 mmHg: the equation is convex.)
+pub(crate) const ALBUMIN_5_G_ML: f64 = 0.0594;
 /// Ventilator FiO2 before bypass, fraction (assumption: typical intra-operative setting).
 const VENTILATOR_FIO2: f64 = 0.5;
 /// Sweep per unit of pump flow when bypass starts without a set sweep (gas:blood 0.7;
