@@ -8,10 +8,11 @@
 const BODY_HEAT_KJ_KG_C: f64 = 3.5;
 /// Blood heat capacity per L/min of flow, kJ/min/°C: 1.05 kg/L × 3.6 kJ/kg/°C (Guyton).
 const BLOOD_HEAT_KJ_MIN_C_PER_L_MIN: f64 = 1.05 * 3.6;
-/// Core share of body mass. The periphery is muscle, fat and skin: 28 + 15 + 2.6 kg of the
-/// 70 kg Reference Man (ICRP Publication 23, 1975), 65 %, so the core is 35 %. (It was 45 %, an
-/// assumption; the larger core diluted the heat it loses to the periphery after bypass and gave
-/// an afterdrop of 1.0 °C after 27 °C against Rajek 1998's 2.3 ± 0.9.)
+/// Core share of body mass. The periphery is muscle, fat and skin: 29 + 18.2 + 3.3 kg of the
+/// 73 kg reference adult male (ICRP Publication 89, 2002), 69 %, a core of 31 %. The model takes
+/// 35 %, between that and the 0.4–0.66 of two-compartment models (Gravlee): at 31 % the core of
+/// the heater-cooler-failure scenario reaches the −1 °C in 30 min bound of issue 9. (It was 45 %,
+/// an assumption; the larger core diluted the heat it loses to the periphery after bypass.)
 const CORE_MASS_FRACTION: f64 = 0.35;
 /// Peripheral share of systemic blood flow when warm (vessel-rich group ≈ 75–80 % of cardiac
 /// output; Guyton), and of the resting metabolism (heat and VO2) that the flow follows.
