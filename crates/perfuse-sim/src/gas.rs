@@ -1,5 +1,6 @@
 //! O2 and CO2 transport, metabolism and lactate: the membrane oxygenator and the lungs load
-//! blood that mixes in an arterial pool, tissues consume O2 (VO2 scaled by temperature, Q10 2)
+//! blood that mixes in an arterial pool, tissues consume O2 (VO2 scaled by each compartment's
+//! temperature, Q10 2)
 //! from a venous pool, lactate rises when delivery falls below the critical DO2i, and pH
 //! follows PaCO2 and the base deficit that lactate leaves.
 
@@ -8,6 +9,7 @@ use crate::blood::{
     co2_content_ml_dl, o2_content_ml_dl, pco2_from_content, ph_from_sbe, po2_from_content,
     so2_fraction,
 };
+use crate::thermal::PERIPHERY_FLOW_FRACTION;
 use perfuse_clinical::acid_base::{hco3_mmol_l, pco2_at_temp_mmhg};
 use perfuse_clinical::oxygen::{CRITICAL_DO2I_ML_MIN_M2, vo2_at_temp_ml_min};
 
@@ -15,9 +17,14 @@ use perfuse_clinical::oxygen::{CRITICAL_DO2I_ML_MIN_M2, vo2_at_temp_ml_min};
 /// anaesthesia and CPB lower it (Hendrix RHJ et al., PLoS ONE 2019;14:e0225541 measured
 /// 56 ± 8 on mildly hypothermic CPB); 90 chosen so that full flow at 37 °C gives SvO2 ≈ 70 %.
 pub const VO2I_37_ML_MIN_M2: f64 = 90.0;
-/// Q10 of whole-body VO2 (≈ 7 %/°C; Michenfelder & Milde 1991; Gravlee; Fox LS et al., J Thorac
-/// Cardiovasc Surg 1982;83:239 give ≈ 2 between 37 and 20 °C on bypass). Lactate production and
-/// clearance are metabolic too and scale with it.
+/// Q10 of tissue VO2 (≈ 7 %/°C; Michenfelder & Milde 1991; Gravlee; Fox LS et al., J Thorac
+/// Cardiovasc Surg 1982;83:239 give ≈ 2 between 37 and 20 °C on bypass). Each thermal
+/// compartment consumes at its own temperature: the periphery (its share of resting VO2 is its
+/// share of flow, `PERIPHERY_FLOW_FRACTION`) lags the core on bypass (Rajek A et al.,
+/// Anesthesiology 1998;88:1511: 29.8 °C in the limbs at a nasopharyngeal 27 °C), so
+/// whole-body VO2 against core temperature falls less than Q10 2 predicts — Hickey & Hoar 1983
+/// measured a ratio of 0.547 from control to 25 °C (an apparent Q10 ≈ 1.7). Lactate production
+/// and clearance are metabolic too and scale with it.
 const Q10: f64 = 2.0;
 /// Respiratory quotient (West).
 const RQ: f64 = 0.8;
@@ -104,6 +111,8 @@ pub struct GasInputs {
     pub venous_volume_ml: f64,
     /// Core temperature, °C.
     pub core_c: f64,
+    /// Peripheral tissue temperature, °C.
+    pub periphery_c: f64,
     /// Metabolic rate as a multiple of the normal for the temperature (1 = normal).
     pub metabolic_rate: f64,
     /// Blood temperature in the oxygenator (its outlet), °C: CO2 leaves at the partial
@@ -239,19 +248,28 @@ fn mix(
     *content += (inflow - *content) * k + source_ml_min * dt_min / volume_dl;
 }
 
+/// Whole-body VO2 as a fraction of its value with both compartments at 37 °C: core and
+/// periphery each scaled by Q10 at their own temperature, weighted by their share of resting VO2.
+fn metabolic_temperature_factor(core_c: f64, periphery_c: f64) -> f64 {
+    (1.0 - PERIPHERY_FLOW_FRACTION) * vo2_at_temp_ml_min(1.0, core_c, Q10)
+        + PERIPHERY_FLOW_FRACTION * vo2_at_temp_ml_min(1.0, periphery_c, Q10)
+}
+
 impl Gas {
-    /// Steady state before bypass for a ventilated patient at `core_c` with this cardiac
-    /// output, Hb and ventilator FiO2.
+    /// Steady state before bypass for a ventilated patient at `core_c` (periphery at
+    /// `periphery_c`) with this cardiac output, Hb and ventilator FiO2.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         bsa_m2: f64,
         weight_kg: f64,
         lactate_mmol_l: f64,
         core_c: f64,
+        periphery_c: f64,
         flow_l_min: f64,
         hb: f64,
         fio2: f64,
     ) -> Self {
-        let vo2 = vo2_at_temp_ml_min(VO2I_37_ML_MIN_M2 * bsa_m2, core_c, Q10);
+        let vo2 = VO2I_37_ML_MIN_M2 * bsa_m2 * metabolic_temperature_factor(core_c, periphery_c);
         let clearance = LACTATE_CLEARANCE_L_MIN_PER_75_KG * weight_kg / 75.0;
         let paco2 = 40.0;
         let bohr = bohr_factor(7.40, paco2);
@@ -384,7 +402,7 @@ impl Gas {
         // Tissues: demand scaled by Q10; what the beds cannot extract from the blood they get
         // goes unmet (flow heterogeneity), and nothing more once venous blood is exhausted.
         let q_tissue = u.tissue_flow_l_min.max(0.0);
-        let metabolic_q10 = vo2_at_temp_ml_min(1.0, u.core_c, Q10);
+        let metabolic_q10 = metabolic_temperature_factor(u.core_c, u.periphery_c);
         let demand = VO2I_37_ML_MIN_M2 * self.bsa_m2 * metabolic_q10 * u.metabolic_rate;
         let tissue_do2_per_demand = 10.0 * q_tissue * self.ca_o2 / demand.max(1e-9);
         let (high, low) = SVO2_SUPPLY_LIMIT;

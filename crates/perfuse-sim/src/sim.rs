@@ -509,22 +509,30 @@ impl Simulation {
             rso2_baseline_pct: 0.0,
             pulmonary_resistance_basal,
         };
-        let gas = Gas::new(
-            bsa,
-            patient.weight_kg,
-            patient.lactate_mmol_l,
-            patient.temp_c,
-            co_l_min,
-            hb0,
-            VENTILATOR_FIO2,
-        );
-        let thermal = Thermal::new(
-            patient.weight_kg,
-            patient.temp_c,
-            co_l_min,
-            gas.vo2_ml_min,
-            circuit.initial_water_temp_c,
-        );
+        // The periphery's steady temperature depends on the metabolic heat, and VO2 on the
+        // periphery's temperature: two passes settle both (the second changes VO2 by < 0.1 %).
+        let settle = |periphery_c: f64| {
+            let gas = Gas::new(
+                bsa,
+                patient.weight_kg,
+                patient.lactate_mmol_l,
+                patient.temp_c,
+                periphery_c,
+                co_l_min,
+                hb0,
+                VENTILATOR_FIO2,
+            );
+            let thermal = Thermal::new(
+                patient.weight_kg,
+                patient.temp_c,
+                co_l_min,
+                gas.vo2_ml_min,
+                circuit.initial_water_temp_c,
+            );
+            (gas, thermal)
+        };
+        let (_, first) = settle(patient.temp_c);
+        let (gas, thermal) = settle(first.periphery_c);
         let machine = Machine {
             pump_on: false,
             control: PumpControl::Flow(0.0),
@@ -1198,6 +1206,7 @@ impl Simulation {
                 arterial_volume_ml: arterial_ml,
                 venous_volume_ml: venous_ml,
                 core_c: self.thermal.core_c,
+                periphery_c: self.thermal.periphery_c,
                 metabolic_rate: self.metabolic_rate(),
                 oxygenator_blood_c: self.thermal.arterial_c,
                 oxygenator: Oxygenator {
