@@ -4,6 +4,11 @@
 //!
 //! rSO2 = 0.25·SaO2 + 0.75·SjvO2: NIRS samples a tissue volume whose blood is ≈ 25 % arterial
 //! and 75 % venous (Watzman HM et al., Anesthesiology 2000;93:947).
+//!
+//! When the supply falls short (circulatory arrest, a stopped pump) the reading does not drop to
+//! the new steady state at once: the blood standing in the brain desaturates at the rate
+//! measured during deep hypothermic circulatory arrest (Fischer GW et al., Br J Anaesth
+//! 2010;104:59), scaled to the brain's temperature by the cerebral Q10.
 
 use crate::blood::{bohr_factor, o2_content_ml_dl, po2_from_content, so2_fraction};
 
@@ -14,6 +19,20 @@ const CMRO2_37_ML_100G_MIN: f64 = 3.3;
 /// Q10 of cerebral O2 consumption (Croughwell N et al., Ann Thorac Surg 1992;53:827: 2.8 on
 /// CPB).
 const CEREBRAL_Q10: f64 = 2.8;
+/// Desaturation of the cerebral oximeter while the brain's blood stands still, at 12–15 °C
+/// (Fischer GW, Benni PB, Lin HM, et al. Mathematical model for describing cerebral oxygen
+/// desaturation in patients undergoing deep hypothermic circulatory arrest. Br J Anaesth
+/// 2010;104:59–66: 36 adults, ScO2(t) = 81.4 − (11.53 + 0.37·t)(1 − 0.88·e^(−0.17·t)), t in
+/// min). Its drop from t = 0 is 10.15·(1 − e^(−0.17·t)) + 0.37·t·(1 − 0.88·e^(−0.17·t)); the
+/// model keeps the two components, an initial exponential one of 10.15 points at 0.17/min and
+/// a steady 0.37 points/min (within 0.8 points of the published curve over 0–30 min).
+const STASIS_FAST_POINTS: f64 = 10.15;
+const STASIS_FAST_PER_MIN: f64 = 0.17;
+const STASIS_SLOW_POINTS_PER_MIN: f64 = 0.37;
+/// Brain temperature of Fischer's arrests, °C (the middle of their 12–15 °C): the stasis rates
+/// scale from it by [`CEREBRAL_Q10`], like the O2 consumption they come from (assumption beyond
+/// the measured range: at 37 °C the fall is 11× faster, ≈ 24 points/min at first).
+const STASIS_REFERENCE_C: f64 = 13.5;
 /// Arterial/venous weighting of the NIRS signal (Watzman 2000).
 const ARTERIAL_SHARE: f64 = 0.25;
 /// Lower limit of autoregulation on bypass, mmHg: below it flow falls in proportion to
@@ -101,6 +120,35 @@ pub fn cerebral_oximetry(u: &CerebralInputs) -> CerebralOximetry {
     }
 }
 
+/// The oximeter's reading in stagnant or scarce flow: how far the fall from the last reading has
+/// gone.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CerebralStasis {
+    /// Progress of the initial exponential fall, 0 (none yet) to 1 (spent).
+    fast_progress: f64,
+}
+
+impl CerebralStasis {
+    /// The reading after `dt_min` minutes, from the last reading `rso2_pct` and the steady state
+    /// `steady_pct` the present flow would give. A reading at or below the steady state takes it
+    /// at once (blood crosses the brain in seconds) and the fall starts afresh; above it, the
+    /// reading falls towards it no faster than the stagnant brain desaturates at `brain_c`.
+    pub fn follow(&mut self, rso2_pct: f64, steady_pct: f64, brain_c: f64, dt_min: f64) -> f64 {
+        if steady_pct >= rso2_pct {
+            self.fast_progress = 0.0;
+            return steady_pct;
+        }
+        let q = CEREBRAL_Q10.powf((brain_c - STASIS_REFERENCE_C) / 10.0);
+        let fast_rate = q * STASIS_FAST_PER_MIN;
+        let remaining = 1.0 - self.fast_progress;
+        // Exact integral of the exponential component over the step.
+        let spent = remaining * (1.0 - (-fast_rate * dt_min).exp());
+        self.fast_progress += spent;
+        let fall = STASIS_FAST_POINTS * spent + q * STASIS_SLOW_POINTS_PER_MIN * dt_min;
+        (rso2_pct - fall).max(steady_pct)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +222,39 @@ mod tests {
             ..bypass
         });
         assert_eq!(normal_cvp, rso2_pct(&bypass));
+    }
+
+    /// Circulatory arrest at 13.5 °C: the reading follows Fischer 2010's mean curve (from 80.0
+    /// at t = 0: 65.5 at 15 min, 58.9 at 30 min) within a point, and recovers at once when the
+    /// flow returns.
+    #[test]
+    fn stasis_follows_fischer_curve() {
+        let fischer = |t: f64| 81.4 - (11.53 + 0.37 * t) * (1.0 - 0.88 * (-0.17 * t).exp());
+        let mut stasis = CerebralStasis::default();
+        let mut rso2 = fischer(0.0);
+        let dt_min = 0.01;
+        for step in 1..=3000 {
+            rso2 = stasis.follow(rso2, 25.0, STASIS_REFERENCE_C, dt_min);
+            let t = f64::from(step) * dt_min;
+            if step % 500 == 0 {
+                assert!(
+                    (rso2 - fischer(t)).abs() < 1.0,
+                    "{t} min: {rso2} vs {}",
+                    fischer(t)
+                );
+            }
+        }
+        assert!((rso2 - 58.9).abs() < 1.0, "{rso2}");
+        assert_eq!(stasis.follow(rso2, 95.0, STASIS_REFERENCE_C, dt_min), 95.0);
+        // Warmer brains desaturate faster: 10 °C warmer, the steady fall (20–30 min, the
+        // exponential component spent) is 2.8× the cold one (Q10 2.8).
+        let fall_20_to_30 = |brain_c: f64| {
+            let mut stasis = CerebralStasis::default();
+            let at_20 = (0..2000).fold(80.0, |r, _| stasis.follow(r, 25.0, brain_c, dt_min));
+            let at_30 = (0..1000).fold(at_20, |r, _| stasis.follow(r, 25.0, brain_c, dt_min));
+            at_20 - at_30
+        };
+        let ratio = fall_20_to_30(23.5) / fall_20_to_30(13.5);
+        assert!((2.5..2.9).contains(&ratio), "{ratio}");
     }
 }

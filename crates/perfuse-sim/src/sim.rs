@@ -10,7 +10,7 @@
 use crate::action::{CardioplegiaRoute, FaultKind};
 use crate::alarms::{AlarmState, COUNT as ALARM_COUNT, Condition, id};
 use crate::blood::HB_G_DL_PER_HCT_PCT;
-use crate::cerebral::{CerebralInputs, cerebral_oximetry};
+use crate::cerebral::{CerebralInputs, CerebralStasis, cerebral_oximetry};
 use crate::circuit::{CircuitParams, FULL_FLOW_INDEX_L_MIN_M2};
 use crate::circulation::{
     AORTIC, Circulation, CirculationParams, Drive, LV, N, PERIPHERAL, PULMONARY, RA,
@@ -412,6 +412,8 @@ pub struct Simulation {
     pub(crate) fluid_in_ml: f64,
     pub(crate) fluid_out_ml: f64,
     rso2_pct: f64,
+    /// How far the reading has fallen while the brain's blood stood still.
+    cerebral_stasis: CerebralStasis,
     /// Jugular venous PO2 behind the rSO2, mmHg (where its next solve starts).
     jugular_po2_mmhg: f64,
     window: Window,
@@ -614,6 +616,7 @@ impl Simulation {
             fluid_in_ml: 0.0,
             fluid_out_ml: 0.0,
             rso2_pct: 0.0,
+            cerebral_stasis: CerebralStasis::default(),
             jugular_po2_mmhg: 30.0,
             window: Window::default(),
             display: Display::default(),
@@ -1337,7 +1340,12 @@ impl Simulation {
             brain_c: self.thermal.core_c,
             jugular_po2_guess_mmhg: self.jugular_po2_mmhg,
         });
-        self.rso2_pct = oximetry.rso2_pct;
+        self.rso2_pct = self.cerebral_stasis.follow(
+            self.rso2_pct,
+            oximetry.rso2_pct,
+            self.thermal.core_c,
+            dt_min,
+        );
         self.jugular_po2_mmhg = oximetry.jugular_po2_mmhg;
         self.update_alarms(dt);
         self.machine.air_recent_ml = 0.0;
