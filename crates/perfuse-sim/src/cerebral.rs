@@ -11,6 +11,7 @@
 //! 2010;104:59), scaled to the brain's temperature by the cerebral Q10.
 
 use crate::blood::{bohr_factor, o2_content_ml_dl, po2_from_content, so2_fraction};
+use crate::config::by_age;
 
 /// Cerebral blood flow at rest, mL/100 g/min, and O2 consumption at 37 °C, mL/100 g/min
 /// (Kety–Schmidt values: 45–50 and 3.3; Guyton & Hall; 45 taken, the anaesthetised end).
@@ -54,11 +55,19 @@ const CONTENT_COMPENSATION: f64 = 0.5;
 /// already has a raised cerebral flow before bypass.
 const NORMAL_HB_G_DL: f64 = 13.5;
 
-/// Intracranial pressure, mmHg (normal 7–15 in adults; Guyton & Hall): the brain's perfusion
-/// pressure is MAP − ICP, or MAP − CVP once the superior vena cava backs up above it (a
-/// malpositioned or obstructed venous cannula). The adult value for every age: an infant's ICP
-/// is lower (≈ 2–6 mmHg), so for them the venous penalty starts a few mmHg late.
-const ICP_MMHG: f64 = 10.0;
+/// Supine intracranial pressure by age (years, mmHg), the middle of each normal range: 1.5–6 in
+/// term infants, 3–7 in children, 5–15 in adults (Ho AW, Weller M, in Atchabahian A, Gupta R,
+/// *The Anesthesia Guide*, McGraw-Hill 2013, ch. 98). Linear between a one-year-old and a child
+/// of 5 and between 12 and 18 years (assumption: the source gives ranges, not ages). The brain's
+/// perfusion pressure is MAP − ICP, or MAP − CVP once the superior vena cava backs up above it
+/// (a malpositioned or obstructed venous cannula), so a neonate's brain feels a congested SVC
+/// from a CVP of ≈ 4 mmHg, an adult's from 10.
+const ICP_BY_AGE: [(f64, f64); 4] = [(1.0, 3.75), (5.0, 5.0), (12.0, 5.0), (18.0, 10.0)];
+
+/// Normal supine intracranial pressure for an age, mmHg ([`ICP_BY_AGE`]).
+pub fn icp_mmhg(age_years: f64) -> f64 {
+    by_age(&ICP_BY_AGE, age_years, |&row| row)
+}
 
 /// What cerebral oximetry depends on.
 #[derive(Clone, Copy, Debug)]
@@ -69,6 +78,8 @@ pub struct CerebralInputs {
     pub cvp_mmhg: f64,
     /// Resting MAP of the patient (scales the lower limit of autoregulation), mmHg.
     pub resting_map_mmhg: f64,
+    /// Intracranial pressure, mmHg ([`icp_mmhg`] for the patient's age).
+    pub icp_mmhg: f64,
     /// Arterial PCO2 (alpha-stat), mmHg.
     pub paco2_mmhg: f64,
     /// Arterial pH.
@@ -101,7 +112,7 @@ pub fn cerebral_oximetry(u: &CerebralInputs) -> CerebralOximetry {
     let lower_limit = LOWER_LIMIT_MMHG_ADULT * (u.resting_map_mmhg / ADULT_MAP_MMHG).min(1.0);
     // The lower limit is a MAP measured with a normal ICP; venous congestion beyond it takes
     // its excess off the perfusion pressure.
-    let congestion = (u.cvp_mmhg - ICP_MMHG).max(0.0);
+    let congestion = (u.cvp_mmhg - u.icp_mmhg).max(0.0);
     let pressure = ((u.map_mmhg - congestion) / lower_limit).clamp(0.0, 1.0);
     let co2 = (1.0 + CO2_REACTIVITY_PER_MMHG * (u.paco2_mmhg - 40.0)).clamp(0.3, 2.0);
     let content = (ca0 / ca.max(1.0)).powf(CONTENT_COMPENSATION).min(2.0);
@@ -157,6 +168,7 @@ mod tests {
         CerebralInputs {
             map_mmhg: 85.0,
             cvp_mmhg: 6.0,
+            icp_mmhg: icp_mmhg(40.0),
             resting_map_mmhg: 85.0,
             paco2_mmhg: 40.0,
             ph: 7.40,
@@ -222,6 +234,27 @@ mod tests {
             ..bypass
         });
         assert_eq!(normal_cvp, rso2_pct(&bypass));
+    }
+
+    /// Normal ICP by age (The Anesthesia Guide 2013: term infants 1.5–6, children 3–7, adults
+    /// 5–15 mmHg): a neonate's brain feels an SVC pressure of 8 mmHg, an adult's does not.
+    #[test]
+    fn icp_follows_age_and_sets_where_congestion_starts() {
+        assert_eq!(icp_mmhg(0.0), 3.75);
+        assert_eq!(icp_mmhg(8.0), 5.0);
+        assert_eq!(icp_mmhg(65.0), 10.0);
+        assert!(icp_mmhg(15.0) > 5.0 && icp_mmhg(15.0) < 10.0);
+        let at_cvp = |age: f64, cvp_mmhg: f64| {
+            rso2_pct(&CerebralInputs {
+                map_mmhg: 30.0,
+                resting_map_mmhg: 85.0,
+                cvp_mmhg,
+                icp_mmhg: icp_mmhg(age),
+                ..awake()
+            })
+        };
+        assert!(at_cvp(0.0, 8.0) < at_cvp(0.0, 2.0) - 1.0);
+        assert_eq!(at_cvp(65.0, 8.0), at_cvp(65.0, 2.0));
     }
 
     /// Circulatory arrest at 13.5 °C: the reading follows Fischer 2010's mean curve (from 80.0

@@ -136,7 +136,7 @@ pub fn resting_ci_l_min_m2(age_years: f64) -> f64 {
 
 /// The value of a by-age table at an age: linear between the rows (`point` gives a row's age and
 /// value), the first row's value before it and the last's after it.
-fn by_age<T>(table: &[T], age_years: f64, point: impl Fn(&T) -> (f64, f64)) -> f64 {
+pub(crate) fn by_age<T>(table: &[T], age_years: f64, point: impl Fn(&T) -> (f64, f64)) -> f64 {
     for pair in table.windows(2) {
         let ((a0, v0), (a1, v1)) = (point(&pair[0]), point(&pair[1]));
         if age_years < a1 {

@@ -10,7 +10,7 @@
 use crate::action::{CardioplegiaRoute, FaultKind};
 use crate::alarms::{AlarmState, COUNT as ALARM_COUNT, Condition, id};
 use crate::blood::HB_G_DL_PER_HCT_PCT;
-use crate::cerebral::{CerebralInputs, CerebralStasis, cerebral_oximetry};
+use crate::cerebral::{CerebralInputs, CerebralStasis, cerebral_oximetry, icp_mmhg};
 use crate::circuit::{CircuitParams, FULL_FLOW_INDEX_L_MIN_M2};
 use crate::circulation::{
     AORTIC, Circulation, CirculationParams, Drive, LV, N, PERIPHERAL, PULMONARY, RA,
@@ -311,6 +311,8 @@ pub(crate) struct Params {
     pub circuit: CircuitParams,
     pub oxygenator_area_m2: f64,
     pub map_set_mmhg: f64,
+    /// Intracranial pressure for the age, mmHg (`cerebral::icp_mmhg`).
+    pub icp_mmhg: f64,
     pub period_set_s: f64,
     pub peripheral_resistance_basal: f64,
     pub venous_unstressed_basal_ml: f64,
@@ -497,6 +499,7 @@ impl Simulation {
             circuit: circuit_params,
             oxygenator_area_m2: circuit.oxygenator_area_m2,
             map_set_mmhg: patient.map_mmhg,
+            icp_mmhg: icp_mmhg(patient.age_years),
             period_set_s: period,
             peripheral_resistance_basal: peripheral_resistance,
             venous_unstressed_basal_ml: venous_unstressed,
@@ -1333,6 +1336,7 @@ impl Simulation {
             map_mmhg: self.display.map_mmhg,
             cvp_mmhg: self.display.cvp_mmhg,
             resting_map_mmhg: self.p.map_set_mmhg,
+            icp_mmhg: self.p.icp_mmhg,
             paco2_mmhg: self.gas.paco2_mmhg,
             ph: self.gas.ph,
             pao2_mmhg: self.gas.pao2_mmhg,
